@@ -1,0 +1,80 @@
+import type { Child, FC } from "hono/jsx";
+import { type Dictionary, directionOf, type Locale } from "../i18n";
+
+interface LayoutProps {
+  locale: Locale;
+  t: Dictionary;
+  title: string;
+  /** Path to come back to after switching language. */
+  path: string;
+  stylesheets?: string[];
+  scripts?: string[];
+  children?: Child;
+}
+
+export const Layout: FC<LayoutProps> = ({
+  locale,
+  t,
+  title,
+  path,
+  stylesheets = [],
+  scripts = [],
+  children,
+}) => {
+  const otherLocale: Locale = locale === "ar" ? "en" : "ar";
+  return (
+    <html lang={locale} dir={directionOf(locale)}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title}</title>
+        <meta name="description" content={t.meta.description} />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/assets/app.css" />
+        {stylesheets.map((href) => (
+          <link rel="stylesheet" href={href} />
+        ))}
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          {t.nav.skip}
+        </a>
+        <header class="site-header">
+          <div class="container site-header__inner">
+            <a class="brand" href="/">
+              <span class="brand__mark" aria-hidden="true">
+                D
+              </span>
+              <span>{locale === "ar" ? "ديلكس" : "Dealix"}</span>
+            </a>
+            <nav class="site-nav" aria-label={locale === "ar" ? "التنقل" : "Navigation"}>
+              <a href="/docs">{t.nav.apiDocs}</a>
+              <form method="post" action="/lang" class="lang-switch">
+                <input type="hidden" name="to" value={otherLocale} />
+                <input type="hidden" name="back" value={path} />
+                <button
+                  type="submit"
+                  lang={otherLocale}
+                  aria-label={t.nav.switchToLabel}
+                  data-testid="lang-switch"
+                >
+                  {t.nav.switchTo}
+                </button>
+              </form>
+            </nav>
+          </div>
+        </header>
+        <main id="main">{children}</main>
+        <footer class="site-footer">
+          <div class="container site-footer__inner">
+            <span>{t.footer.rights}</span>
+            <a href="/health/deep">{t.footer.health}</a>
+          </div>
+        </footer>
+        {scripts.map((src) => (
+          <script src={src} defer />
+        ))}
+      </body>
+    </html>
+  );
+};

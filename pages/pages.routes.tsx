@@ -1,0 +1,103 @@
+import { type Context, Hono } from "hono";
+import { setCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
+import { dbFor } from "../src/db/client";
+import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
+import { requestEarlyAccess } from "../src/early-access/early-access.service";
+import type { AppEnv } from "../src/platform/context";
+import { ApiDocsPage } from "./docs/docs";
+import { isLocale, LOCALE_COOKIE } from "./i18n";
+import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
+import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
+import { type PageOptions, renderPage } from "./render";
+
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+const FORM_FIELDS: EarlyAccessField[] = ["name", "company", "phone", "email", "businessType", "consent"];
+
+/** Only a same-site path may be a redirect target, so `back` cannot send people elsewhere. */
+function safeReturnPath(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])[^\s\\]{0,500}$/.test(value) ? value : "/";
+}
+
+const fieldValue = (form: Record<string, unknown>, name: string) =>
+  typeof form[name] === "string" ? form[name].trim() : "";
+
+export const pages = new Hono<AppEnv>();
+
+// Form posts must come from our own pages (Origin / Sec-Fetch-Site checked).
+pages.use("/lang", csrf());
+pages.use("/early-access", csrf());
+
+const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
+  title: (t) => t.meta.title,
+  body: (t) => <LandingPage t={t} form={form} />,
+  status,
+});
+
+pages.get("/", (c) => renderPage(c, landing({ values: {}, invalid: [] })));
+
+pages.post("/lang", async (c) => {
+  const form = await c.req.parseBody();
+  const locale = isLocale(form.to) ? form.to : c.get("locale");
+  setCookie(c, LOCALE_COOKIE, locale, {
+    path: "/",
+    maxAge: ONE_YEAR_SECONDS,
+    sameSite: "Lax",
+    httpOnly: true,
+    secure: new URL(c.req.url).protocol === "https:",
+  });
+  return c.redirect(safeReturnPath(form.back), 303);
+});
+
+pages.post("/early-access", async (c) => {
+  const form = await c.req.parseBody();
+  const values = Object.fromEntries(FORM_FIELDS.map((name) => [name, fieldValue(form, name)])) as Record<
+    EarlyAccessField,
+    string
+  >;
+  const parsed = EarlyAccessInputSchema.safeParse({
+    name: values.name,
+    company: values.company,
+    phone: values.phone,
+    ...(values.email ? { email: values.email } : {}),
+    businessType: values.businessType,
+    locale: c.get("locale"),
+    consent: values.consent === "yes",
+  });
+  if (!parsed.success) {
+    const invalid = FORM_FIELDS.filter((field) =>
+      parsed.error.issues.some((issue) => issue.path[0] === field),
+    );
+    return renderPage(c, landing({ values, invalid }, 422));
+  }
+  await requestEarlyAccess(dbFor(c.env.DB), parsed.data);
+  return c.redirect("/early-access/thanks", 303);
+});
+
+pages.get("/early-access/thanks", (c) =>
+  renderPage(c, {
+    title: (t) => t.earlyAccess.thanksTitle,
+    body: (t) => <EarlyAccessThanksPage t={t} />,
+  }),
+);
+
+pages.get("/docs", (c) =>
+  renderPage(c, {
+    title: (t) => t.docs.title,
+    body: (t) => <ApiDocsPage t={t} />,
+    stylesheets: ["/vendor/swagger-ui/swagger-ui.css"],
+    scripts: ["/vendor/swagger-ui/swagger-ui-bundle.js", "/assets/docs.js"],
+  }),
+);
+
+/** Static files live in pages/public and are served by the ASSETS binding. */
+const serveAsset = async (c: Context<AppEnv>) => {
+  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  if (asset.status === 404) return c.notFound();
+  // Re-wrap so later middleware can add headers to an otherwise immutable response.
+  return new Response(asset.body, asset);
+};
+pages.get("/assets/*", serveAsset);
+pages.get("/vendor/*", serveAsset);
+pages.get("/favicon.svg", serveAsset);
+pages.get("/robots.txt", serveAsset);

@@ -1,0 +1,33 @@
+import type { Context } from "hono";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../src/platform/context";
+import { type Dictionary, dictionaryFor } from "./i18n";
+import { Layout } from "./layout/layout";
+
+export interface PageOptions {
+  title: (t: Dictionary) => string;
+  body: (t: Dictionary) => Child;
+  status?: ContentfulStatusCode;
+  stylesheets?: string[];
+  scripts?: string[];
+}
+
+/** Renders a page in the request's language inside the shared layout. */
+export async function renderPage(c: Context<AppEnv>, options: PageOptions): Promise<Response> {
+  const locale = c.get("locale");
+  const t = dictionaryFor(locale);
+  const page = (
+    <Layout
+      locale={locale}
+      t={t}
+      title={options.title(t)}
+      path={new URL(c.req.url).pathname}
+      stylesheets={options.stylesheets ?? []}
+      scripts={options.scripts ?? []}
+    >
+      {options.body(t)}
+    </Layout>
+  );
+  return c.html(`<!doctype html>${await page}`, options.status ?? 200, { "Cache-Control": "no-store" });
+}

@@ -1,0 +1,113 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { version } from "../package.json";
+import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
+import { ErrorPage } from "../pages/layout/error-page";
+import { NotFoundPage } from "../pages/layout/not-found";
+import { pages } from "../pages/pages.routes";
+import { renderPage } from "../pages/render";
+import { earlyAccessApi } from "./early-access/early-access.routes";
+import { loadConfig } from "./env";
+import { healthApi } from "./health/health.routes";
+import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
+import type { AppEnv } from "./platform/context";
+import { handleError, isMachinePath } from "./platform/errors";
+import { idempotency } from "./platform/idempotency";
+import { requestLogger } from "./platform/logger";
+import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
+import { createReporter } from "./platform/reporter";
+import { requestId } from "./platform/request-id";
+import { createRouter } from "./platform/router";
+import { securityHeaders } from "./platform/security-headers";
+
+const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
+  error.status === 404
+    ? renderPage(c, { title: (t) => t.notFound.title, body: (t) => <NotFoundPage t={t} />, status: 404 })
+    : renderPage(c, {
+        title: (t) => t.error.title,
+        body: (t) => <ErrorPage t={t} status={error.status} requestId={c.get("requestId")} />,
+        status: error.status,
+      });
+
+/**
+ * The whole HTTP surface. Middleware order matters: the request id and log line wrap everything
+ * (so even a misconfigured Worker logs), headers are added to every response, configuration is
+ * validated before any route runs, and API-only guards sit in front of the API routes.
+ */
+export function createApp() {
+  const app = createRouter();
+
+  app.use(requestId(), requestLogger(), securityHeaders());
+  app.use(async (c, next) => {
+    const config = loadConfig(c.env);
+    c.set("config", config);
+    c.set(
+      "reporter",
+      createReporter({
+        config,
+        context: c.executionCtx,
+        request: c.req.raw,
+        tags: { requestId: c.get("requestId") },
+      }),
+    );
+    const lang = getCookie(c, LOCALE_COOKIE);
+    c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
+    await next();
+  });
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          c,
+          new ApiError("METHOD_NOT_ALLOWED", `Use ${methods.join(", ")} on this path.`, {
+            headers: { Allow: methods.join(", ") },
+          }),
+        ),
+    }),
+  );
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin, c: Context<AppEnv>) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      allowHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      maxAge: 600,
+    }),
+  );
+  app.use(jsonBodyLimit());
+  app.use("/api/*", requireJsonBody());
+  app.use("/api/v1/*", idempotency());
+
+  app.route("/", healthApi);
+  app.route("/api/v1", earlyAccessApi);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Dealix API",
+      version,
+      description:
+        "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
+        "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). POSTs that create things honour `Idempotency-Key`.",
+    },
+    tags: [
+      { name: "health", description: "Liveness, readiness and dependency checks" },
+      { name: "early-access", description: "Requests to join Dealix before it opens" },
+    ],
+  });
+
+  app.route("/", pages);
+
+  app.notFound((c) =>
+    isMachinePath(c.req.path)
+      ? problemResponse(c, new ApiError("NOT_FOUND", "No such resource."))
+      : renderErrorPage(c, new ApiError("NOT_FOUND")),
+  );
+  app.onError((error, c) => handleError(error, c, renderErrorPage));
+
+  return app;
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { version as packageVersion } from "../package.json";
+
+/** Bindings and vars the Worker receives from wrangler (wrangler.toml, `.dev.vars`, secrets). */
+export interface Bindings {
+  DB: D1Database;
+  FLAGS: KVNamespace;
+  ASSETS: Fetcher;
+  ENVIRONMENT?: string;
+  APP_VERSION?: string;
+  CORS_ORIGINS?: string;
+  MAX_JSON_BODY_BYTES?: string;
+  SENTRY_DSN?: string;
+}
+
+/** Secrets production cannot run without. Later capabilities add theirs here. */
+const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN"] as const;
+
+// An empty string in `.dev.vars` means "not set", not "set to nothing".
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
+
+const originList = z
+  .string()
+  .default("")
+  .transform((raw, ctx) => {
+    const origins = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${origin}" is not an origin like https://app.example.com`,
+        });
+      }
+    }
+    return origins;
+  });
+
+export const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+    APP_VERSION: optionalString,
+    CORS_ORIGINS: originList,
+    MAX_JSON_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(102_400),
+    SENTRY_DSN: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  })
+  .superRefine((config, ctx) => {
+    if (config.ENVIRONMENT !== "production") return;
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (!config[name]) {
+        ctx.addIssue({ code: "custom", path: [name], message: `secret ${name} is required in production` });
+      }
+    }
+  });
+
+export type Config = z.output<typeof configSchema> & { release: string };
+
+/** Thrown when vars/secrets are missing or malformed; lists names only, never values. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Worker configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+// Parsed once per isolate per env object: the bindings object is stable across requests.
+const parsedConfigs = new WeakMap<object, Config>();
+
+export function loadConfig(env: Bindings): Config {
+  const cached = parsedConfigs.get(env);
+  if (cached) return cached;
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`));
+  }
+  const config = { ...result.data, release: result.data.APP_VERSION ?? `dealix@${packageVersion}` };
+  parsedConfigs.set(env, config);
+  return config;
+}

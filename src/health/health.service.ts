@@ -1,0 +1,70 @@
+import type { Bindings } from "../env";
+
+export type CheckStatus = "up" | "down";
+
+export interface CheckResult {
+  status: CheckStatus;
+  latencyMs: number;
+  detail?: string;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+const KV_PROBE_KEY = "health:probe";
+
+async function timed(run: () => Promise<string | undefined>): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    });
+    const detail = await Promise.race([run(), timeout]);
+    return {
+      status: "up",
+      latencyMs: Math.round(performance.now() - started),
+      ...(detail ? { detail } : {}),
+    };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { status: "down", latencyMs: Math.round(performance.now() - started), detail };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** D1: a real query against the migrations table, which also proves migrations were applied. */
+export const checkD1 = (db: D1Database) =>
+  timed(async () => {
+    const row = await db
+      .prepare("SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1")
+      .first<{ name: string }>();
+    if (!row) throw new Error("no migrations applied");
+    return `migration ${row.name}`;
+  });
+
+/** KV: write a fresh value and read it back (same location, so it must be visible at once). */
+export const checkKv = (kv: KVNamespace) =>
+  timed(async () => {
+    const nonce = crypto.randomUUID();
+    await kv.put(KV_PROBE_KEY, nonce, { expirationTtl: 60 });
+    const read = await kv.get(KV_PROBE_KEY);
+    if (read !== nonce) throw new Error("read did not return the value just written");
+    return undefined;
+  });
+
+/** Static assets: the stylesheet every page needs. */
+export const checkAssets = (assets: Fetcher) =>
+  timed(async () => {
+    const response = await assets.fetch("https://assets.local/assets/app.css");
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`stylesheet answered ${response.status}`);
+    return undefined;
+  });
+
+/** Every binding the Worker depends on, checked in parallel. */
+export async function deepCheck(env: Bindings) {
+  const [d1, kv, assets] = await Promise.all([checkD1(env.DB), checkKv(env.FLAGS), checkAssets(env.ASSETS)]);
+  const checks = { d1, kv, assets };
+  const healthy = Object.values(checks).every((check) => check.status === "up");
+  return { healthy, checks };
+}

@@ -1,0 +1,58 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "../env";
+import type { AppEnv } from "./context";
+import { log } from "./logger";
+import { ApiError, type ProblemCode, problemResponse } from "./problem";
+
+const CODE_FOR_HTTP_STATUS: Partial<Record<number, ProblemCode>> = {
+  400: "MALFORMED_REQUEST",
+  401: "UNAUTHENTICATED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "VALIDATION_FAILED",
+  429: "RATE_LIMITED",
+  503: "UNAVAILABLE",
+};
+
+/** Anything thrown becomes an ApiError; only our own messages reach the caller, never internals. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ConfigError) {
+    return new ApiError("CONFIG_INVALID", "The service is misconfigured; the operators have been alerted.");
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = CODE_FOR_HTTP_STATUS[error.status] ?? "MALFORMED_REQUEST";
+    return new ApiError(code, error.message || undefined);
+  }
+  return new ApiError("INTERNAL", "Something went wrong on our side; try again later.");
+}
+
+// Machine-facing paths answer errors in problem+json; everything else is a page for people.
+const MACHINE_PATHS = /^\/(api|webhooks)(\/|$)|^\/(health(\/deep)?|ready|openapi\.json)$/;
+
+export const isMachinePath = (path: string) => MACHINE_PATHS.test(path);
+
+/**
+ * Reports what we did not expect (5xx) and renders the error for the caller. `renderHtml` draws
+ * the page version for browsers.
+ */
+export function handleError(
+  error: unknown,
+  c: Context<AppEnv>,
+  renderHtml: (c: Context<AppEnv>, apiError: ApiError) => Response | Promise<Response>,
+) {
+  const apiError = toApiError(error);
+  if (error instanceof ConfigError) {
+    log("error", "config_invalid", { requestId: c.get("requestId"), problems: error.problems.join("; ") });
+  } else if (apiError.status >= 500) {
+    const reporter = c.get("reporter");
+    if (reporter) reporter.captureException(error);
+    else log("error", "unhandled_error", { requestId: c.get("requestId"), error: String(error) });
+  }
+  return isMachinePath(c.req.path) ? problemResponse(c, apiError) : renderHtml(c, apiError);
+}

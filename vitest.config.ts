@@ -1,0 +1,28 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+
+// Tests run inside workerd with the bindings from wrangler.toml (local D1/KV/assets simulators).
+// Storage is isolated per test file. Outbound fetch is intercepted by msw (test/setup/network.ts).
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" },
+      },
+    }),
+  ],
+  test: {
+    include: [
+      "src/**/*.test.ts",
+      "src/**/*.test.tsx",
+      "pages/**/*.test.tsx",
+      "workers/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
+    setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/network.ts"],
+  },
+});

@@ -1,0 +1,27 @@
+import { dbFor } from "../../src/db/client";
+import { type Bindings, loadConfig } from "../../src/env";
+import { log } from "../../src/platform/logger";
+import { createReporter } from "../../src/platform/reporter";
+import { purgeIdempotencyKeys } from "./purge-idempotency-keys";
+
+/** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
+export async function runScheduledJobs(
+  controller: ScheduledController,
+  env: Bindings,
+  ctx: ExecutionContext,
+) {
+  const config = loadConfig(env);
+  const reporter = createReporter({
+    config,
+    context: ctx,
+    tags: { job: "purge_idempotency_keys", cron: controller.cron },
+  });
+  const started = Date.now();
+  try {
+    const purged = await purgeIdempotencyKeys(dbFor(env.DB), controller.scheduledTime);
+    log("info", "job", { job: "purge_idempotency_keys", purged, ms: Date.now() - started });
+  } catch (error) {
+    reporter.captureException(error);
+    throw error;
+  }
+}
