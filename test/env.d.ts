@@ -6,4 +6,7 @@ declare namespace Cloudflare {
     ENVIRONMENT: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
 }
