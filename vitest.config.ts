@@ -16,13 +16,9 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: [
-      "src/**/*.test.ts",
-      "src/**/*.test.tsx",
-      "pages/**/*.test.tsx",
-      "workers/**/*.test.ts",
-      "test/**/*.test.ts",
-    ],
+    include: ["{src,pages,workers,test}/**/*.test.{ts,tsx}"],
     setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/network.ts"],
+    // The Worker's JSON log lines are asserted where they matter; elsewhere they are noise.
+    onConsoleLog: (line) => !line.startsWith('{"level":'),
   },
 });

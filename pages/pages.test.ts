@@ -1,0 +1,131 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { call, countRows, ORIGIN } from "../test/helpers";
+
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  call("/early-access", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, ...headers },
+    body: new URLSearchParams(fields).toString(),
+    redirect: "manual",
+  });
+
+const validFields = {
+  name: "نورة",
+  company: "عقارات الرياض",
+  phone: "٠٥٥١٢٣٤٥٦٧",
+  email: "",
+  businessType: "real_estate",
+  consent: "yes",
+};
+
+describe("landing page", () => {
+  it("is Arabic and right-to-left by default", async () => {
+    const res = await call("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/html; charset=UTF-8/i);
+    const html = await res.text();
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain("ديلكس");
+    expect(html).toContain('data-testid="lang-switch"');
+    expect(html).toContain('href="/assets/app.css"');
+    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
+  });
+
+  it("is English and left-to-right with the lang=en cookie", async () => {
+    const html = await (await call("/", { headers: { Cookie: "lang=en" } })).text();
+    expect(html).toContain('<html lang="en" dir="ltr">');
+    expect(html).toContain("Request early access");
+  });
+
+  it("falls back to Arabic for an unknown lang cookie", async () => {
+    const html = await (await call("/", { headers: { Cookie: "lang=fr" } })).text();
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+  });
+});
+
+describe("language switch", () => {
+  const switchTo = (to: string, back: string, origin = ORIGIN) =>
+    call("/lang", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
+      body: new URLSearchParams({ to, back }).toString(),
+      redirect: "manual",
+    });
+
+  it("sets a long-lived HttpOnly cookie and returns to the page", async () => {
+    const res = await switchTo("en", "/docs");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/docs");
+    const cookie = res.headers.get("Set-Cookie") ?? "";
+    expect(cookie).toMatch(/^lang=en;/);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Lax");
+    expect(cookie).toContain("Secure"); // the test origin is https
+    expect(cookie).toMatch(/Max-Age=31536000/);
+  });
+
+  it.each(["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"])(
+    "never redirects off-site (back=%s)",
+    async (back) => {
+      const res = await switchTo("ar", back);
+      expect(res.headers.get("Location")).toBe("/");
+    },
+  );
+
+  it("rejects a cross-site form post", async () => {
+    const res = await switchTo("en", "/", "https://evil.example");
+    expect(res.status).toBe(403);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+});
+
+describe("early-access form", () => {
+  beforeEach(async () => {
+    await env.DB.exec("DELETE FROM early_access_requests");
+  });
+
+  it("stores a valid request and redirects to the thanks page", async () => {
+    const res = await form(validFields);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/early-access/thanks");
+    const row = await env.DB.prepare("SELECT phone, locale, email FROM early_access_requests").first();
+    expect(row).toEqual({ phone: "+966551234567", locale: "ar", email: null });
+    const thanks = await call("/early-access/thanks", { headers: { Cookie: "lang=en" } });
+    expect(await thanks.text()).toContain("We have your request");
+  });
+
+  it("re-renders the form with messages and the typed values, escaped, and stores nothing", async () => {
+    const res = await form(
+      { ...validFields, name: '<script>alert("x")</script>', phone: "123", consent: "" },
+      { Cookie: "lang=en" },
+    );
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toContain("Enter a valid mobile number");
+    expect(html).toContain("We need your consent");
+    expect(html).not.toContain('<script>alert("x")</script>');
+    expect(html).toContain("&lt;script&gt;");
+    expect(await countRows("early_access_requests")).toBe(0);
+  });
+
+  it("rejects a cross-site post and stores nothing", async () => {
+    const res = await form(validFields, { Origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+    expect(await countRows("early_access_requests")).toBe(0);
+  });
+});
+
+describe("API docs", () => {
+  it("serves /docs with Swagger UI from our own assets, no CDN", async () => {
+    const html = await (await call("/docs")).text();
+    expect(html).toContain('src="/vendor/swagger-ui/swagger-ui-bundle.js"');
+    expect(html).toContain('src="/assets/docs.js"');
+    expect(html).not.toMatch(/https?:\/\/(?!dealix)/);
+    const bundle = await call("/vendor/swagger-ui/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    await bundle.body?.cancel();
+  });
+});

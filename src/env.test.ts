@@ -1,0 +1,56 @@
+import { describe, expect, it, vi } from "vitest";
+import { callWithEnv, expectProblem } from "../test/helpers";
+import { type Bindings, ConfigError, loadConfig } from "./env";
+
+const base = { ENVIRONMENT: "development" } as Bindings;
+
+describe("configuration", () => {
+  it("applies defaults and names the release after the package version", () => {
+    const config = loadConfig({ ...base });
+    expect(config.MAX_JSON_BODY_BYTES).toBe(102_400);
+    expect(config.CORS_ORIGINS).toEqual([]);
+    expect(config.release).toMatch(/^dealix@\d+\.\d+\.\d+/);
+    expect(loadConfig({ ...base, APP_VERSION: "abc1234" }).release).toBe("abc1234");
+  });
+
+  it("treats an empty secret in .dev.vars as unset", () => {
+    expect(loadConfig({ ...base, SENTRY_DSN: "" }).SENTRY_DSN).toBeUndefined();
+  });
+
+  it("refuses to start in production without the required secrets, naming them but no values", () => {
+    expect(() => loadConfig({ ...base, ENVIRONMENT: "production" })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...base, ENVIRONMENT: "production", CORS_ORIGINS: "https://app.dealix.sa" });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        "SENTRY_DSN: secret SENTRY_DSN is required in production",
+      ]);
+    }
+    const ok = loadConfig({
+      ...base,
+      ENVIRONMENT: "production",
+      SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+    });
+    expect(ok.ENVIRONMENT).toBe("production");
+  });
+
+  it("rejects malformed values", () => {
+    expect(() => loadConfig({ ...base, CORS_ORIGINS: "https://ok.example,not a url" })).toThrow(
+      /CORS_ORIGINS/,
+    );
+    expect(() => loadConfig({ ...base, CORS_ORIGINS: "https://ok.example/path" })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ ...base, MAX_JSON_BODY_BYTES: "lots" })).toThrow(/MAX_JSON_BODY_BYTES/);
+    expect(() => loadConfig({ ...base, ENVIRONMENT: "staging" })).toThrow(/ENVIRONMENT/);
+  });
+
+  it("answers every request with a 500 CONFIG_INVALID problem and logs the missing names", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await callWithEnv({ ENVIRONMENT: "production", SENTRY_DSN: "" }, "/api/v1/anything");
+    const problem = await expectProblem(res, 500, "CONFIG_INVALID");
+    expect(problem.detail).not.toContain("SENTRY_DSN");
+    const logged = errors.mock.calls.map((args) => String(args[0])).join("\n");
+    expect(logged).toContain('"msg":"config_invalid"');
+    expect(logged).toContain("SENTRY_DSN");
+    errors.mockRestore();
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { isId, newId } from "./ids";
+import { decodeCursor, encodeCursor, PageQuerySchema, toPage } from "./pagination";
+import { normalizePhone } from "./phone";
+import { ApiError } from "./problem";
+
+describe("normalizePhone", () => {
+  it.each([
+    ["0551234567", "+966551234567"],
+    ["551234567", "+966551234567"],
+    ["966551234567", "+966551234567"],
+    ["+966 55 123 4567", "+966551234567"],
+    ["00966551234567", "+966551234567"],
+    ["055-123-4567", "+966551234567"],
+    ["٠٥٥١٢٣٤٥٦٧", "+966551234567"],
+    ["۰۵۵۱۲۳۴۵۶۷", "+966551234567"],
+    ["+971501234567", "+971501234567"],
+    ["+44 20 7946 0958", "+442079460958"],
+  ])("normalises %s to %s", (input, expected) => {
+    expect(normalizePhone(input)).toBe(expected);
+  });
+
+  it.each([
+    "",
+    "12345",
+    "0451234567",
+    "+9665512345678",
+    "+96655123456",
+    "phone",
+    "+0123456789",
+    "05512345678",
+  ])("rejects %s", (input) => {
+    expect(normalizePhone(input)).toBeNull();
+  });
+});
+
+describe("ids", () => {
+  it("are prefixed, 20 characters of base32 and unique", () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newId("ear")));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(isId("ear", id)).toBe(true);
+    expect(isId("req", newId("ear"))).toBe(false);
+    expect(isId("ear", "ear_short")).toBe(false);
+  });
+});
+
+describe("cursor pagination", () => {
+  const rows = Array.from({ length: 5 }, (_, i) => ({ id: `row${i}`, createdAt: 1000 + i }));
+
+  it("returns limit rows and a cursor only when there is more", () => {
+    const first = toPage(rows.slice(0, 3), 2, (r) => ({ sort: r.createdAt, id: r.id }));
+    expect(first.data.map((r) => r.id)).toEqual(["row0", "row1"]);
+    expect(first.nextCursor).not.toBeNull();
+    expect(decodeCursor(first.nextCursor ?? "")).toEqual({ sort: 1001, id: "row1" });
+    const last = toPage(rows.slice(3), 2, (r) => ({ sort: r.createdAt, id: r.id }));
+    expect(last.nextCursor).toBeNull();
+  });
+
+  it("round-trips non-ASCII sort keys through URL-safe cursors", () => {
+    const cursor = encodeCursor({ sort: "عقارات", id: "con_1" });
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor)).toEqual({ sort: "عقارات", id: "con_1" });
+  });
+
+  it.each(["not-base64!", encodeCursor({ sort: 1, id: "x" }).slice(0, -3), btoa('{"a":1}'), btoa("[1,2]")])(
+    "rejects a tampered cursor %s with a validation problem",
+    (cursor) => {
+      expect(() => decodeCursor(cursor)).toThrow(ApiError);
+    },
+  );
+
+  it("bounds limit to 1..100 and defaults it to 20", () => {
+    expect(PageQuerySchema.parse({}).limit).toBe(20);
+    expect(PageQuerySchema.parse({ limit: "100" }).limit).toBe(100);
+    expect(PageQuerySchema.safeParse({ limit: "101" }).success).toBe(false);
+    expect(PageQuerySchema.safeParse({ limit: "0" }).success).toBe(false);
+  });
+});
