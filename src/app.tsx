@@ -31,6 +31,21 @@ const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
         status: error.status,
       });
 
+const OPENAPI_INFO = {
+  openapi: "3.1.0",
+  info: {
+    title: "Dealix API",
+    version,
+    description:
+      "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
+      "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). POSTs that create things honour `Idempotency-Key`.",
+  },
+  tags: [
+    { name: "health", description: "Liveness, readiness and dependency checks" },
+    { name: "early-access", description: "Requests to join Dealix before it opens" },
+  ],
+};
+
 /**
  * The whole HTTP surface. Middleware order matters: the request id and log line wrap everything
  * (so even a misconfigured Worker logs), headers are added to every response, configuration is
@@ -85,19 +100,11 @@ export function createApp() {
   app.route("/", healthApi);
   app.route("/api/v1", earlyAccessApi);
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Dealix API",
-      version,
-      description:
-        "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
-        "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). POSTs that create things honour `Idempotency-Key`.",
-    },
-    tags: [
-      { name: "health", description: "Liveness, readiness and dependency checks" },
-      { name: "early-access", description: "Requests to join Dealix before it opens" },
-    ],
+  // The document only changes with a deploy: build it once per isolate, not per request.
+  let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", (c) => {
+    openApiDocument ??= app.getOpenAPI31Document(OPENAPI_INFO);
+    return c.json(openApiDocument);
   });
 
   app.route("/", pages);

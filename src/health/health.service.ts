@@ -9,7 +9,6 @@ export interface CheckResult {
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
-const KV_PROBE_KEY = "health:probe";
 
 async function timed(run: () => Promise<string | undefined>): Promise<CheckResult> {
   const started = performance.now();
@@ -42,12 +41,17 @@ export const checkD1 = (db: D1Database) =>
     return `migration ${row.name}`;
   });
 
-/** KV: write a fresh value and read it back (same location, so it must be visible at once). */
+/**
+ * KV: write a value and read it back (same location, so it must be visible at once). Each check
+ * uses its own key: KV allows about one write per second per key, and concurrent checks must not
+ * overwrite each other. The probe expires by itself after a minute.
+ */
 export const checkKv = (kv: KVNamespace) =>
   timed(async () => {
     const nonce = crypto.randomUUID();
-    await kv.put(KV_PROBE_KEY, nonce, { expirationTtl: 60 });
-    const read = await kv.get(KV_PROBE_KEY);
+    const key = `health:probe:${nonce}`;
+    await kv.put(key, nonce, { expirationTtl: 60 });
+    const read = await kv.get(key);
     if (read !== nonce) throw new Error("read did not return the value just written");
     return undefined;
   });

@@ -27,6 +27,11 @@ describe("GET /health/deep", () => {
     expect(body.checks.d1?.detail).toMatch(/^migration \d{4}_/);
   });
 
+  it("stays green when several checks run at once (each KV probe has its own key)", async () => {
+    const responses = await Promise.all(Array.from({ length: 8 }, () => call("/health/deep")));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+  });
+
   it("answers 503 and names the failing check when a binding is down", async () => {
     const brokenDb = {
       prepare: () => {
