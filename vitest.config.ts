@@ -11,7 +11,12 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" },
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          ENVIRONMENT: "test",
+          JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuv",
+          PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmnop",
+        },
       },
     }),
   ],

@@ -1,32 +1,67 @@
 import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
+import { account } from "../src/auth/auth.service";
 import { dbFor } from "../src/db/client";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
+import { latestOutboxMessages } from "../src/outbox/outbox.repo";
 import type { AppEnv } from "../src/platform/context";
+import { isMachinePath } from "../src/platform/errors";
+import { AccountPage } from "./account/account";
+import { authPages } from "./auth/auth.pages";
+import { OutboxPage } from "./dev/outbox";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
+import { verifyCsrfToken } from "./session/cookies";
+import { safeReturnPath } from "./session/forms";
+import { requireSignedIn, signedInUser } from "./session/page-session";
+import { teamPages } from "./team/team.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 const FORM_FIELDS: EarlyAccessField[] = ["name", "company", "phone", "email", "businessType", "consent"];
-
-/** Only a same-site path may be a redirect target, so `back` cannot send people elsewhere. */
-function safeReturnPath(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])[^\s\\]{0,500}$/.test(value) ? value : "/";
-}
 
 const fieldValue = (form: Record<string, unknown>, name: string) =>
   typeof form[name] === "string" ? form[name].trim() : "";
 
 export const pages = new Hono<AppEnv>();
 
-// Form posts must come from our own pages (Origin / Sec-Fetch-Site checked).
-pages.use("/lang", csrf());
-pages.use("/early-access", csrf());
+// Every form post must come from our own pages: the Origin / Sec-Fetch-Site check, then the
+// double-submit token (see session/cookies.ts).
+// Mounted at "/", this router also sees API paths that fell through: leave those to the API's 404/405.
+const pageForms = csrf();
+pages.use(async (c, next) => {
+  if (c.req.method !== "POST" || isMachinePath(c.req.path)) return next();
+  return pageForms(c, async () => {
+    await verifyCsrfToken(c);
+    await next();
+  });
+});
+
+pages.route("/", authPages);
+pages.route("/", teamPages);
+
+pages.get("/account", requireSignedIn(), async (c) => {
+  const me = signedInUser(c);
+  const details = await account(dbFor(c.env.DB), me.userId, me.tenantId, me.role);
+  return renderPage(c, {
+    title: (t) => t.account.title,
+    body: (t) => <AccountPage t={t} locale={c.get("locale")} account={details} />,
+  });
+});
+
+// The dev transport's mailbox. It does not exist in production (404), where nothing is written to it.
+pages.get("/dev/outbox", async (c) => {
+  if (c.get("config").ENVIRONMENT === "production") return c.notFound();
+  const messages = await latestOutboxMessages(dbFor(c.env.DB), 50);
+  return renderPage(c, {
+    title: (t) => t.outbox.title,
+    body: (t) => <OutboxPage t={t} messages={messages} />,
+  });
+});
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, countRows, ORIGIN } from "../test/helpers";
+import { TestBrowser } from "../test/browser";
+import { call, countRows } from "../test/helpers";
 
-const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  call("/early-access", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, ...headers },
-    body: new URLSearchParams(fields).toString(),
-    redirect: "manual",
-  });
+/** Loads the landing page (for its CSRF token), then posts the early-access form. */
+async function form(fields: Record<string, string>, options: { origin?: string; lang?: string } = {}) {
+  const browser = new TestBrowser(options.lang ? { lang: options.lang } : {});
+  await browser.get("/");
+  return browser.post("/early-access", fields, options.origin ? { origin: options.origin } : {});
+}
 
 const validFields = {
   name: "نورة",
@@ -46,19 +46,17 @@ describe("landing page", () => {
 });
 
 describe("language switch", () => {
-  const switchTo = (to: string, back: string, origin = ORIGIN) =>
-    call("/lang", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
-      body: new URLSearchParams({ to, back }).toString(),
-      redirect: "manual",
-    });
+  const switchTo = async (to: string, back: string, origin?: string) => {
+    const browser = new TestBrowser();
+    await browser.get("/");
+    return browser.post("/lang", { to, back }, origin ? { origin } : {});
+  };
 
   it("sets a long-lived HttpOnly cookie and returns to the page", async () => {
     const res = await switchTo("en", "/docs");
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/docs");
-    const cookie = res.headers.get("Set-Cookie") ?? "";
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("lang=")) ?? "";
     expect(cookie).toMatch(/^lang=en;/);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
@@ -77,7 +75,15 @@ describe("language switch", () => {
   it("rejects a cross-site form post", async () => {
     const res = await switchTo("en", "/", "https://evil.example");
     expect(res.status).toBe(403);
-    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("lang="))).toBe(false);
+  });
+
+  it("rejects a same-site post without the CSRF token", async () => {
+    const browser = new TestBrowser();
+    await browser.get("/");
+    const res = await browser.post("/lang", { to: "en", back: "/" }, { csrf: "forged" });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("lang="))).toBe(false);
   });
 });
 
@@ -99,7 +105,7 @@ describe("early-access form", () => {
   it("re-renders the form with messages and the typed values, escaped, and stores nothing", async () => {
     const res = await form(
       { ...validFields, name: '<script>alert("x")</script>', phone: "123", consent: "" },
-      { Cookie: "lang=en" },
+      { lang: "en" },
     );
     expect(res.status).toBe(422);
     const html = await res.text();
@@ -112,7 +118,7 @@ describe("early-access form", () => {
   });
 
   it("rejects a cross-site post and stores nothing", async () => {
-    const res = await form(validFields, { Origin: "https://evil.example" });
+    const res = await form(validFields, { origin: "https://evil.example" });
     expect(res.status).toBe(403);
     expect(await countRows("early_access_requests")).toBe(0);
   });

@@ -4,10 +4,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../src/platform/context";
 import { type Dictionary, dictionaryFor } from "./i18n";
 import { Layout } from "./layout/layout";
+import { csrfToken } from "./session/cookies";
+import { pageSession } from "./session/page-session";
 
 export interface PageOptions {
   title: (t: Dictionary) => string;
-  body: (t: Dictionary) => Child;
+  /** The page content; gets the dictionary and this browser's CSRF token for its forms. */
+  body: (t: Dictionary, csrf: string) => Child;
   status?: ContentfulStatusCode;
   stylesheets?: string[];
   scripts?: string[];
@@ -17,6 +20,7 @@ export interface PageOptions {
 export async function renderPage(c: Context<AppEnv>, options: PageOptions): Promise<Response> {
   const locale = c.get("locale");
   const t = dictionaryFor(locale);
+  const session = await pageSession(c);
   const page = (
     <Layout
       locale={locale}
@@ -25,8 +29,10 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
       path={new URL(c.req.url).pathname}
       stylesheets={options.stylesheets ?? []}
       scripts={options.scripts ?? []}
+      csrf={csrfToken(c)}
+      session={session ? { role: session.role } : null}
     >
-      {options.body(t)}
+      {options.body(t, csrfToken(c))}
     </Layout>
   );
   return c.html(`<!doctype html>${await page}`, options.status ?? 200, { "Cache-Control": "no-store" });

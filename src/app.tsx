@@ -8,13 +8,16 @@ import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
+import { apiKeysApi } from "./api-keys/api-keys.routes";
+import { auditApi } from "./audit/audit.routes";
+import { authApi } from "./auth/auth.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
+import { membersApi } from "./members/members.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
 import { handleError, isMachinePath } from "./platform/errors";
-import { idempotency } from "./platform/idempotency";
 import { requestLogger } from "./platform/logger";
 import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
 import { createReporter } from "./platform/reporter";
@@ -38,11 +41,16 @@ const OPENAPI_INFO = {
     version,
     description:
       "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
-      "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). POSTs that create things honour `Idempotency-Key`.",
+      "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). Routes that say so honour `Idempotency-Key`. " +
+      "Authenticate with `Authorization: Bearer <access token or API key>`; the tenant always comes from the credential.",
   },
   tags: [
     { name: "health", description: "Liveness, readiness and dependency checks" },
     { name: "early-access", description: "Requests to join Dealix before it opens" },
+    { name: "auth", description: "Sign-up, sign-in (password, WhatsApp code), tokens, password reset" },
+    { name: "members", description: "Team members, roles and invitations" },
+    { name: "api-keys", description: "Keys for integrators, with scopes" },
+    { name: "audit", description: "Who did what, when" },
   ],
 };
 
@@ -95,10 +103,18 @@ export function createApp() {
   );
   app.use(jsonBodyLimit());
   app.use("/api/*", requireJsonBody());
-  app.use("/api/v1/*", idempotency());
 
   app.route("/", healthApi);
   app.route("/api/v1", earlyAccessApi);
+  app.route("/api/v1", authApi);
+  app.route("/api/v1", membersApi);
+  app.route("/api/v1", apiKeysApi);
+  app.route("/api/v1", auditApi);
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An access token from sign-in (JWT, 10 minutes) or an API key (`dlx_live_…`).",
+  });
 
   // The document only changes with a deploy: build it once per isolate, not per request.
   let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;

@@ -2,7 +2,11 @@ import { describe, expect, it, vi } from "vitest";
 import { callWithEnv, expectProblem } from "../test/helpers";
 import { type Bindings, ConfigError, loadConfig } from "./env";
 
-const base = { ENVIRONMENT: "development" } as Bindings;
+const base = {
+  ENVIRONMENT: "development",
+  JWT_SECRET: "j".repeat(40),
+  PASSWORD_PEPPER: "p".repeat(40),
+} as Bindings;
 
 describe("configuration", () => {
   it("applies defaults and names the release after the package version", () => {
@@ -19,19 +23,37 @@ describe("configuration", () => {
 
   it("refuses to start in production without the required secrets, naming them but no values", () => {
     expect(() => loadConfig({ ...base, ENVIRONMENT: "production" })).toThrow(ConfigError);
+    let problems: string[] = [];
     try {
       loadConfig({ ...base, ENVIRONMENT: "production", CORS_ORIGINS: "https://app.dealix.sa" });
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual([
-        "SENTRY_DSN: secret SENTRY_DSN is required in production",
-      ]);
+      problems = (error as ConfigError).problems;
     }
+    expect(problems).toEqual(["SENTRY_DSN: secret SENTRY_DSN is required in production"]);
     const ok = loadConfig({
       ...base,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
     });
     expect(ok.ENVIRONMENT).toBe("production");
+  });
+
+  it("requires the token and pepper secrets everywhere, and real ones in production", () => {
+    expect(() => loadConfig({ ...base, JWT_SECRET: undefined })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ...base, PASSWORD_PEPPER: "too short" })).toThrow(/PASSWORD_PEPPER/);
+    const devValues = {
+      JWT_SECRET: `dev-only-${"x".repeat(40)}`,
+      PASSWORD_PEPPER: `dev-only-${"y".repeat(40)}`,
+    };
+    expect(loadConfig({ ...base, ...devValues }).JWT_SECRET).toMatch(/^dev-only-/);
+    expect(() =>
+      loadConfig({
+        ...base,
+        ...devValues,
+        ENVIRONMENT: "production",
+        SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
+      }),
+    ).toThrow(/JWT_SECRET is the development value/);
   });
 
   it("rejects malformed values", () => {

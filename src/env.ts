@@ -1,20 +1,28 @@
 import { z } from "zod";
 import { version as packageVersion } from "../package.json";
+import type { RateLimiter } from "../workers/objects/rate-limiter";
 
 /** Bindings and vars the Worker receives from wrangler (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
   DB: D1Database;
   FLAGS: KVNamespace;
   ASSETS: Fetcher;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   ENVIRONMENT?: string;
   APP_VERSION?: string;
   CORS_ORIGINS?: string;
   MAX_JSON_BODY_BYTES?: string;
   SENTRY_DSN?: string;
+  JWT_SECRET?: string;
+  PASSWORD_PEPPER?: string;
 }
 
 /** Secrets production cannot run without. Later capabilities add theirs here. */
 const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN"] as const;
+
+// `.dev.vars.example` ships values with this prefix so the app runs locally out of the box;
+// production must never run on them.
+const DEV_ONLY_PREFIX = "dev-only-";
 
 // An empty string in `.dev.vars` means "not set", not "set to nothing".
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
@@ -50,12 +58,21 @@ export const configSchema = z
       .max(10 * 1024 * 1024)
       .default(102_400),
     SENTRY_DSN: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+    // Signs access tokens (HS256): at least 32 random characters, e.g. `openssl rand -base64 48`.
+    JWT_SECRET: z.string({ message: "secret JWT_SECRET is required" }).min(32),
+    // Mixed into every password hash; kept out of D1 so a database leak alone cannot be cracked.
+    PASSWORD_PEPPER: z.string({ message: "secret PASSWORD_PEPPER is required" }).min(32),
   })
   .superRefine((config, ctx) => {
     if (config.ENVIRONMENT !== "production") return;
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!config[name]) {
         ctx.addIssue({ code: "custom", path: [name], message: `secret ${name} is required in production` });
+      }
+    }
+    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER"] as const) {
+      if (config[name].startsWith(DEV_ONLY_PREFIX)) {
+        ctx.addIssue({ code: "custom", path: [name], message: `${name} is the development value` });
       }
     }
   });

@@ -2,6 +2,8 @@ import { runScheduledJobs } from "../workers/cron";
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 
+export { RateLimiter } from "../workers/objects/rate-limiter";
+
 const app = createApp();
 
 export default {

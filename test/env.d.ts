@@ -1,9 +1,7 @@
 declare namespace Cloudflare {
-  interface Env {
-    DB: D1Database;
-    FLAGS: KVNamespace;
-    ASSETS: Fetcher;
-    ENVIRONMENT: string;
+  type DealixBindings = import("../src/env").Bindings;
+  // The test env is the Worker's bindings plus what vitest.config.ts adds for tests.
+  interface Env extends DealixBindings {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
   interface GlobalProps {

@@ -1,5 +1,10 @@
 import type { Child, FC } from "hono/jsx";
+import { CsrfField } from "../components/form";
 import { type Dictionary, directionOf, type Locale } from "../i18n";
+
+export interface LayoutSession {
+  role: "owner" | "manager" | "agent";
+}
 
 interface LayoutProps {
   locale: Locale;
@@ -9,6 +14,8 @@ interface LayoutProps {
   path: string;
   stylesheets?: string[];
   scripts?: string[];
+  csrf: string;
+  session: LayoutSession | null;
   children?: Child;
 }
 
@@ -19,6 +26,8 @@ export const Layout: FC<LayoutProps> = ({
   path,
   stylesheets = [],
   scripts = [],
+  csrf,
+  session,
   children,
 }) => {
   const otherLocale: Locale = locale === "ar" ? "en" : "ar";
@@ -48,8 +57,25 @@ export const Layout: FC<LayoutProps> = ({
               <span>{locale === "ar" ? "ديلكس" : "Dealix"}</span>
             </a>
             <nav class="site-nav" aria-label={locale === "ar" ? "التنقل" : "Navigation"}>
-              <a href="/docs">{t.nav.apiDocs}</a>
+              {session ? (
+                <>
+                  <a href="/account">{t.nav.account}</a>
+                  {session.role !== "agent" ? <a href="/team">{t.nav.team}</a> : null}
+                  <form method="post" action="/logout">
+                    <CsrfField token={csrf} />
+                    <button type="submit" class="link-button" data-testid="sign-out">
+                      {t.auth.signOut}
+                    </button>
+                  </form>
+                </>
+              ) : (
+                <>
+                  <a href="/login">{t.nav.signIn}</a>
+                  <a href="/signup">{t.nav.signUp}</a>
+                </>
+              )}
               <form method="post" action="/lang" class="lang-switch">
+                <CsrfField token={csrf} />
                 <input type="hidden" name="to" value={otherLocale} />
                 <input type="hidden" name="back" value={path} />
                 <button

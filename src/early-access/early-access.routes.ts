@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { dbFor } from "../db/client";
-import { IdempotencyKeyHeaderSchema } from "../platform/idempotency";
+import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
 import { EarlyAccessInputSchema, EarlyAccessReceiptSchema } from "./early-access.model";
@@ -13,6 +13,7 @@ const requestEarlyAccessRoute = createRoute({
   operationId: "requestEarlyAccess",
   summary: "Ask to be onboarded when Dealix opens",
   description: "Public. Honours `Idempotency-Key`. Personal data is kept only for onboarding follow-up.",
+  middleware: [idempotency()] as const,
   request: {
     headers: IdempotencyKeyHeaderSchema,
     body: { required: true, content: { "application/json": { schema: EarlyAccessInputSchema } } },

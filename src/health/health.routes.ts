@@ -18,7 +18,7 @@ const DeepHealthSchema = z
   .object({
     status: z.enum(["ok", "down"]),
     release: z.string(),
-    checks: z.object({ d1: CheckSchema, kv: CheckSchema, assets: CheckSchema }),
+    checks: z.object({ d1: CheckSchema, kv: CheckSchema, assets: CheckSchema, rateLimiter: CheckSchema }),
   })
   .openapi("DeepHealth");
 
@@ -42,7 +42,8 @@ const deep = createRoute({
   path: "/health/deep",
   tags: ["health"],
   operationId: "getDeepHealth",
-  summary: "Checks every binding (D1, KV, static assets) with real I/O and reports each latency",
+  summary:
+    "Checks every binding (D1, KV, static assets, rate limiter) with real I/O and reports each latency",
   responses: {
     200: { description: "All checks up", content: { "application/json": { schema: DeepHealthSchema } } },
     503: {

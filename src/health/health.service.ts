@@ -65,10 +65,22 @@ export const checkAssets = (assets: Fetcher) =>
     return undefined;
   });
 
+/** Rate limiter: an RPC round trip to one fixed object; `ping` writes nothing, so no state piles up. */
+export const checkRateLimiter = (rateLimiter: Bindings["RATE_LIMITER"]) =>
+  timed(async () => {
+    if ((await rateLimiter.getByName("health").ping()) !== true) throw new Error("ping did not answer true");
+    return undefined;
+  });
+
 /** Every binding the Worker depends on, checked in parallel. */
 export async function deepCheck(env: Bindings) {
-  const [d1, kv, assets] = await Promise.all([checkD1(env.DB), checkKv(env.FLAGS), checkAssets(env.ASSETS)]);
-  const checks = { d1, kv, assets };
+  const [d1, kv, assets, rateLimiter] = await Promise.all([
+    checkD1(env.DB),
+    checkKv(env.FLAGS),
+    checkAssets(env.ASSETS),
+    checkRateLimiter(env.RATE_LIMITER),
+  ]);
+  const checks = { d1, kv, assets, rateLimiter };
   const healthy = Object.values(checks).every((check) => check.status === "up");
   return { healthy, checks };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, callWithEnv } from "../../test/helpers";
+import type { Bindings } from "../env";
 
 describe("GET /health", () => {
   it("answers without I/O, with the release", async () => {
@@ -11,7 +12,7 @@ describe("GET /health", () => {
 });
 
 describe("GET /health/deep", () => {
-  it("checks D1 with a real query, KV with a write and read, and the assets binding", async () => {
+  it("checks D1 with a real query, KV with a write and read, the assets binding and the rate limiter", async () => {
     const res = await call("/health/deep");
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
@@ -19,7 +20,7 @@ describe("GET /health/deep", () => {
       checks: Record<string, { status: string; latencyMs: number; detail?: string }>;
     };
     expect(body.status).toBe("ok");
-    expect(Object.keys(body.checks).sort()).toEqual(["assets", "d1", "kv"]);
+    expect(Object.keys(body.checks).sort()).toEqual(["assets", "d1", "kv", "rateLimiter"]);
     for (const check of Object.values(body.checks)) {
       expect(check.status).toBe("up");
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);
@@ -54,6 +55,24 @@ describe("GET /health/deep", () => {
     const res = await callWithEnv({ FLAGS: forgetfulKv }, "/health/deep");
     expect(res.status).toBe(503);
     expect(((await res.json()) as { checks: { kv: { status: string } } }).checks.kv.status).toBe("down");
+  });
+
+  it("reports the rate limiter down when its Durable Object cannot be reached", async () => {
+    const unreachable = {
+      getByName: () => ({
+        ping: async () => {
+          throw new Error("Durable Object reset because its code was updated.");
+        },
+      }),
+    } as unknown as Bindings["RATE_LIMITER"];
+    const res = await callWithEnv({ RATE_LIMITER: unreachable }, "/health/deep");
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, { status: string; detail?: string }> };
+    expect(body.checks.rateLimiter).toMatchObject({
+      status: "down",
+      detail: "Durable Object reset because its code was updated.",
+    });
+    expect(body.checks.d1?.status).toBe("up");
   });
 });
 

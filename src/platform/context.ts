@@ -1,4 +1,5 @@
 import type { Bindings, Config } from "../env";
+import type { Principal } from "./auth";
 import type { ErrorReporter } from "./reporter";
 
 /** The Hono environment every router and middleware in Dealix is typed with. */
@@ -9,5 +10,9 @@ export interface AppEnv {
     config: Config;
     reporter: ErrorReporter;
     locale: "ar" | "en";
+    /** Set by requireAccess() on routes that need a credential. */
+    principal?: Principal;
+    /** The page's CSRF token once issued in this request (pages/session/cookies.ts). */
+    csrfToken?: string;
   };
 }

@@ -1,6 +1,40 @@
 const encoder = new TextEncoder();
 
+const toHex = (buffer: ArrayBuffer) =>
+  [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
 export async function sha256Hex(input: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(input));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
+}
+
+/** HMAC-SHA256 keyed with a server secret: for short secrets (OTP codes) a plain hash could be brute-forced. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+export function timingSafeEqualStrings(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
+
+/** A uniformly random decimal code of `digits` digits (rejection sampling avoids modulo bias). */
+export function randomDigits(digits: number): string {
+  const range = 10 ** digits;
+  const limit = Math.floor(0x1_0000_0000 / range) * range;
+  const buffer = new Uint32Array(1);
+  for (;;) {
+    crypto.getRandomValues(buffer);
+    const value = buffer[0] ?? 0;
+    if (value < limit) return String(value % range).padStart(digits, "0");
+  }
 }

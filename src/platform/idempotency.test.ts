@@ -38,7 +38,7 @@ describe("Idempotency-Key", () => {
     expect(row).toMatchObject({
       state: "completed",
       response_status: 202,
-      scope: "POST /api/v1/early-access",
+      scope: "anonymous POST /api/v1/early-access",
     });
     expect(Number(row?.expires_at) - Number(row?.created_at)).toBe(IDEMPOTENCY_TTL_MS);
   });
@@ -64,7 +64,7 @@ describe("Idempotency-Key", () => {
       "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?)",
     )
       .bind(
-        "POST /api/v1/early-access",
+        "anonymous POST /api/v1/early-access",
         "key-4",
         await sha256Hex(JSON.stringify(body)),
         now,
@@ -82,7 +82,7 @@ describe("Idempotency-Key", () => {
     await env.DB.prepare(
       "INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at, expires_at) VALUES (?, 'key-5', 'old', 'completed', 202, '{}', ?, ?)",
     )
-      .bind("POST /api/v1/early-access", past, past + 1)
+      .bind("anonymous POST /api/v1/early-access", past, past + 1)
       .run();
     const res = await send(body, "key-5");
     expect(res.status).toBe(202);
@@ -106,6 +106,6 @@ describe("Idempotency-Key", () => {
     await send(body, "shared-key");
     const other = await postJson("/api/v1/other-endpoint", body, { "Idempotency-Key": "shared-key" });
     expect(other.status).toBe(404);
-    expect(await keyRow("shared-key")).toMatchObject({ scope: "POST /api/v1/early-access" });
+    expect(await keyRow("shared-key")).toMatchObject({ scope: "anonymous POST /api/v1/early-access" });
   });
 });

@@ -14,9 +14,13 @@ const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 const NOT_REMEMBERED = new Set([400, 413, 415, 422]);
 
 /**
- * `Idempotency-Key` for POST: the first request with a key runs and its response is kept for
- * 24 hours; the same key with the same body replays that response; with a different body it is
- * a 409. Keys are scoped by method and path (and, once credentials exist, by the caller).
+ * `Idempotency-Key` for a POST route that creates something: the first request with a key runs
+ * and its response is kept for 24 hours; the same key with the same body replays that response;
+ * with a different body it is a 409. Keys are scoped by caller (tenant and user or API key, set
+ * by requireAccess, which must run first) and by method and path.
+ *
+ * Routes opt in. A route whose response carries a secret (tokens, an API key, an invitation
+ * link) must not: the stored response would keep that secret in D1 in clear.
  */
 export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const key = c.req.header("Idempotency-Key");
@@ -26,7 +30,11 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   }
 
   const db = dbFor(c.env.DB);
-  const scope = `${c.req.method} ${c.req.path}`;
+  const principal = c.get("principal");
+  const caller = !principal
+    ? "anonymous"
+    : `${principal.tenantId}:${principal.kind === "user" ? principal.userId : principal.apiKeyId}`;
+  const scope = `${caller} ${c.req.method} ${c.req.path}`;
   const requestHash = await sha256Hex(await c.req.text());
   const now = Date.now();
 

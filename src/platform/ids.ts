@@ -6,6 +6,16 @@ const ID_LENGTH = 20;
 export const idPrefixes = {
   request: "req",
   earlyAccess: "ear",
+  tenant: "ten",
+  user: "usr",
+  invitation: "inv",
+  refreshFamily: "rtf",
+  refreshToken: "rtk",
+  otp: "otp",
+  passwordReset: "pwr",
+  apiKey: "key",
+  auditEvent: "aud",
+  outboxMessage: "msg",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
@@ -15,6 +25,15 @@ export function randomToken(length: number): string {
   let out = "";
   for (const byte of bytes) out += ALPHABET[byte & 31];
   return out;
+}
+
+/** An unguessable bearer secret (refresh tokens, invitation and reset links): 256 bits, base64url. */
+export function newSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 export function newId(prefix: IdPrefix): string {

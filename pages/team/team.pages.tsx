@@ -1,0 +1,239 @@
+import { type Context, Hono } from "hono";
+import { auditOrigin } from "../../src/audit/audit.service";
+import { authContext } from "../../src/auth/auth.routes";
+import { dbFor } from "../../src/db/client";
+import {
+  AcceptInvitationInputSchema,
+  ChangeRoleInputSchema,
+  CreateInvitationInputSchema,
+} from "../../src/members/members.model";
+import {
+  acceptInvitation,
+  cancelInvitation,
+  changeRole,
+  invite,
+  members,
+  pendingInvitations,
+  previewInvitation,
+  removeMember,
+} from "../../src/members/members.service";
+import { actorOf, hasRole } from "../../src/platform/auth";
+import type { AppEnv } from "../../src/platform/context";
+import { ApiError } from "../../src/platform/problem";
+import { tenantScope } from "../../src/platform/tenant-scope";
+import type { Dictionary } from "../i18n";
+import { renderPage } from "../render";
+import { setSessionCookies } from "../session/cookies";
+import { formValues, invalidFields, parseWith } from "../session/forms";
+import { pageSession, requireSignedIn, signedInUser } from "../session/page-session";
+import { AcceptInvitationPage, InvalidInvitationPage } from "./invitation.views";
+import { TeamPage, type TeamState } from "./team.views";
+
+const USER_ID = /^usr_[0-9a-z]{20}$/;
+const INVITATION_ID = /^inv_[0-9a-z]{20}$/;
+
+async function renderTeam(
+  c: Context<AppEnv>,
+  state: (t: Dictionary) => TeamState,
+  status: 200 | 403 | 404 | 409 | 422 = 200,
+) {
+  const me = signedInUser(c);
+  const scope = tenantScope(dbFor(c.env.DB), me.tenantId);
+  const [memberList, invitationList] = await Promise.all([members(scope), pendingInvitations(scope)]);
+  return renderPage(c, {
+    title: (t) => t.team.title,
+    body: (t, csrf) => (
+      <TeamPage
+        t={t}
+        csrf={csrf}
+        me={{ userId: me.userId, role: me.role }}
+        members={memberList}
+        invitations={invitationList}
+        state={state(t)}
+      />
+    ),
+    status,
+  });
+}
+
+/** Team actions answer with the team page again, showing what went wrong in the user's language. */
+function teamError(c: Context<AppEnv>, error: unknown, conflictMessage: "lastOwner" | "alreadyMember") {
+  if (!(error instanceof ApiError)) throw error;
+  if (error.code === "NOT_FOUND") throw error;
+  const key =
+    error.code === "CONFLICT" ? conflictMessage : error.code === "FORBIDDEN" ? "forbidden" : undefined;
+  return renderTeam(
+    c,
+    (t) => ({ error: key ? t.team.errors[key] : t.auth.errors.generic }),
+    error.status as 403 | 409 | 422,
+  );
+}
+
+export const teamPages = new Hono<AppEnv>();
+
+teamPages.use("/team", requireSignedIn());
+teamPages.use("/team/*", requireSignedIn());
+teamPages.use("/team", async (c, next) => {
+  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
+  await next();
+});
+teamPages.use("/team/*", async (c, next) => {
+  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
+  await next();
+});
+
+teamPages.get("/team", (c) => renderTeam(c, () => ({})));
+
+teamPages.post("/team/invitations", async (c) => {
+  const me = signedInUser(c);
+  const values = await formValues(c, ["email", "phone", "role"]);
+  try {
+    const input = parseWith(CreateInvitationInputSchema, {
+      ...(values.email ? { email: values.email } : {}),
+      ...(values.phone ? { phone: values.phone } : {}),
+      role: values.role,
+    });
+    const scope = tenantScope(dbFor(c.env.DB), me.tenantId);
+    const created = await invite(
+      scope,
+      { userId: me.userId, role: me.role },
+      input,
+      c.get("config"),
+      new URL(c.req.url).origin,
+      auditOrigin(c),
+    );
+    return renderTeam(c, (t) => ({ notice: t.team.inviteSent, shareLink: created.acceptUrl }));
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
+      const fields = invalidFields(error, ["email", "phone", "role"]);
+      return renderTeam(
+        c,
+        (t) => ({
+          error: t.team.errors.emailOrPhone,
+          inviteValues: values,
+          inviteErrors: Object.fromEntries(
+            fields.map((f) => [f, f === "phone" ? t.auth.errors.phone : t.team.errors.emailOrPhone]),
+          ),
+        }),
+        422,
+      );
+    }
+    return teamError(c, error, "alreadyMember");
+  }
+});
+
+teamPages.post("/team/invitations/:invitationId/cancel", async (c) => {
+  const me = signedInUser(c);
+  const id = c.req.param("invitationId");
+  if (!INVITATION_ID.test(id)) throw new ApiError("NOT_FOUND");
+  await cancelInvitation(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), id, auditOrigin(c));
+  return c.redirect("/team", 303);
+});
+
+teamPages.post("/team/members/:userId/role", async (c) => {
+  const me = signedInUser(c);
+  const userId = c.req.param("userId");
+  if (!USER_ID.test(userId)) throw new ApiError("NOT_FOUND");
+  if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
+  try {
+    const { role } = parseWith(ChangeRoleInputSchema, await formValues(c, ["role"]));
+    await changeRole(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), userId, role, auditOrigin(c));
+    return c.redirect("/team", 303);
+  } catch (error) {
+    return teamError(c, error, "lastOwner");
+  }
+});
+
+teamPages.post("/team/members/:userId/remove", async (c) => {
+  const me = signedInUser(c);
+  const userId = c.req.param("userId");
+  if (!USER_ID.test(userId)) throw new ApiError("NOT_FOUND");
+  if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
+  try {
+    await removeMember(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), userId, auditOrigin(c));
+    return c.redirect(userId === me.userId ? "/login" : "/team", 303);
+  } catch (error) {
+    return teamError(c, error, "lastOwner");
+  }
+});
+
+const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
+
+type InvitationForm = { values: Record<string, string>; errors: Record<string, string>; summary?: string };
+
+async function renderInvitation(
+  c: Context<AppEnv>,
+  token: string,
+  form: (t: Dictionary) => InvitationForm,
+  status: 200 | 403 | 409 | 422 = 200,
+) {
+  let preview: Awaited<ReturnType<typeof previewInvitation>>;
+  try {
+    preview = await previewInvitation(authContext(c), token);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return renderPage(c, {
+      title: (t) => t.invitation.title,
+      body: (t) => <InvalidInvitationPage t={t} />,
+      status: 404,
+    });
+  }
+  const signedIn = await pageSession(c);
+  return renderPage(c, {
+    title: (t) => t.invitation.title,
+    body: (t, csrf) => (
+      <AcceptInvitationPage
+        t={t}
+        csrf={csrf}
+        locale={c.get("locale")}
+        token={token}
+        preview={preview}
+        signedIn={signedIn !== null}
+        form={form(t)}
+      />
+    ),
+    status,
+  });
+}
+
+teamPages.get("/invitations/:token", (c) => {
+  const token = c.req.param("token");
+  if (!TOKEN.test(token)) throw new ApiError("NOT_FOUND");
+  return renderInvitation(c, token, () => ({ values: {}, errors: {} }));
+});
+
+teamPages.post("/invitations/:token", async (c) => {
+  const token = c.req.param("token");
+  if (!TOKEN.test(token)) throw new ApiError("NOT_FOUND");
+  const values = await formValues(c, ["name", "email", "password"]);
+  const signedIn = await pageSession(c);
+  try {
+    const input = signedIn
+      ? {}
+      : parseWith(AcceptInvitationInputSchema, {
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.email ? { email: values.email } : {}),
+          ...(values.password ? { password: values.password } : {}),
+        });
+    setSessionCookies(c, await acceptInvitation(authContext(c), token, input, signedIn?.userId ?? null));
+    return c.redirect("/account", 303);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code === "NOT_FOUND") throw error;
+    const fields = invalidFields(error, ["name", "email", "password"]);
+    return renderInvitation(
+      c,
+      token,
+      (t) => ({
+        values,
+        errors: Object.fromEntries(fields.map((f) => [f, t.auth.errors[f as "name" | "email" | "password"]])),
+        summary:
+          error.code === "FORBIDDEN"
+            ? t.invitation.wrongAccount
+            : error.code === "CONFLICT"
+              ? t.auth.errors.emailTaken
+              : t.auth.errors.generic,
+      }),
+      error.status as 403 | 409 | 422,
+    );
+  }
+});

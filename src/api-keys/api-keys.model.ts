@@ -1,0 +1,32 @@
+import { z } from "@hono/zod-openapi";
+
+/** What an API key may be allowed to do. Capabilities add their scopes here. */
+// Keys read; people manage the team (an invitation records the person who sent it).
+export const SCOPES = ["members:read", "audit:read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const API_KEY_PREFIXES = ["dlx_live_", "dlx_test_"] as const;
+
+export const CreateApiKeyInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(80).openapi({ example: "Website lead form" }),
+    scopes: z.array(z.enum(SCOPES)).min(1).max(20),
+  })
+  .openapi("CreateApiKeyInput");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The key's first characters, to tell keys apart" }),
+    scopes: z.array(z.enum(SCOPES)),
+    createdBy: z.string(),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    lastUsedAt: z.string().nullable().openapi({ format: "date-time" }),
+    revokedAt: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("ApiKey");
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: "The secret key. Shown only in this response; store it now." }),
+}).openapi("CreatedApiKey");

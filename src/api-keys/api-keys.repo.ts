@@ -1,0 +1,45 @@
+import { and, desc, eq, getTableColumns, isNull, lt, or } from "drizzle-orm";
+import type { Db } from "../db/client";
+import type { TenantScope } from "../platform/tenant-scope";
+import { tenants } from "../tenants/tenants.schema";
+import { apiKeys } from "./api-keys.schema";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export const insertApiKey = (scope: TenantScope, row: Omit<typeof apiKeys.$inferInsert, "tenantId">) =>
+  scope.db.insert(apiKeys).values({ ...row, tenantId: scope.tenantId });
+
+export const listApiKeys = (scope: TenantScope) =>
+  scope.db.select().from(apiKeys).where(scope.where(apiKeys.tenantId)).orderBy(desc(apiKeys.createdAt)).all();
+
+export const findApiKey = (scope: TenantScope, id: string) =>
+  scope.db
+    .select()
+    .from(apiKeys)
+    .where(scope.where(apiKeys.tenantId, eq(apiKeys.id, id)))
+    .get();
+
+export const revokeApiKey = (scope: TenantScope, id: string, now: number) =>
+  scope.db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(scope.where(apiKeys.tenantId, eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+
+/**
+ * Credential lookup happens before any tenant is known: the key's hash is the only input. A key
+ * of a suspended tenant stops working, as its users' sessions do.
+ */
+export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
+  db
+    .select(getTableColumns(apiKeys))
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(tenants.status, "active")))
+    .get();
+
+/** Records use at most once a minute per key, so busy integrations do not write on every call. */
+export const touchApiKey = (db: Db, id: string, now: number) =>
+  db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - 60_000))));

@@ -1,0 +1,118 @@
+import { z } from "@hono/zod-openapi";
+import { normalizePhone } from "../platform/phone";
+import { ROLES } from "../tenants/tenants.schema";
+
+const email = z
+  .email()
+  .max(254)
+  .transform((value) => value.trim().toLowerCase())
+  .openapi({ example: "noura@riyadh-realty.sa" });
+const password = z.string().min(1).max(256).openapi({ example: "a long passphrase of yours" });
+const phone = z
+  .string()
+  .max(32)
+  .refine((value) => normalizePhone(value) !== null, {
+    message: "Enter a mobile number such as +9665XXXXXXXX.",
+  })
+  .transform((value) => normalizePhone(value) as string)
+  .openapi({ example: "+966551234567" });
+const tenantId = z
+  .string()
+  .regex(/^ten_[0-9a-z]{20}$/)
+  .openapi({ example: "ten_4f9c1b7e2a6d8c03e5b1" });
+
+export const SignupInputSchema = z
+  .strictObject({
+    company: z.string().trim().min(2).max(120).openapi({ example: "عقارات الرياض" }),
+    name: z.string().trim().min(2).max(100).openapi({ example: "نورة العتيبي" }),
+    email,
+    password,
+    phone: phone.optional(),
+    locale: z.enum(["ar", "en"]).default("ar"),
+  })
+  .openapi("SignupInput");
+
+export const LoginInputSchema = z
+  .strictObject({ email, password, tenantId: tenantId.optional() })
+  .openapi("LoginInput");
+
+export const OtpRequestInputSchema = z.strictObject({ phone }).openapi("OtpRequestInput");
+
+export const OtpVerifyInputSchema = z
+  .strictObject({
+    phone,
+    code: z
+      .string()
+      .regex(/^\d{6}$/, "The code is six digits.")
+      .openapi({ example: "123456" }),
+    tenantId: tenantId.optional(),
+  })
+  .openapi("OtpVerifyInput");
+
+export const RefreshInputSchema = z
+  .strictObject({ refreshToken: z.string().min(20).max(200) })
+  .openapi("RefreshInput");
+
+export const ForgotPasswordInputSchema = z.strictObject({ email }).openapi("ForgotPasswordInput");
+
+export const ResetPasswordInputSchema = z
+  .strictObject({ token: z.string().min(20).max(200), password })
+  .openapi("ResetPasswordInput");
+
+export const TenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.object({ ar: z.string(), en: z.string() }),
+    locale: z.enum(["ar", "en"]),
+    timezone: z.string(),
+    status: z.enum(["active", "suspended"]),
+  })
+  .openapi("Tenant");
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    phone: z.string().nullable(),
+    locale: z.enum(["ar", "en"]),
+  })
+  .openapi("User");
+
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal("Bearer"),
+    expiresIn: z.number().int().openapi({ description: "Access-token lifetime in seconds" }),
+  })
+  .openapi("TokenPair");
+
+export const SessionSchema = TokenPairSchema.extend({
+  tenant: TenantSchema,
+  user: UserSchema,
+  role: z.enum(ROLES),
+}).openapi("Session");
+
+export const AccountSchema = z
+  .object({
+    user: UserSchema,
+    tenant: TenantSchema,
+    role: z.enum(ROLES),
+    workspaces: z.array(
+      z.object({
+        tenantId: z.string(),
+        name: z.object({ ar: z.string(), en: z.string() }),
+        role: z.enum(ROLES),
+      }),
+    ),
+  })
+  .openapi("Account");
+
+export const AcceptedSchema = z.object({ status: z.literal("accepted") }).openapi("Accepted", {
+  description: "The same answer whether or not the phone or email belongs to an account.",
+});
+
+export type SignupInput = z.output<typeof SignupInputSchema>;
+export type LoginInput = z.output<typeof LoginInputSchema>;
+export type OtpVerifyInput = z.output<typeof OtpVerifyInputSchema>;

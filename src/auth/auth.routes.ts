@@ -1,0 +1,217 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { auditOrigin } from "../audit/audit.service";
+import { dbFor } from "../db/client";
+import { principalOf, requireAccess } from "../platform/auth";
+import type { AppEnv } from "../platform/context";
+import { problemResponses } from "../platform/problem";
+import { createRouter } from "../platform/router";
+import {
+  AcceptedSchema,
+  AccountSchema,
+  ForgotPasswordInputSchema,
+  LoginInputSchema,
+  OtpRequestInputSchema,
+  OtpVerifyInputSchema,
+  RefreshInputSchema,
+  ResetPasswordInputSchema,
+  SessionSchema,
+  SignupInputSchema,
+  TokenPairSchema,
+} from "./auth.model";
+import {
+  type AuthContext,
+  account,
+  forgotPassword,
+  login,
+  logout,
+  refresh,
+  requestOtp,
+  resetPassword,
+  signup,
+  verifyOtp,
+} from "./auth.service";
+
+export const authContext = (c: Context<AppEnv>): AuthContext => ({
+  db: dbFor(c.env.DB),
+  config: c.get("config"),
+  env: c.env,
+  origin: auditOrigin(c),
+  request: c.req.raw,
+  now: Date.now(),
+});
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } });
+
+const signupRoute = createRoute({
+  method: "post",
+  path: "/auth/signup",
+  tags: ["auth"],
+  operationId: "signup",
+  summary: "Create a company (tenant) and its owner, and sign in",
+  request: body(SignupInputSchema),
+  responses: {
+    201: { description: "Created and signed in", ...json(SessionSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "UNSUPPORTED_MEDIA_TYPE",
+      "PAYLOAD_TOO_LARGE",
+    ),
+  },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/auth/login",
+  tags: ["auth"],
+  operationId: "login",
+  summary: "Sign in with email and password",
+  description:
+    "Wrong password and unknown email get the same 401. Without tenantId, signs in to the oldest workspace.",
+  request: body(LoginInputSchema),
+  responses: {
+    200: { description: "Signed in", ...json(SessionSchema) },
+    ...problemResponses(
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+      "MALFORMED_REQUEST",
+    ),
+  },
+});
+
+const otpRequestRoute = createRoute({
+  method: "post",
+  path: "/auth/otp/request",
+  tags: ["auth"],
+  operationId: "requestOtp",
+  summary: "Send a six-digit sign-in code over WhatsApp",
+  description: "Always 202, whether or not the phone belongs to an account.",
+  request: body(OtpRequestInputSchema),
+  responses: {
+    202: { description: "Accepted", ...json(AcceptedSchema) },
+    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
+  },
+});
+
+const otpVerifyRoute = createRoute({
+  method: "post",
+  path: "/auth/otp/verify",
+  tags: ["auth"],
+  operationId: "verifyOtp",
+  summary: "Sign in with the WhatsApp code (five minutes, single use, five attempts)",
+  request: body(OtpVerifyInputSchema),
+  responses: {
+    200: { description: "Signed in", ...json(SessionSchema) },
+    ...problemResponses(
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+      "MALFORMED_REQUEST",
+    ),
+  },
+});
+
+const refreshRoute = createRoute({
+  method: "post",
+  path: "/auth/refresh",
+  tags: ["auth"],
+  operationId: "refresh",
+  summary: "Exchange a refresh token for a new token pair (the old one stops working)",
+  description: "Presenting an already-exchanged refresh token ends the whole session (reuse detection).",
+  request: body(RefreshInputSchema),
+  responses: {
+    200: { description: "New tokens", ...json(TokenPairSchema) },
+    ...problemResponses("UNAUTHENTICATED", "VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/auth/logout",
+  tags: ["auth"],
+  operationId: "logout",
+  summary: "End the session the refresh token belongs to",
+  request: body(RefreshInputSchema),
+  responses: {
+    204: { description: "Signed out (also for an unknown or already revoked token)" },
+    ...problemResponses("VALIDATION_FAILED", "MALFORMED_REQUEST"),
+  },
+});
+
+const forgotRoute = createRoute({
+  method: "post",
+  path: "/auth/password/forgot",
+  tags: ["auth"],
+  operationId: "forgotPassword",
+  summary: "Email a password-reset link (valid one hour)",
+  description: "Always 202, whether or not the email belongs to an account.",
+  request: body(ForgotPasswordInputSchema),
+  responses: {
+    202: { description: "Accepted", ...json(AcceptedSchema) },
+    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
+  },
+});
+
+const resetRoute = createRoute({
+  method: "post",
+  path: "/auth/password/reset",
+  tags: ["auth"],
+  operationId: "resetPassword",
+  summary: "Set a new password from a reset link; signs out every session",
+  request: body(ResetPasswordInputSchema),
+  responses: {
+    204: { description: "Password changed" },
+    ...problemResponses("VALIDATION_FAILED", "MALFORMED_REQUEST"),
+  },
+});
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/auth/me",
+  tags: ["auth"],
+  operationId: "getAccount",
+  summary: "The signed-in user, tenant, role and other workspaces",
+  security: [{ Bearer: [] }],
+  middleware: [requireAccess({ role: "agent" })] as const,
+  responses: {
+    200: { description: "Account", ...json(AccountSchema) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+  },
+});
+
+export const authApi = createRouter()
+  .openapi(signupRoute, async (c) => c.json(await signup(authContext(c), c.req.valid("json")), 201))
+  .openapi(loginRoute, async (c) => c.json(await login(authContext(c), c.req.valid("json")), 200))
+  .openapi(otpRequestRoute, async (c) => {
+    await requestOtp(authContext(c), c.req.valid("json").phone);
+    return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(otpVerifyRoute, async (c) => c.json(await verifyOtp(authContext(c), c.req.valid("json")), 200))
+  .openapi(refreshRoute, async (c) =>
+    c.json(await refresh(authContext(c), c.req.valid("json").refreshToken), 200),
+  )
+  .openapi(logoutRoute, async (c) => {
+    await logout(authContext(c), c.req.valid("json").refreshToken);
+    return c.body(null, 204);
+  })
+  .openapi(forgotRoute, async (c) => {
+    await forgotPassword(authContext(c), c.req.valid("json").email, new URL(c.req.url).origin);
+    return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(resetRoute, async (c) => {
+    const input = c.req.valid("json");
+    await resetPassword(authContext(c), input.token, input.password);
+    return c.body(null, 204);
+  })
+  .openapi(meRoute, async (c) => {
+    const principal = principalOf(c);
+    if (principal.kind !== "user")
+      throw new Error("unreachable: requireAccess without scope refuses API keys");
+    return c.json(await account(dbFor(c.env.DB), principal.userId, principal.tenantId, principal.role), 200);
+  });

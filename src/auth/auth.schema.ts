@@ -1,0 +1,86 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  // Stored lowercased: emails compare case-insensitively.
+  email: text("email").notNull().unique(),
+  // E.164; used for WhatsApp OTP sign-in.
+  phone: text("phone").unique(),
+  passwordHash: text("password_hash").notNull(),
+  locale: text("locale", { enum: ["ar", "en"] }).notNull(),
+  // Platform operators (Dealix staff). Separate from tenant roles: grants no tenant access.
+  isPlatformAdmin: integer("is_platform_admin", { mode: "boolean" }).notNull().default(false),
+  // Access tokens issued before this instant (ms) are refused: logout-everywhere, password change.
+  tokensNotBefore: integer("tokens_not_before").notNull().default(0),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One sign-in session: every refresh token minted from one sign-in belongs to the same family.
+ * Revoking the family (logout, reuse detected, member removed) ends the session.
+ */
+export const refreshFamilies = sqliteTable(
+  "refresh_families",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    tenantId: text("tenant_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    // Absolute end of the session, however often it is refreshed.
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedReason: text("revoked_reason"),
+  },
+  (t) => [index("refresh_families_user").on(t.userId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    familyId: text("family_id")
+      .notNull()
+      .references(() => refreshFamilies.id),
+    // SHA-256 of the opaque token; the token itself is never stored.
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: integer("expires_at").notNull(),
+    // Set when this token was exchanged for a new one; presenting it again is reuse.
+    usedAt: integer("used_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("refresh_tokens_family").on(t.familyId)],
+);
+
+/** WhatsApp sign-in codes: stored as an HMAC, five minutes, single use, five attempts. */
+export const otpCodes = sqliteTable(
+  "otp_codes",
+  {
+    id: text("id").primaryKey(),
+    phone: text("phone").notNull(),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: integer("expires_at").notNull(),
+    consumedAt: integer("consumed_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("otp_codes_phone").on(t.phone, t.createdAt)],
+);
+
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("password_resets_user").on(t.userId)],
+);

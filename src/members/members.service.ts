@@ -1,0 +1,358 @@
+import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type AuditActor, type AuditOrigin, auditInsert, recordAudit } from "../audit/audit.service";
+import {
+  findTenant,
+  findUserByEmail,
+  findUserById,
+  findUserByPhone,
+  revokeFamiliesOfUser,
+} from "../auth/auth.repo";
+import { users } from "../auth/auth.schema";
+import type { AuthContext } from "../auth/auth.service";
+import { checkPasswordPolicy, hashPassword } from "../auth/password";
+import { newSession } from "../auth/session.service";
+import type { Config } from "../env";
+import { deliver } from "../outbox/outbox.service";
+import { hasRole } from "../platform/auth";
+import { sha256Hex } from "../platform/crypto";
+import { idPrefixes, newId, newSecret } from "../platform/ids";
+import { ApiError } from "../platform/problem";
+import { type TenantScope, tenantScope } from "../platform/tenant-scope";
+import { invitations, type Role } from "../tenants/tenants.schema";
+import type { AcceptInvitationInput, CreateInvitationInput } from "./members.model";
+import {
+  deleteMembership,
+  findInvitation,
+  findInvitationByTokenHash,
+  findMembership,
+  insertInvitation,
+  insertMembership,
+  listMembers,
+  listPendingInvitations,
+  markInvitationAccepted,
+  revokeInvitation,
+  updateMemberRole,
+} from "./members.repo";
+
+export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function members(scope: TenantScope) {
+  return (await listMembers(scope)).map((m) => ({ ...m, joinedAt: iso(m.joinedAt) }));
+}
+
+async function requireMember(scope: TenantScope, userId: string) {
+  const membership = await findMembership(scope, userId);
+  if (!membership) throw new ApiError("NOT_FOUND", "No such member.");
+  return membership;
+}
+
+/** Owners change roles; the last owner cannot be demoted, so a tenant always has an owner. */
+export async function changeRole(
+  scope: TenantScope,
+  actor: AuditActor,
+  userId: string,
+  role: Role,
+  origin: AuditOrigin,
+  now = Date.now(),
+) {
+  const membership = await requireMember(scope, userId);
+  if (membership.role === role) return;
+  if ((await updateMemberRole(scope, userId, role)) === 0) {
+    throw new ApiError("CONFLICT", "The last owner cannot be demoted; make someone else owner first.");
+  }
+  await recordAudit(
+    scope.db,
+    {
+      tenantId: scope.tenantId,
+      actor,
+      action: "member.role_changed",
+      target: { type: "user", id: userId },
+      details: { from: membership.role, to: role },
+    },
+    origin,
+    now,
+  );
+}
+
+/** Removes a member and ends their sessions in this tenant at once; never the last owner. */
+export async function removeMember(
+  scope: TenantScope,
+  actor: AuditActor,
+  userId: string,
+  origin: AuditOrigin,
+  now = Date.now(),
+) {
+  const membership = await requireMember(scope, userId);
+  if ((await deleteMembership(scope, userId)) === 0) {
+    throw new ApiError("CONFLICT", "The last owner cannot be removed.");
+  }
+  await scope.db.batch([
+    revokeFamiliesOfUser(scope.db, userId, "member_removed", now, scope.tenantId),
+    auditInsert(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor,
+        action: "member.removed",
+        target: { type: "user", id: userId },
+        details: { role: membership.role },
+      },
+      origin,
+      now,
+    ),
+  ]);
+}
+
+const invitationView = (row: typeof invitations.$inferSelect) => ({
+  id: row.id,
+  email: row.email,
+  phone: row.phone,
+  role: row.role,
+  invitedBy: row.invitedBy,
+  expiresAt: iso(row.expiresAt),
+  createdAt: iso(row.createdAt),
+});
+
+const ROLE_NAMES_AR: Record<Role, string> = { owner: "مالك", manager: "مدير", agent: "وكيل مبيعات" };
+
+// The invitee's language is unknown, so the message carries both, each with the tenant's own name.
+const invitationMessage = (name: { ar: string; en: string }, role: Role, link: string) => ({
+  subject: `دعوة للانضمام إلى ${name.ar} على ديلكس — Invitation to join ${name.en} on Dealix`,
+  body: `دُعيت للانضمام إلى ${name.ar} على ديلكس بدور ${ROLE_NAMES_AR[role]}. افتح الرابط خلال ٧ أيام:\n${link}\n\nYou are invited to join ${name.en} on Dealix as ${role}. Open the link within 7 days:\n${link}`,
+});
+
+/**
+ * Invites someone by email or WhatsApp. Managers may invite agents and managers; only owners may
+ * invite owners. The link is single use and expires in seven days.
+ */
+export async function invite(
+  scope: TenantScope,
+  inviter: { userId: string; role: Role },
+  input: CreateInvitationInput,
+  config: Config,
+  appOrigin: string,
+  origin: AuditOrigin,
+  now = Date.now(),
+) {
+  if (!hasRole(inviter.role, input.role))
+    throw new ApiError("FORBIDDEN", `Only an ${input.role} or higher may invite an ${input.role}.`);
+  const existing = input.email
+    ? await findUserByEmail(scope.db, input.email)
+    : input.phone
+      ? await findUserByPhone(scope.db, input.phone)
+      : undefined;
+  if (existing && (await findMembership(scope, existing.id)))
+    throw new ApiError("CONFLICT", "This person is already a member.");
+
+  const token = newSecret();
+  const row = {
+    id: newId(idPrefixes.invitation),
+    tenantId: scope.tenantId,
+    email: input.email ?? null,
+    phone: input.phone ?? null,
+    role: input.role,
+    tokenHash: await sha256Hex(token),
+    invitedBy: inviter.userId,
+    expiresAt: now + INVITATION_TTL_MS,
+    acceptedAt: null,
+    acceptedBy: null,
+    revokedAt: null,
+    createdAt: now,
+  };
+  await scope.db.batch([
+    insertInvitation(scope, row),
+    auditInsert(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor: { type: "user", id: inviter.userId },
+        action: "invitation.created",
+        target: { type: "invitation", id: row.id },
+        details: { role: input.role },
+      },
+      origin,
+      now,
+    ),
+  ]);
+  const tenant = await findTenant(scope.db, scope.tenantId);
+  const acceptUrl = `${appOrigin}/invitations/${token}`;
+  const message = invitationMessage(
+    { ar: tenant?.nameAr ?? "", en: tenant?.nameEn ?? "" },
+    input.role,
+    acceptUrl,
+  );
+  const { delivered } = await deliver(scope.db, config, {
+    channel: input.email ? "email" : "whatsapp",
+    recipient: input.email ?? input.phone ?? "",
+    ...message,
+  });
+  return { invitation: invitationView(row), acceptUrl, delivered };
+}
+
+export async function pendingInvitations(scope: TenantScope, now = Date.now()) {
+  return (await listPendingInvitations(scope, now)).map(invitationView);
+}
+
+export async function cancelInvitation(
+  scope: TenantScope,
+  actor: AuditActor,
+  id: string,
+  origin: AuditOrigin,
+  now = Date.now(),
+) {
+  const row = await findInvitation(scope, id);
+  if (!row) throw new ApiError("NOT_FOUND", "No such invitation.");
+  if (row.revokedAt !== null || row.acceptedAt !== null) return;
+  await scope.db.batch([
+    revokeInvitation(scope, id, now),
+    auditInsert(
+      scope.db,
+      { tenantId: scope.tenantId, actor, action: "invitation.revoked", target: { type: "invitation", id } },
+      origin,
+      now,
+    ),
+  ]);
+}
+
+const INVALID_INVITATION = "This invitation link is invalid, used or expired.";
+
+async function usableInvitation(ctx: Pick<AuthContext, "db" | "now">, token: string) {
+  const row = await findInvitationByTokenHash(ctx.db, await sha256Hex(token));
+  if (!row || row.acceptedAt !== null || row.revokedAt !== null || row.expiresAt <= ctx.now) {
+    throw new ApiError("NOT_FOUND", INVALID_INVITATION);
+  }
+  return row;
+}
+
+export async function previewInvitation(ctx: Pick<AuthContext, "db" | "now">, token: string) {
+  const row = await usableInvitation(ctx, token);
+  const tenant = await findTenant(ctx.db, row.tenantId);
+  if (!tenant) throw new ApiError("NOT_FOUND", INVALID_INVITATION);
+  return {
+    tenant: { name: { ar: tenant.nameAr, en: tenant.nameEn } },
+    role: row.role,
+    email: row.email,
+    phone: row.phone,
+    expiresAt: iso(row.expiresAt),
+  };
+}
+
+/**
+ * Accepts an invitation: a signed-in user joins with their account (which must match the
+ * invited email or phone); otherwise a new account is created from the name and password given.
+ * Either way the answer is a session in the new tenant.
+ */
+export async function acceptInvitation(
+  ctx: AuthContext,
+  token: string,
+  input: AcceptInvitationInput,
+  signedInUserId: string | null,
+) {
+  const row = await usableInvitation(ctx, token);
+  const { db, now } = ctx;
+  const scope = tenantScope(db, row.tenantId);
+
+  let userId: string;
+  const writes: BatchItem<"sqlite">[] = [];
+  if (signedInUserId) {
+    const user = await findUserById(db, signedInUserId);
+    const matches =
+      user &&
+      ((row.email !== null && row.email === user.email) || (row.phone !== null && row.phone === user.phone));
+    if (!user || !matches) throw new ApiError("FORBIDDEN", "This invitation was sent to someone else.");
+    if (await findMembership(scope, user.id)) throw new ApiError("CONFLICT", "You are already a member.");
+    userId = user.id;
+  } else {
+    const email = row.email ?? input.email;
+    const errors = [
+      ...(input.name ? [] : [{ path: "name", code: "required", message: "Enter your name." }]),
+      ...(input.password ? [] : [{ path: "password", code: "required", message: "Choose a password." }]),
+      ...(email ? [] : [{ path: "email", code: "required", message: "Enter your email." }]),
+    ];
+    if (errors.length > 0 || !input.name || !input.password || !email) {
+      throw new ApiError("VALIDATION_FAILED", "Name, password and email are needed to create your account.", {
+        errors,
+      });
+    }
+    const problems = checkPasswordPolicy(input.password, { email, name: input.name });
+    if (problems.length > 0) {
+      throw new ApiError("VALIDATION_FAILED", "The password does not meet the policy.", {
+        errors: problems.map((code) => ({
+          path: "password",
+          code,
+          message: "Choose a stronger password (at least 10 characters, not a common one).",
+        })),
+      });
+    }
+    if (await findUserByEmail(db, email))
+      throw new ApiError("CONFLICT", "An account with this email exists; sign in, then open the link again.");
+    if (row.phone && (await findUserByPhone(db, row.phone)))
+      throw new ApiError("CONFLICT", "An account with this phone exists; sign in, then open the link again.");
+    userId = newId(idPrefixes.user);
+    const tenant = await findTenant(db, row.tenantId);
+    writes.push(
+      db.insert(users).values({
+        id: userId,
+        name: input.name,
+        email,
+        phone: row.phone,
+        passwordHash: await hashPassword(input.password, ctx.config.PASSWORD_PEPPER),
+        locale: tenant?.locale ?? "ar",
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+  }
+
+  // Claim first: two people opening the same link at once must not both join.
+  const claimed = await markInvitationAccepted(db, row.id, userId, now).returning({ id: invitations.id });
+  if (claimed.length !== 1) throw new ApiError("NOT_FOUND", INVALID_INVITATION);
+  const session = await newSession(
+    db,
+    ctx.config.JWT_SECRET,
+    { userId, tenantId: row.tenantId, role: row.role },
+    now,
+  );
+  try {
+    await db.batch([
+      // The new user (if any) first: the membership's foreign key needs it.
+      ...(writes as [BatchItem<"sqlite">]),
+      insertMembership(scope, userId, row.role, now),
+      ...session.inserts,
+      auditInsert(
+        db,
+        {
+          tenantId: row.tenantId,
+          actor: { type: "user", id: userId },
+          action: "invitation.accepted",
+          target: { type: "invitation", id: row.id },
+          details: { role: row.role },
+        },
+        ctx.origin,
+        now,
+      ),
+    ]);
+  } catch (error) {
+    await db
+      .update(invitations)
+      .set({ acceptedAt: null, acceptedBy: null })
+      .where(eq(invitations.id, row.id));
+    throw error;
+  }
+  const [user, tenant] = await Promise.all([findUserById(db, userId), findTenant(db, row.tenantId)]);
+  if (!user || !tenant) throw new Error("acceptInvitation: rows missing right after insert");
+  return {
+    tenant: {
+      id: tenant.id,
+      name: { ar: tenant.nameAr, en: tenant.nameEn },
+      locale: tenant.locale,
+      timezone: tenant.timezone,
+      status: tenant.status,
+    },
+    user: { id: user.id, name: user.name, email: user.email, phone: user.phone, locale: user.locale },
+    role: row.role,
+    ...session.tokens,
+  };
+}
