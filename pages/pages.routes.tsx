@@ -3,6 +3,7 @@ import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { account } from "../src/auth/auth.service";
 import { dbFor } from "../src/db/client";
+import { seedDemoData } from "../src/dev/demo-data";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { latestOutboxMessages } from "../src/outbox/outbox.repo";
@@ -53,6 +54,12 @@ pages.get("/account", requireSignedIn(), async (c) => {
   });
 });
 
+// Demo tenants and accounts for local use; `npm start` calls it once the Worker is up.
+pages.post("/dev/seed", async (c) => {
+  if (c.get("config").ENVIRONMENT === "production") return c.notFound();
+  return c.json(await seedDemoData(dbFor(c.env.DB), c.get("config").PASSWORD_PEPPER), 200);
+});
+
 // The dev transport's mailbox. It does not exist in production (404), where nothing is written to it.
 pages.get("/dev/outbox", async (c) => {
   if (c.get("config").ENVIRONMENT === "production") return c.notFound();
@@ -65,7 +72,7 @@ pages.get("/dev/outbox", async (c) => {
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,
-  body: (t) => <LandingPage t={t} form={form} />,
+  body: (t, csrf) => <LandingPage t={t} csrf={csrf} form={form} />,
   status,
 });
 

@@ -124,6 +124,23 @@ describe("early-access form", () => {
   });
 });
 
+describe("forms", () => {
+  it.each([
+    "/",
+    "/signup",
+    "/login",
+    "/login/whatsapp",
+    "/forgot-password",
+    "/reset-password?token=x",
+    "/docs",
+  ])("every post form on %s carries the CSRF token", async (path) => {
+    const html = await (await call(path)).text();
+    const forms = html.match(/<form[^>]*method="post"[\s\S]*?<\/form>/g) ?? [];
+    expect(forms.length).toBeGreaterThan(0);
+    for (const form of forms) expect(form).toMatch(/name="_csrf" value="[A-Za-z0-9_-]{43}"/);
+  });
+});
+
 describe("API docs", () => {
   it("serves /docs with Swagger UI from our own assets, no CDN", async () => {
     const html = await (await call("/docs")).text();

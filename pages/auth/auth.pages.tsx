@@ -51,8 +51,12 @@ function formStateFor(
   return { values, errors, summary: t.auth.errors[summaryKey] };
 }
 
-const statusFor = (error: unknown) =>
-  error instanceof ApiError && error.status !== 500 ? error.status : 422;
+/** The status of a failed form's page; the error's headers (Retry-After on 429) go out with it. */
+function statusFor(c: Context<AppEnv>, error: unknown) {
+  if (!(error instanceof ApiError) || error.status === 500) return 422;
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return error.status;
+}
 
 const show = (
   c: Context<AppEnv>,
@@ -90,7 +94,7 @@ authPages.post("/signup", async (c) => {
       body: (t, csrf) => (
         <SignupPage t={t} csrf={csrf} form={formStateFor(error, t, values, { CONFLICT: "emailTaken" })} />
       ),
-      status: statusFor(error) as 422,
+      status: statusFor(c, error) as 422,
     });
   }
 });
@@ -132,7 +136,7 @@ authPages.post("/login", async (c) => {
           })}
         />
       ),
-      status: statusFor(error) as 401,
+      status: statusFor(c, error) as 401,
     });
   }
 });
@@ -159,7 +163,7 @@ authPages.post("/login/whatsapp", async (c) => {
     return renderPage(c, {
       title: (t) => t.auth.loginTitle,
       body: (t, csrf) => <WhatsAppLoginPage t={t} csrf={csrf} form={formStateFor(error, t, values, {})} />,
-      status: statusFor(error) as 422,
+      status: statusFor(c, error) as 422,
     });
   }
 });
@@ -180,7 +184,7 @@ authPages.post("/login/whatsapp/verify", async (c) => {
           form={formStateFor(error, t, values, { UNAUTHENTICATED: "invalidCode", FORBIDDEN: "noWorkspace" })}
         />
       ),
-      status: statusFor(error) as 401,
+      status: statusFor(c, error) as 401,
     });
   }
 });
@@ -214,7 +218,7 @@ authPages.post("/forgot-password", async (c) => {
     return renderPage(c, {
       title: (t) => t.auth.forgotTitle,
       body: (t, csrf) => <ForgotPasswordPage t={t} csrf={csrf} form={formStateFor(error, t, values, {})} />,
-      status: statusFor(error) as 422,
+      status: statusFor(c, error) as 422,
     });
   }
 });
@@ -248,7 +252,7 @@ authPages.post("/reset-password", async (c) => {
           />
         );
       },
-      status: statusFor(error) as 422,
+      status: statusFor(c, error) as 422,
     });
   }
 });

@@ -22,7 +22,8 @@ export const en: Dictionary = {
     eyebrow: "For real-estate brokers first, then clinics",
     heading: "Your deals, customers and WhatsApp chats in one place, in Arabic",
     lead: "Dealix is a sales CRM built for Saudi businesses: track leads and deals, talk to customers on WhatsApp, issue SAR invoices that meet ZATCA e-invoicing rules, and keep personal data protected under the PDPL.",
-    cta: "Request early access",
+    cta: "Create your company account",
+    secondaryCta: "Prefer a guided setup?",
     forWhomHeading: "Who is Dealix for?",
     forWhom: [
       {
@@ -53,9 +54,9 @@ export const en: Dictionary = {
     ],
     startHeading: "How to start",
     steps: [
-      "Request early access with the form below.",
-      "We contact you on WhatsApp to set up your company's workspace.",
-      "Invite your team and start adding customers and deals.",
+      "Create your company account in a minute; you become the workspace owner.",
+      "Invite your managers and agents by email or WhatsApp.",
+      "Start adding customers and deals. For a guided setup, leave your details in the form.",
     ],
   },
   earlyAccess: {
@@ -153,6 +154,7 @@ export const en: Dictionary = {
     roles: { owner: "Owner", manager: "Manager", agent: "Sales agent" },
   },
   team: {
+    name: "Name",
     title: "Team",
     members: "Members",
     you: "(you)",

@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
 import { BUSINESS_TYPES } from "../../src/early-access/early-access.schema";
+import { CsrfField } from "../components/form";
 import type { Dictionary } from "../i18n";
 
 export type EarlyAccessField = keyof Dictionary["earlyAccess"]["errors"];
@@ -17,7 +18,11 @@ const FieldError: FC<{ id: string; message: string | undefined }> = ({ id, messa
   ) : null;
 
 /** Works without JavaScript: a plain form post, re-rendered with messages when input is invalid. */
-export const EarlyAccessForm: FC<{ t: Dictionary; state: EarlyAccessFormState }> = ({ t, state }) => {
+export const EarlyAccessForm: FC<{ t: Dictionary; csrf: string; state: EarlyAccessFormState }> = ({
+  t,
+  csrf,
+  state,
+}) => {
   const copy = t.earlyAccess;
   const errorFor = (field: EarlyAccessField) =>
     state.invalid.includes(field) ? copy.errors[field] : undefined;
@@ -27,6 +32,7 @@ export const EarlyAccessForm: FC<{ t: Dictionary; state: EarlyAccessFormState }>
 
   return (
     <form method="post" action="/early-access" class="form" novalidate data-testid="early-access-form">
+      <CsrfField token={csrf} />
       {state.invalid.length > 0 ? (
         <div class="alert alert--error" role="alert">
           {copy.errorSummary}

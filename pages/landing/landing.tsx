@@ -2,16 +2,25 @@ import type { FC } from "hono/jsx";
 import type { Dictionary } from "../i18n";
 import { EarlyAccessForm, type EarlyAccessFormState } from "./early-access-form";
 
-export const LandingPage: FC<{ t: Dictionary; form: EarlyAccessFormState }> = ({ t, form }) => (
+export const LandingPage: FC<{ t: Dictionary; csrf: string; form: EarlyAccessFormState }> = ({
+  t,
+  csrf,
+  form,
+}) => (
   <>
     <section class="hero">
       <div class="container">
         <p class="eyebrow">{t.landing.eyebrow}</p>
         <h1>{t.landing.heading}</h1>
         <p class="lead">{t.landing.lead}</p>
-        <a class="button button--primary" href="#start">
-          {t.landing.cta}
-        </a>
+        <p class="actions">
+          <a class="button button--primary" href="/signup" data-testid="cta-signup">
+            {t.landing.cta}
+          </a>
+          <a class="button" href="#start">
+            {t.landing.secondaryCta}
+          </a>
+        </p>
       </div>
     </section>
 
@@ -56,7 +65,7 @@ export const LandingPage: FC<{ t: Dictionary; form: EarlyAccessFormState }> = ({
         <div class="panel">
           <h2 class="panel__title">{t.earlyAccess.heading}</h2>
           <p>{t.earlyAccess.intro}</p>
-          <EarlyAccessForm t={t} state={form} />
+          <EarlyAccessForm t={t} csrf={csrf} state={form} />
         </div>
       </div>
     </section>

@@ -60,7 +60,7 @@ export const TeamPage: FC<TeamProps> = ({ t, csrf, me, members, invitations, sta
             <table class="table" data-testid="members-table">
               <thead>
                 <tr>
-                  <th scope="col">{t.auth.name}</th>
+                  <th scope="col">{t.team.name}</th>
                   <th scope="col">{t.auth.email}</th>
                   <th scope="col">{t.team.role}</th>
                   {isOwner ? <th scope="col" /> : null}

@@ -316,6 +316,17 @@ export async function verifyOtp(ctx: AuthContext, input: OtpVerifyInput) {
 const SESSION_ENDED = "The session has ended; sign in again.";
 
 /**
+ * A refresh token that another request exchanged moments ago (two tabs renewing at once). Refused
+ * like any used token, but the session stands: the other request holds its newer tokens, so a
+ * browser must keep its cookies rather than sign out.
+ */
+export class ConcurrentRefreshError extends ApiError {
+  constructor() {
+    super("UNAUTHENTICATED", SESSION_ENDED);
+  }
+}
+
+/**
  * Exchanges a refresh token for a new pair (rotation). Presenting a token that was already
  * exchanged revokes its whole family: whoever holds the newer token is signed out too.
  */
@@ -340,12 +351,13 @@ export async function refresh(ctx: AuthContext, refreshToken: string): Promise<T
           now,
         ),
       ]);
+      throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
     }
-    throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+    throw new ConcurrentRefreshError();
   }
   if (token.expiresAt <= now || token.familyExpiresAt <= now)
     throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
-  if (!(await claimRefreshToken(db, token.id, now))) throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  if (!(await claimRefreshToken(db, token.id, now))) throw new ConcurrentRefreshError();
 
   const state = await findSessionState(db, token.userId, token.tenantId, token.familyId);
   if (!state || state.role === null || state.tenantStatus !== "active") {

@@ -12,6 +12,8 @@ export interface AppEnv {
     locale: "ar" | "en";
     /** Set by requireAccess() on routes that need a credential. */
     principal?: Principal;
+    /** Set once pages/session/page-session.ts has looked for a browser session in this request. */
+    pageSessionChecked?: boolean;
     /** The page's CSRF token once issued in this request (pages/session/cookies.ts). */
     csrfToken?: string;
   };

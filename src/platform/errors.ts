@@ -33,7 +33,7 @@ export function toApiError(error: unknown): ApiError {
 }
 
 // Machine-facing paths answer errors in problem+json; everything else is a page for people.
-const MACHINE_PATHS = /^\/(api|webhooks)(\/|$)|^\/(health(\/deep)?|ready|openapi\.json)$/;
+const MACHINE_PATHS = /^\/(api|webhooks)(\/|$)|^\/(health(\/deep)?|ready|openapi\.json|dev\/seed)$/;
 
 export const isMachinePath = (path: string) => MACHINE_PATHS.test(path);
 

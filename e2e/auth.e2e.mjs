@@ -1,0 +1,130 @@
+// Identity in a real browser: sign up, sign out, sign in with a password and with a WhatsApp code
+// (read from the dev outbox, as a developer would), and switch language while signed in.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { htmlLocale, launchBrowser, openSession, PHONE, screenshot, switchLanguage } from "./support.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+const unique = Date.now().toString(36);
+const account = {
+  company: "مكتب الدمام العقاري",
+  name: "ريم السبيعي",
+  email: `reem-${unique}@example.sa`,
+  phone: `05${String(Date.now()).slice(-8)}`,
+  password: "a long dammam passphrase",
+};
+const e164 = `+966${account.phone.slice(1)}`;
+
+async function submitAndWait(page, selector) {
+  const navigated = page.waitForNavigation();
+  await page.locator(selector).click();
+  await navigated;
+}
+
+async function signOut(page) {
+  await submitAndWait(page, '[data-testid="sign-out"]');
+  assert.equal(new URL(page.url()).pathname, "/login");
+}
+
+test("sign up, sign out, sign in with the password, sign in with a WhatsApp code, switch language", async () => {
+  const session = await openSession(browser, { viewport: PHONE, phone: true });
+  const { page, context } = session;
+
+  await page.goto("/signup");
+  assert.deepEqual(await htmlLocale(page), { lang: "ar", dir: "rtl" });
+  await page.fill("#company", account.company);
+  await page.fill("#name", account.name);
+  await page.fill("#email", account.email);
+  await page.fill("#phone", account.phone);
+  await page.fill("#password", account.password);
+  await screenshot(page, "signup-ar-360");
+  await submitAndWait(page, 'form[action="/signup"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account");
+  assert.equal(await page.getByTestId("account-tenant").textContent(), account.company);
+  assert.equal(await page.getByTestId("account-role").textContent(), "مالك");
+  const cookies = await context.cookies();
+  const sessionCookie = cookies.find((c) => c.name === "__Host-dlx_at");
+  assert.ok(sessionCookie?.httpOnly && sessionCookie.secure && sessionCookie.sameSite === "Lax");
+  await screenshot(page, "account-ar-360");
+
+  await signOut(page);
+  await page.goto("/account");
+  assert.equal(new URL(page.url()).pathname, "/login", "signed out: /account sends you to sign in");
+
+  await page.fill("#email", account.email.toUpperCase());
+  await page.fill("#password", account.password);
+  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account", "password sign-in returns to the page asked for");
+  await signOut(page);
+
+  await page.goto("/login/whatsapp");
+  await page.fill("#phone", account.phone);
+  await submitAndWait(page, 'form[action="/login/whatsapp"] button[type="submit"]');
+  await page.getByTestId("otp-code-page").waitFor();
+
+  const outbox = await context.newPage();
+  await outbox.goto("/dev/outbox");
+  const message = outbox.locator(`[data-testid="outbox-message"][data-recipient="${e164}"]`).first();
+  const code = /\b\d{6}\b/.exec((await message.locator(".message").textContent()) ?? "")?.[0];
+  assert.match(code ?? "", /^\d{6}$/, "the WhatsApp dev transport holds a six-digit code");
+  await outbox.close();
+
+  await page.fill("#code", code);
+  await submitAndWait(page, 'form[action="/login/whatsapp/verify"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account");
+  assert.equal(await page.getByTestId("account-tenant").textContent(), account.company);
+
+  assert.deepEqual(await switchLanguage(page), { lang: "en", dir: "ltr" });
+  assert.equal(new URL(page.url()).pathname, "/account");
+  assert.equal(await page.getByTestId("account-role").textContent(), "Owner");
+  assert.ok(
+    (await page.evaluate(() => document.documentElement.scrollWidth)) <= 360,
+    "no sideways scrolling",
+  );
+  await screenshot(page, "account-en-360");
+
+  await session.assertClean();
+  await session.close();
+});
+
+test("a wrong password shows the same message as an unknown email, in the page's language", async () => {
+  const session = await openSession(browser);
+  const { page } = session;
+  await page.goto("/login");
+  await page.fill("#email", "owner@riyadh-realty.test");
+  await page.fill("#password", "definitely not the password");
+  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
+  const wrongPassword = await page.getByRole("alert").textContent();
+  await page.fill("#email", "nobody-at-all@example.sa");
+  await page.fill("#password", "definitely not the password");
+  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
+  assert.equal(await page.getByRole("alert").textContent(), wrongPassword);
+  await screenshot(page, "login-error-ar-desktop");
+  await session.assertClean({ expectedErrorDocuments: ["/login"] });
+  await session.close();
+});
+
+test("the demo team page: the owner sees members and can invite", async () => {
+  const session = await openSession(browser);
+  const { page } = session;
+  await page.goto("/login?next=/team");
+  await page.fill("#email", "owner@riyadh-realty.test");
+  await page.fill("#password", "riyadh-demo-2026");
+  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/team");
+  assert.equal(await page.getByTestId("member-row").count(), 4);
+  await page.fill("#email", `invitee-${unique}@example.sa`);
+  await submitAndWait(page, '[data-testid="invite-form"] button[type="submit"]');
+  assert.match(
+    (await page.getByTestId("invite-link").textContent()) ?? "",
+    /\/invitations\/[A-Za-z0-9_-]{20,}/,
+  );
+  await screenshot(page, "team-ar-desktop");
+  await session.assertClean();
+  await session.close();
+});

@@ -1,0 +1,130 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { users } from "../auth/auth.schema";
+import { hashPassword } from "../auth/password";
+import type { Db } from "../db/client";
+import { memberships, type Role, tenants } from "../tenants/tenants.schema";
+
+/** Shared by every demo account; long enough for the policy and not on the common list. */
+export const DEMO_PASSWORD = "riyadh-demo-2026";
+
+const DEMO_TENANTS = [
+  { id: "ten_riyadhrealty0000001", nameAr: "عقارات الرياض", nameEn: "Riyadh Realty", locale: "ar" as const },
+  { id: "ten_jeddahclinics000001", nameAr: "عيادات جدة", nameEn: "Jeddah Clinics", locale: "ar" as const },
+];
+
+interface DemoAccount {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  membership: { tenantId: string; role: Role } | null;
+  isPlatformAdmin: boolean;
+}
+
+const RIYADH = "ten_riyadhrealty0000001";
+const JEDDAH = "ten_jeddahclinics000001";
+
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  {
+    id: "usr_riyadhowner00000001",
+    name: "نورة العتيبي",
+    email: "owner@riyadh-realty.test",
+    phone: "+966500000001",
+    membership: { tenantId: RIYADH, role: "owner" },
+    isPlatformAdmin: false,
+  },
+  {
+    id: "usr_riyadhmanager000001",
+    name: "فهد القحطاني",
+    email: "manager@riyadh-realty.test",
+    phone: "+966500000002",
+    membership: { tenantId: RIYADH, role: "manager" },
+    isPlatformAdmin: false,
+  },
+  {
+    id: "usr_riyadhagent00000001",
+    name: "سارة الحربي",
+    email: "agent1@riyadh-realty.test",
+    phone: "+966500000003",
+    membership: { tenantId: RIYADH, role: "agent" },
+    isPlatformAdmin: false,
+  },
+  {
+    id: "usr_riyadhagent00000002",
+    name: "خالد الدوسري",
+    email: "agent2@riyadh-realty.test",
+    phone: "+966500000004",
+    membership: { tenantId: RIYADH, role: "agent" },
+    isPlatformAdmin: false,
+  },
+  {
+    id: "usr_jeddahowner00000001",
+    name: "عمر باخشب",
+    email: "owner@jeddah-clinics.test",
+    phone: "+966500000005",
+    membership: { tenantId: JEDDAH, role: "owner" },
+    isPlatformAdmin: false,
+  },
+  {
+    id: "usr_platformadmin000001",
+    name: "Dealix Operator",
+    email: "admin@dealix.test",
+    phone: "+966500000009",
+    membership: null,
+    isPlatformAdmin: true,
+  },
+];
+
+/**
+ * Writes the demo tenants and accounts (development only). Idempotent: existing rows are left as
+ * they are, so it runs on every `npm start`. Passwords are hashed with this environment's pepper.
+ */
+export async function seedDemoData(db: Db, pepper: string, now = Date.now()) {
+  const passwordHash = await hashPassword(DEMO_PASSWORD, pepper);
+  const statements: BatchItem<"sqlite">[] = [
+    ...DEMO_TENANTS.map((tenant) =>
+      db
+        .insert(tenants)
+        .values({ ...tenant, timezone: "Asia/Riyadh", status: "active", createdAt: now })
+        .onConflictDoNothing(),
+    ),
+    ...DEMO_ACCOUNTS.map((account) =>
+      db
+        .insert(users)
+        .values({
+          id: account.id,
+          name: account.name,
+          email: account.email,
+          phone: account.phone,
+          passwordHash,
+          locale: "ar",
+          isPlatformAdmin: account.isPlatformAdmin,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing(),
+    ),
+    ...DEMO_ACCOUNTS.flatMap((account) =>
+      account.membership
+        ? [
+            db
+              .insert(memberships)
+              .values({ ...account.membership, userId: account.id, createdAt: now })
+              .onConflictDoNothing(),
+          ]
+        : [],
+    ),
+  ];
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return {
+    password: DEMO_PASSWORD,
+    accounts: DEMO_ACCOUNTS.map((a) => ({
+      email: a.email,
+      phone: a.phone,
+      tenant: a.membership
+        ? (DEMO_TENANTS.find((t) => t.id === a.membership?.tenantId)?.nameEn ?? null)
+        : null,
+      role: a.membership?.role ?? (a.isPlatformAdmin ? "platform admin" : null),
+    })),
+  };
+}
