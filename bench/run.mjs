@@ -21,10 +21,13 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // The routes to measure, against the built Dealix Worker. Later issues add their hot routes here:
 // { name, path, method?, headers?, body? } — every scenario must answer 2xx, so give it the
 // credentials/body it needs (a scenario that expects an error status is a test, not a benchmark).
+// `auth` scenarios get `Authorization: Bearer <access token>` of a demo owner (signed in once).
 const SCENARIOS = [
   { name: "GET /health", path: "/health" },
   { name: "GET /health/deep", path: "/health/deep" },
   { name: "GET /openapi.json", path: "/openapi.json" },
+  { name: "GET /api/v1/auth/me", path: "/api/v1/auth/me", auth: true },
+  { name: "GET /api/v1/members", path: "/api/v1/members", auth: true },
 ];
 
 // The ceiling: the same Miniflare -> workerd path with no application code at all.
@@ -50,7 +53,14 @@ const COMPATIBILITY_DATE =
 
 // The top-level (dev) vars of wrangler.toml, except CORS_ORIGINS: the load generator sends no
 // Origin header, so the allow-list only adds work that no scenario exercises.
-const APP_VARS = { ENVIRONMENT: "development", CORS_ORIGINS: "", MAX_JSON_BODY_BYTES: "102400" };
+const APP_VARS = {
+  ENVIRONMENT: "development",
+  CORS_ORIGINS: "",
+  MAX_JSON_BODY_BYTES: "102400",
+  // Bench-only secrets: the Worker refuses to start without them.
+  JWT_SECRET: "bench-only-jwt-secret-0123456789abcdefghijklmnop",
+  PASSWORD_PEPPER: "bench-only-password-pepper-0123456789abcdefgh",
+};
 
 function positiveNumberFromEnv(name, fallback, { allowZero = false } = {}) {
   const raw = process.env[name];
@@ -161,6 +171,7 @@ function startAppWorker(logCounter) {
       scriptPath: BUNDLE_PATH,
       d1Databases: { DB: "dealix-bench" },
       kvNamespaces: ["FLAGS"],
+      durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
       // Mirrors [assets] in wrangler.toml: the Worker runs first and hands files to env.ASSETS.
       // has_user_worker is what wrangler sets for a Worker with assets; without it the asset
       // router has no Worker to hand requests to and answers every one with a 500.
@@ -330,6 +341,20 @@ function packageVersion(name) {
   return JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
 }
 
+/** Loads the demo tenants (the dev-only /dev/seed route) and signs in once as the demo owner. */
+async function signInDemoOwner(appUrl) {
+  const seeded = await fetch(new URL("/dev/seed", appUrl), { method: "POST" });
+  if (!seeded.ok) throw new Error(`POST /dev/seed answered ${seeded.status}`);
+  const { password } = await seeded.json();
+  const login = await fetch(new URL("/api/v1/auth/login", appUrl), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "owner@riyadh-realty.test", password }),
+  });
+  if (!login.ok) throw new Error(`sign-in for the bench answered ${login.status}: ${await login.text()}`);
+  return (await login.json()).accessToken;
+}
+
 async function main() {
   mkdirSync(OUT_DIR, { recursive: true });
   const bundle = buildWorker();
@@ -358,8 +383,14 @@ async function main() {
       `Load: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per scenario, ` +
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
+    const accessToken = await signInDemoOwner(appUrl);
     const rows = [await measure(bareUrl, BARE_SCENARIO)];
-    for (const scenario of SCENARIOS) rows.push(await measure(appUrl, scenario));
+    for (const scenario of SCENARIOS) {
+      const withAuth = scenario.auth
+        ? { ...scenario, headers: { ...scenario.headers, Authorization: `Bearer ${accessToken}` } }
+        : scenario;
+      rows.push(await measure(appUrl, withAuth));
+    }
 
     printTable(rows);
     const logCounts = { bare: bareLogs.counts, app: appLogs.counts };

@@ -32,7 +32,9 @@ export const findUserByPhone = (db: Db, phone: string) =>
 export const findUserById = (db: Db, id: string) => db.select().from(users).where(eq(users.id, id)).get();
 
 /** The user's workspaces, oldest membership first (the default one to sign in to). */
-export const listMembershipsOfUser = (db: Db, userId: string) =>
+export const listMembershipsOfUser = (db: Db, userId: string) => membershipsOfUserQuery(db, userId).all();
+
+const membershipsOfUserQuery = (db: Db, userId: string) =>
   db
     .select({
       tenantId: tenants.id,
@@ -44,8 +46,17 @@ export const listMembershipsOfUser = (db: Db, userId: string) =>
     .from(memberships)
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .where(eq(memberships.userId, userId))
-    .orderBy(memberships.createdAt)
-    .all();
+    .orderBy(memberships.createdAt);
+
+/** The account page's user, tenant and workspaces in one D1 round trip. */
+export async function findAccount(db: Db, userId: string, tenantId: string) {
+  const [userRows, tenantRows, workspaces] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)),
+    db.select().from(tenants).where(eq(tenants.id, tenantId)),
+    membershipsOfUserQuery(db, userId),
+  ]);
+  return { user: userRows[0], tenant: tenantRows[0], workspaces };
+}
 
 export const findTenant = (db: Db, tenantId: string) =>
   db.select().from(tenants).where(eq(tenants.id, tenantId)).get();

@@ -14,6 +14,7 @@ import {
   claimRefreshToken,
   consumeOtp,
   countOtpAttempt,
+  findAccount,
   findActiveOtp,
   findPasswordReset,
   findRefreshToken,
@@ -469,11 +470,7 @@ export async function resetPassword(ctx: AuthContext, token: string, password: s
 
 /** The signed-in user's account: who, where, and which other workspaces they can switch to. */
 export async function account(db: Db, userId: string, tenantId: string, role: Role) {
-  const [user, tenant, workspaces] = await Promise.all([
-    findUserById(db, userId),
-    findTenant(db, tenantId),
-    listMembershipsOfUser(db, userId),
-  ]);
+  const { user, tenant, workspaces } = await findAccount(db, userId, tenantId);
   if (!user || !tenant) throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
   return {
     user: userView(user),
