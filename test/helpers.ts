@@ -53,3 +53,27 @@ export async function countRows(table: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** Bindings that make the app run as production (for "not in production" checks). */
+export const PRODUCTION_BINDINGS = {
+  ENVIRONMENT: "production",
+  SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
+  JWT_SECRET: "x".repeat(40),
+  PASSWORD_PEPPER: "y".repeat(40),
+};
+
+/** Text as hono/jsx writes it into the page. */
+export const escaped = (text: string) =>
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+
+let emailCounter = 0;
+export const uniqueEmail = (label = "user") =>
+  `${label}-${Date.now().toString(36)}${(emailCounter++).toString(36)}@example.sa`;
+
+export const setCookieFor = (res: Response, name: string) =>
+  res.headers.getSetCookie().find((header) => header.startsWith(`${name}=`));

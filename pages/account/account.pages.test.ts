@@ -4,19 +4,9 @@ import { sha256Hex } from "../../src/platform/crypto";
 import { idPrefixes, newId } from "../../src/platform/ids";
 import { TestBrowser } from "../../test/browser";
 import { createMember, createTenant } from "../../test/fixtures";
-import { call, callWithEnv } from "../../test/helpers";
+import { call, callWithEnv, PRODUCTION_BINDINGS, setCookieFor } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
-
-const PRODUCTION = {
-  ENVIRONMENT: "production",
-  SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
-  JWT_SECRET: "x".repeat(40),
-  PASSWORD_PEPPER: "y".repeat(40),
-};
-
-const setCookieFor = (res: Response, name: string) =>
-  res.headers.getSetCookie().find((header) => header.startsWith(`${name}=`));
 
 const cookieValue = (header: string | undefined) => /^[^=]+=([^;]*)/.exec(header ?? "")?.[1];
 
@@ -225,7 +215,7 @@ describe("dev outbox page", () => {
   });
 
   it("does not exist in production", async () => {
-    const res = await callWithEnv(PRODUCTION, "/dev/outbox");
+    const res = await callWithEnv(PRODUCTION_BINDINGS, "/dev/outbox");
     expect(res.status).toBe(404);
     expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await res.text();

@@ -2,24 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { createMember, createTenant, PASSWORD } from "../../test/fixtures";
-import { call, countRows } from "../../test/helpers";
+import { call, countRows, escaped, setCookieFor, uniqueEmail } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
-
-/** Text as hono/jsx writes it into the page. */
-const escaped = (text: string) =>
-  text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-
-let counter = 0;
-const uniqueEmail = (label: string) => `${label}-${Date.now().toString(36)}${counter++}@example.sa`;
-
-const setCookieFor = (res: Response, name: string) =>
-  res.headers.getSetCookie().find((header) => header.startsWith(`${name}=`));
 
 function expectSessionCookie(res: Response, name: string) {
   const header = setCookieFor(res, name);

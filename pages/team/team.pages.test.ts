@@ -2,21 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createMember, createTenant, PASSWORD } from "../../test/fixtures";
-import { countRows } from "../../test/helpers";
+import { countRows, escaped, uniqueEmail } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
-
-/** Text as hono/jsx writes it into the page. */
-const escaped = (text: string) =>
-  text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-
-let counter = 0;
-const uniqueEmail = (label: string) => `${label}-${Date.now().toString(36)}${counter++}@example.sa`;
 
 /** A browser signed in as `actor` (its session cookies), optionally in English. */
 const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>

@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { freshIp } from "../../test/fixtures";
-import { call, callWithEnv, countRows, postJson } from "../../test/helpers";
+import { call, callWithEnv, countRows, PRODUCTION_BINDINGS, postJson } from "../../test/helpers";
 import { DEMO_PASSWORD } from "./demo-data";
 
 describe("POST /dev/seed", () => {
   // First in the file, before anything is seeded, so "nothing written" is meaningful.
   it("does not exist in production", async () => {
     const users = await countRows("users");
-    const res = await callWithEnv(
-      {
-        ENVIRONMENT: "production",
-        SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
-        JWT_SECRET: "x".repeat(40),
-        PASSWORD_PEPPER: "y".repeat(40),
-      },
-      "/dev/seed",
-      { method: "POST" },
-    );
+    const res = await callWithEnv(PRODUCTION_BINDINGS, "/dev/seed", { method: "POST" });
     expect(res.status).toBe(404);
     expect(await countRows("users")).toBe(users);
   });

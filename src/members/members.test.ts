@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD } from "../../test/fixtures";
-import { call, countRows, expectProblem, ORIGIN, postJson } from "../../test/helpers";
+import { call, countRows, expectProblem, ORIGIN, postJson, uniqueEmail } from "../../test/helpers";
 import { sha256Hex } from "../platform/crypto";
 
 type Auth = { Authorization: string } | Record<string, never>;
@@ -27,8 +27,6 @@ const me = (token: string) => call("/api/v1/auth/me", { headers: { Authorization
 const refresh = (refreshToken: string) => postJson("/api/v1/auth/refresh", { refreshToken }, freshIp());
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-let counter = 0;
-const uniqueEmail = () => `invitee-${Date.now().toString(36)}-${counter++}@example.sa`;
 let phoneCounter = 0;
 const uniquePhone = () =>
   `+9665${(Date.now() % 10_000).toString().padStart(4, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
@@ -391,7 +389,7 @@ describe("DELETE /api/v1/members/{userId}", () => {
 describe("POST /api/v1/invitations", () => {
   it("invites by email: stores only the link's hash, sends the link and records the event", async () => {
     const { tenantId, owner } = await createTenant("عقارات الاختبار");
-    const email = uniqueEmail();
+    const email = uniqueEmail("invitee");
     const requestId = `req-invite-${Date.now()}`;
     const res = await invite(
       owner.auth,
@@ -474,7 +472,7 @@ describe("POST /api/v1/invitations", () => {
     const invitations = await countRows("invitations");
     const outbox = await countRows("outbox_messages");
     await expectProblem(
-      await invite(manager.auth, { email: uniqueEmail(), role: "owner" }),
+      await invite(manager.auth, { email: uniqueEmail("invitee"), role: "owner" }),
       403,
       "FORBIDDEN",
     );
@@ -482,19 +480,31 @@ describe("POST /api/v1/invitations", () => {
     expect(await countRows("outbox_messages")).toBe(outbox);
     expect(await auditRows(tenantId, "invitation.created")).toEqual([]);
 
-    expect((await invite(manager.auth, { email: uniqueEmail(), role: "manager" })).status).toBe(201);
-    expect((await invite(manager.auth, { email: uniqueEmail(), role: "agent" })).status).toBe(201);
-    expect((await invite(owner.auth, { email: uniqueEmail(), role: "owner" })).status).toBe(201);
+    expect((await invite(manager.auth, { email: uniqueEmail("invitee"), role: "manager" })).status).toBe(201);
+    expect((await invite(manager.auth, { email: uniqueEmail("invitee"), role: "agent" })).status).toBe(201);
+    expect((await invite(owner.auth, { email: uniqueEmail("invitee"), role: "owner" })).status).toBe(201);
     expect(await auditRows(tenantId, "invitation.created")).toHaveLength(3);
   });
 
   it("is closed to agents (403), to callers without a token (401) and to API keys (403)", async () => {
     const { owner, agent } = await createTenant();
     const invitations = await countRows("invitations");
-    await expectProblem(await invite(agent.auth, { email: uniqueEmail(), role: "agent" }), 403, "FORBIDDEN");
-    await expectProblem(await invite({}, { email: uniqueEmail(), role: "agent" }), 401, "UNAUTHENTICATED");
+    await expectProblem(
+      await invite(agent.auth, { email: uniqueEmail("invitee"), role: "agent" }),
+      403,
+      "FORBIDDEN",
+    );
+    await expectProblem(
+      await invite({}, { email: uniqueEmail("invitee"), role: "agent" }),
+      401,
+      "UNAUTHENTICATED",
+    );
     const key = await createApiKey(owner.auth, ["members:read"]);
-    await expectProblem(await invite(bearer(key), { email: uniqueEmail(), role: "agent" }), 403, "FORBIDDEN");
+    await expectProblem(
+      await invite(bearer(key), { email: uniqueEmail("invitee"), role: "agent" }),
+      403,
+      "FORBIDDEN",
+    );
     expect(await countRows("invitations")).toBe(invitations);
   });
 
@@ -549,11 +559,14 @@ describe("GET /api/v1/invitations", () => {
   it("lists only the tenant's pending invitations, newest first", async () => {
     const a = await createTenant();
     const b = await createTenant();
-    const expired = await createInvitation(a.owner.auth, { email: uniqueEmail(), role: "agent" });
-    const revoked = await createInvitation(a.owner.auth, { email: uniqueEmail(), role: "agent" });
-    const accepted = await createInvitation(a.owner.auth, { email: uniqueEmail(), role: "agent" });
+    const expired = await createInvitation(a.owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
+    const revoked = await createInvitation(a.owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
+    const accepted = await createInvitation(a.owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     const pending = await createInvitation(a.manager.auth, { phone: uniquePhone(), role: "manager" });
-    const otherTenant = await createInvitation(b.owner.auth, { email: uniqueEmail(), role: "agent" });
+    const otherTenant = await createInvitation(b.owner.auth, {
+      email: uniqueEmail("invitee"),
+      role: "agent",
+    });
     await env.DB.prepare("UPDATE invitations SET expires_at = ? WHERE id = ?")
       .bind(Date.now() - 1, expired.invitation.id)
       .run();
@@ -580,7 +593,7 @@ describe("GET /api/v1/invitations", () => {
 describe("DELETE /api/v1/invitations/{invitationId}", () => {
   it("revokes the invitation so its link stops working, and records it", async () => {
     const { tenantId, owner, manager } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     expect((await preview(created.token)).status).toBe(200);
 
     const requestId = `req-revoke-${Date.now()}`;
@@ -612,7 +625,7 @@ describe("DELETE /api/v1/invitations/{invitationId}", () => {
 
   it("is closed to agents (403), to callers without a token (401) and to API keys (403)", async () => {
     const { owner, agent } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     await expectProblem(await cancelInvitation(agent.auth, created.invitation.id), 403, "FORBIDDEN");
     await expectProblem(await cancelInvitation({}, created.invitation.id), 401, "UNAUTHENTICATED");
     const key = await createApiKey(owner.auth, ["members:read", "audit:read"]);
@@ -640,7 +653,7 @@ describe("DELETE /api/v1/invitations/{invitationId}", () => {
   it("answers 404 for another tenant's invitation, which keeps working", async () => {
     const a = await createTenant();
     const b = await createTenant();
-    const created = await createInvitation(b.owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(b.owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     const before = await tenantSnapshot(b.tenantId);
     await expectProblem(await cancelInvitation(a.owner.auth, created.invitation.id), 404, "NOT_FOUND");
     expect(await tenantSnapshot(b.tenantId)).toEqual(before);
@@ -652,7 +665,7 @@ describe("DELETE /api/v1/invitations/{invitationId}", () => {
 describe("GET /api/v1/invitations/{token}/preview", () => {
   it("shows the tenant, role and invitee without signing in", async () => {
     const { owner } = await createTenant("Riyadh Homes");
-    const email = uniqueEmail();
+    const email = uniqueEmail("invitee");
     const created = await createInvitation(owner.auth, { email, role: "manager" });
     const res = await preview(created.token);
     expect(res.status).toBe(200);
@@ -667,7 +680,7 @@ describe("GET /api/v1/invitations/{token}/preview", () => {
 
   it("answers 404 for an unknown or expired link and 422 for a malformed one", async () => {
     const { owner } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     await expectProblem(await preview("A".repeat(43)), 404, "NOT_FOUND");
     await env.DB.prepare("UPDATE invitations SET expires_at = ? WHERE id = ?")
       .bind(Date.now() - 1, created.invitation.id)
@@ -681,7 +694,7 @@ describe("GET /api/v1/invitations/{token}/preview", () => {
 describe("POST /api/v1/invitations/{token}/accept", () => {
   it("as a new user creates the account and the membership with the invited role, once", async () => {
     const { tenantId, owner } = await createTenant();
-    const email = uniqueEmail();
+    const email = uniqueEmail("invitee");
     const created = await createInvitation(owner.auth, { email, role: "manager" });
     const requestId = `req-accept-${Date.now()}`;
     const res = await postJson(
@@ -749,7 +762,7 @@ describe("POST /api/v1/invitations/{token}/accept", () => {
     expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: "email" })]));
     expect((await invitationRow(created.invitation.id))?.accepted_at).toBeNull();
 
-    const email = uniqueEmail();
+    const email = uniqueEmail("invitee");
     const res = await accept(created.token, {
       name: "Faisal",
       password: PASSWORD,
@@ -801,7 +814,7 @@ describe("POST /api/v1/invitations/{token}/accept", () => {
   it("refuses a signed-in user the invitation was not sent to (403) and keeps the link usable", async () => {
     const a = await createTenant();
     const b = await createTenant();
-    const created = await createInvitation(a.owner.auth, { email: uniqueEmail(), role: "manager" });
+    const created = await createInvitation(a.owner.auth, { email: uniqueEmail("invitee"), role: "manager" });
     await expectProblem(await accept(created.token, {}, b.agent.auth), 403, "FORBIDDEN");
     expect(await membershipRole(a.tenantId, b.agent.userId)).toBeNull();
     expect((await invitationRow(created.invitation.id))?.accepted_at).toBeNull();
@@ -837,8 +850,8 @@ describe("POST /api/v1/invitations/{token}/accept", () => {
 
   it("answers 404 for expired, revoked and unknown links, and writes nothing", async () => {
     const { owner } = await createTenant();
-    const expired = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
-    const revoked = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const expired = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
+    const revoked = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     await env.DB.prepare("UPDATE invitations SET expires_at = ? WHERE id = ?")
       .bind(Date.now() - 1, expired.invitation.id)
       .run();
@@ -860,7 +873,7 @@ describe("POST /api/v1/invitations/{token}/accept", () => {
     ["a bad email", { name: "Huda", password: PASSWORD, email: "nope" }, "email"],
   ])("rejects %s with 422, creating nothing and leaving the link usable", async (_label, body, path) => {
     const { owner } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     const users = await countRows("users");
     const problem = await expectProblem(await accept(created.token, body), 422, "VALIDATION_FAILED");
     expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
@@ -871,7 +884,7 @@ describe("POST /api/v1/invitations/{token}/accept", () => {
 
   it("rejects a malformed token with 422, a bad bearer token with 401 and an API key with 403", async () => {
     const { owner } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail(), role: "agent" });
+    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
     await expectProblem(
       await accept("short", { name: "Huda", password: PASSWORD }),
       422,
