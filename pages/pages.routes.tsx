@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { account } from "../src/auth/auth.service";
 import { dbFor } from "../src/db/client";
 import { seedDemoData } from "../src/dev/demo-data";
@@ -9,6 +10,7 @@ import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { latestOutboxMessages } from "../src/outbox/outbox.repo";
 import type { AppEnv } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
+import { ApiError } from "../src/platform/problem";
 import { AccountPage } from "./account/account";
 import { authPages } from "./auth/auth.pages";
 import { OutboxPage } from "./dev/outbox";
@@ -36,10 +38,16 @@ export const pages = new Hono<AppEnv>();
 const pageForms = csrf();
 pages.use(async (c, next) => {
   if (c.req.method !== "POST" || isMachinePath(c.req.path)) return next();
-  return pageForms(c, async () => {
-    await verifyCsrfToken(c);
-    await next();
-  });
+  try {
+    await pageForms(c, () => verifyCsrfToken(c));
+  } catch (error) {
+    // hono's Origin check throws a bare 403; give it the same code (and page) as a bad token.
+    if (error instanceof HTTPException && error.status === 403) {
+      throw new ApiError("CSRF_REJECTED", "The form came from another site.");
+    }
+    throw error;
+  }
+  await next();
 });
 
 pages.route("/", authPages);

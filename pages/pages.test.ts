@@ -78,6 +78,14 @@ describe("language switch", () => {
     expect(res.headers.getSetCookie().some((c) => c.startsWith("lang="))).toBe(false);
   });
 
+  it("explains a rejected form in the page's language instead of a bare error", async () => {
+    const browser = new TestBrowser({ lang: "en" });
+    await browser.get("/");
+    const res = await browser.post("/lang", { to: "ar", back: "/" }, { origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("The form expired or was sent from another site");
+  });
+
   it("rejects a same-site post without the CSRF token", async () => {
     const browser = new TestBrowser();
     await browser.get("/");

@@ -30,7 +30,14 @@ const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
     ? renderPage(c, { title: (t) => t.notFound.title, body: (t) => <NotFoundPage t={t} />, status: 404 })
     : renderPage(c, {
         title: (t) => t.error.title,
-        body: (t) => <ErrorPage t={t} status={error.status} requestId={c.get("requestId")} />,
+        body: (t) => (
+          <ErrorPage
+            t={t}
+            status={error.status}
+            requestId={c.get("requestId")}
+            formExpired={error.code === "CSRF_REJECTED"}
+          />
+        ),
         status: error.status,
       });
 

@@ -495,3 +495,19 @@ describe("forgot and reset password pages", () => {
     expect(await res.text()).toContain(escaped(ar.auth.errors.invalidLink));
   });
 });
+
+describe("sign-in pages when already signed in", () => {
+  it("send the visitor on instead of showing the forms again", async () => {
+    const { owner } = await createTenant();
+    const browser = new TestBrowser({
+      "__Host-dlx_at": owner.accessToken,
+      "__Host-dlx_rt": owner.refreshToken,
+    });
+    const login = await browser.get("/login?next=/team");
+    expect(login.status).toBe(303);
+    expect(login.headers.get("Location")).toBe("/team");
+    const signup = await browser.get("/signup");
+    expect(signup.headers.get("Location")).toBe("/account");
+    expect((await new TestBrowser().get("/login")).status).toBe(200);
+  });
+});

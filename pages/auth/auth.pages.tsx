@@ -22,6 +22,7 @@ import type { Dictionary } from "../i18n";
 import { type PageOptions, renderPage } from "../render";
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from "../session/cookies";
 import { formValues, invalidFields, parseWith, safeReturnPath } from "../session/forms";
+import { pageSession } from "../session/page-session";
 import {
   CheckMessagesPage,
   emptyForm,
@@ -66,6 +67,18 @@ const show = (
 ) => renderPage(c, { title, body: view, status });
 
 export const authPages = new Hono<AppEnv>();
+
+// Someone already signed in has no use for these forms: take them where they were going.
+authPages.use("/signup", async (c, next) => {
+  if (c.req.method === "GET" && (await pageSession(c))) return c.redirect("/account", 303);
+  await next();
+});
+authPages.use("/login", async (c, next) => {
+  if (c.req.method === "GET" && (await pageSession(c))) {
+    return c.redirect(safeReturnPath(c.req.query("next"), "/account"), 303);
+  }
+  await next();
+});
 
 authPages.get("/signup", (c) =>
   show(

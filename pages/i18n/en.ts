@@ -202,6 +202,7 @@ export const en: Dictionary = {
     home: "Back to the home page",
   },
   error: {
+    formExpired: "The form expired or was sent from another site. Reload the page and try again.",
     title: "We could not complete that request",
     body: "Something went wrong while handling your request. Please try again in a moment.",
     home: "Back to the home page",

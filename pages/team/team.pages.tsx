@@ -45,6 +45,7 @@ async function renderTeam(
     body: (t, csrf) => (
       <TeamPage
         t={t}
+        locale={c.get("locale")}
         csrf={csrf}
         me={{ userId: me.userId, role: me.role }}
         members={memberList}

@@ -2,8 +2,9 @@ import type { FC } from "hono/jsx";
 import type { members, pendingInvitations } from "../../src/members/members.service";
 import { hasRole } from "../../src/platform/auth";
 import { ROLES, type Role } from "../../src/tenants/tenants.schema";
+import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
-import type { Dictionary } from "../i18n";
+import type { Dictionary, Locale } from "../i18n";
 
 type Member = Awaited<ReturnType<typeof members>>[number];
 type Invitation = Awaited<ReturnType<typeof pendingInvitations>>[number];
@@ -18,6 +19,7 @@ export interface TeamState {
 
 interface TeamProps {
   t: Dictionary;
+  locale: Locale;
   csrf: string;
   me: { userId: string; role: Role };
   members: Member[];
@@ -39,7 +41,7 @@ const RoleOptions: FC<{ t: Dictionary; selected: Role; allowed: readonly Role[] 
   </>
 );
 
-export const TeamPage: FC<TeamProps> = ({ t, csrf, me, members, invitations, state }) => {
+export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitations, state }) => {
   const isOwner = me.role === "owner";
   const invitableRoles = ROLES.filter((role) => hasRole(me.role, role));
   return (
@@ -167,7 +169,7 @@ export const TeamPage: FC<TeamProps> = ({ t, csrf, me, members, invitations, sta
                   <p dir="ltr">{invitation.email ?? invitation.phone}</p>
                   <p class="muted">
                     {t.account.roles[invitation.role]} · {t.team.expires}{" "}
-                    <span dir="ltr">{invitation.expiresAt.slice(0, 10)}</span>
+                    <DateText ms={Date.parse(invitation.expiresAt)} locale={locale} />
                   </p>
                   <form
                     method="post"

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { idempotencyKeys } from "./idempotency.schema";
 
@@ -64,15 +64,4 @@ export async function completeKey(
 
 export async function releaseKey(db: Db, scope: string, key: string): Promise<void> {
   await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
-}
-
-/** Deletes up to `batchSize` expired records; returns how many went. */
-export async function purgeExpiredKeys(db: Db, now: number, batchSize: number): Promise<number> {
-  const expired = db
-    .select({ rowid: sql<number>`rowid` })
-    .from(idempotencyKeys)
-    .where(lte(idempotencyKeys.expiresAt, now))
-    .limit(batchSize);
-  const result = await db.delete(idempotencyKeys).where(inArray(sql`rowid`, expired));
-  return result.meta.changes;
 }

@@ -1,27 +1,68 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/env";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
+import { createTenant } from "../../test/fixtures";
+import { countRows } from "../../test/helpers";
 
-describe("scheduled: purge expired idempotency keys", () => {
-  it("deletes expired records and keeps live ones", async () => {
-    const now = Date.UTC(2026, 10, 22, 3, 17);
+const DAY = 24 * 60 * 60 * 1000;
+
+async function runCron(now: number) {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  spy.mockRestore();
+  return JSON.parse(lines.find((line) => line.includes('"msg":"job"')) ?? "{}");
+}
+
+describe("scheduled: purge expired records", () => {
+  it("deletes expired Idempotency-Key records in batches and keeps live ones", async () => {
+    const now = Date.now();
     const insert = env.DB.prepare(
       "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, expires_at) VALUES ('POST /x', ?, 'h', 'completed', ?, ?)",
     );
     await env.DB.batch([
-      ...Array.from({ length: 7 }, (_, i) => insert.bind(`expired-${i}`, now - 90_000_000, now - 1000)),
-      insert.bind("live", now - 1000, now + 86_000_000),
+      ...Array.from({ length: 1203 }, (_, i) => insert.bind(`expired-${i}`, now - 2 * DAY, now - 1000)),
+      insert.bind("live", now - 1000, now + DAY),
     ]);
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }),
-      env as Bindings,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    const log = await runCron(now);
+    expect(log).toMatchObject({ job: "purge_expired", idempotencyKeys: 1203 });
     const { results } = await env.DB.prepare("SELECT key FROM idempotency_keys").all<{ key: string }>();
     expect(results.map((r) => r.key)).toEqual(["live"]);
+  });
+
+  it("deletes expired WhatsApp codes, reset links, refresh tokens and ended sessions, and nothing live", async () => {
+    const { owner, agent } = await createTenant();
+    const now = Date.now();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO otp_codes (id, phone, code_hash, expires_at, created_at) VALUES ('otp_old', '+966500000001', 'h', ?, ?), ('otp_new', '+966500000001', 'h', ?, ?)",
+      ).bind(now - 1, now - DAY, now + 60_000, now),
+      env.DB.prepare(
+        "INSERT INTO password_resets (id, user_id, token_hash, expires_at, created_at) VALUES ('pwr_old', ?, 'old', ?, ?), ('pwr_new', ?, 'new', ?, ?)",
+      ).bind(owner.userId, now - 1, now - DAY, owner.userId, now + 60_000, now),
+      // The agent's session ended: its family and token both expired.
+      env.DB.prepare("UPDATE refresh_families SET expires_at = ? WHERE id = ?").bind(now - 1, agent.familyId),
+      env.DB.prepare("UPDATE refresh_tokens SET expires_at = ? WHERE family_id = ?").bind(
+        now - 1,
+        agent.familyId,
+      ),
+    ]);
+    const sessionsBefore = await countRows("refresh_families");
+    const log = await runCron(now);
+    expect(log).toMatchObject({ otpCodes: 1, passwordResets: 1, refreshTokens: 1, refreshFamilies: 1 });
+    expect(await env.DB.prepare("SELECT id FROM otp_codes").all()).toMatchObject({
+      results: [{ id: "otp_new" }],
+    });
+    expect(await env.DB.prepare("SELECT id FROM password_resets").all()).toMatchObject({
+      results: [{ id: "pwr_new" }],
+    });
+    expect(await countRows("refresh_families")).toBe(sessionsBefore - 1);
+    const ownerFamily = await env.DB.prepare("SELECT id FROM refresh_families WHERE id = ?")
+      .bind(owner.familyId)
+      .first();
+    expect(ownerFamily).not.toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { dbFor } from "../../src/db/client";
 import { type Bindings, loadConfig } from "../../src/env";
 import { log } from "../../src/platform/logger";
 import { createReporter } from "../../src/platform/reporter";
-import { purgeIdempotencyKeys } from "./purge-idempotency-keys";
+import { purgeExpired } from "./purge-expired";
 
 /** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
 export async function runScheduledJobs(
@@ -14,12 +14,12 @@ export async function runScheduledJobs(
   const reporter = createReporter({
     config,
     context: ctx,
-    tags: { job: "purge_idempotency_keys", cron: controller.cron },
+    tags: { job: "purge_expired", cron: controller.cron },
   });
   const started = Date.now();
   try {
-    const purged = await purgeIdempotencyKeys(dbFor(env.DB), controller.scheduledTime);
-    log("info", "job", { job: "purge_idempotency_keys", purged, ms: Date.now() - started });
+    const purged = await purgeExpired(dbFor(env.DB), controller.scheduledTime);
+    log("info", "job", { job: "purge_expired", ...purged, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);
     throw error;

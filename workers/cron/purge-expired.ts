@@ -1,0 +1,30 @@
+import { and, eq, lte, notExists } from "drizzle-orm";
+import { otpCodes, passwordResets, refreshFamilies, refreshTokens } from "../../src/auth/auth.schema";
+import type { Db } from "../../src/db/client";
+import { purgeExpiredRows } from "../../src/db/purge";
+import { idempotencyKeys } from "../../src/platform/idempotency.schema";
+
+/**
+ * Removes credentials and records nobody can use any more: Idempotency-Key responses past 24 h,
+ * expired WhatsApp codes, reset links and refresh tokens, and sessions that have ended and hold
+ * no tokens. Each is refused by its expiry anyway; this only keeps the tables small.
+ */
+export async function purgeExpired(db: Db, now: number) {
+  const counts = {
+    idempotencyKeys: await purgeExpiredRows(db, idempotencyKeys, idempotencyKeys.expiresAt, now),
+    otpCodes: await purgeExpiredRows(db, otpCodes, otpCodes.expiresAt, now),
+    passwordResets: await purgeExpiredRows(db, passwordResets, passwordResets.expiresAt, now),
+    refreshTokens: await purgeExpiredRows(db, refreshTokens, refreshTokens.expiresAt, now),
+    refreshFamilies: 0,
+  };
+  const endedSessions = await db
+    .delete(refreshFamilies)
+    .where(
+      and(
+        lte(refreshFamilies.expiresAt, now),
+        notExists(db.select().from(refreshTokens).where(eq(refreshTokens.familyId, refreshFamilies.id))),
+      ),
+    );
+  counts.refreshFamilies = endedSessions.meta.changes;
+  return counts;
+}
