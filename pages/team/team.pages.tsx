@@ -1,4 +1,4 @@
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { auditOrigin } from "../../src/audit/audit.service";
 import { authContext } from "../../src/auth/auth.routes";
 import { dbFor } from "../../src/db/client";
@@ -19,6 +19,7 @@ import {
 } from "../../src/members/members.service";
 import { actorOf, hasRole } from "../../src/platform/auth";
 import type { AppEnv } from "../../src/platform/context";
+import { isId, SECRET_PATTERN } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { tenantScope } from "../../src/platform/tenant-scope";
 import type { Dictionary } from "../i18n";
@@ -28,9 +29,6 @@ import { formValues, invalidFields, parseWith } from "../session/forms";
 import { pageSession, requireSignedIn, signedInUser } from "../session/page-session";
 import { AcceptInvitationPage, InvalidInvitationPage } from "./invitation.views";
 import { TeamPage, type TeamState } from "./team.views";
-
-const USER_ID = /^usr_[0-9a-z]{20}$/;
-const INVITATION_ID = /^inv_[0-9a-z]{20}$/;
 
 async function renderTeam(
   c: Context<AppEnv>,
@@ -72,16 +70,11 @@ function teamError(c: Context<AppEnv>, error: unknown, conflictMessage: "lastOwn
 
 export const teamPages = new Hono<AppEnv>();
 
-teamPages.use("/team", requireSignedIn());
-teamPages.use("/team/*", requireSignedIn());
-teamPages.use("/team", async (c, next) => {
+const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
   await next();
-});
-teamPages.use("/team/*", async (c, next) => {
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-});
+};
+for (const path of ["/team", "/team/*"]) teamPages.use(path, requireSignedIn(), managersOnly);
 
 teamPages.get("/team", (c) => renderTeam(c, () => ({})));
 
@@ -126,7 +119,7 @@ teamPages.post("/team/invitations", async (c) => {
 teamPages.post("/team/invitations/:invitationId/cancel", async (c) => {
   const me = signedInUser(c);
   const id = c.req.param("invitationId");
-  if (!INVITATION_ID.test(id)) throw new ApiError("NOT_FOUND");
+  if (!isId("inv", id)) throw new ApiError("NOT_FOUND");
   await cancelInvitation(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), id, auditOrigin(c));
   return c.redirect("/team", 303);
 });
@@ -134,7 +127,7 @@ teamPages.post("/team/invitations/:invitationId/cancel", async (c) => {
 teamPages.post("/team/members/:userId/role", async (c) => {
   const me = signedInUser(c);
   const userId = c.req.param("userId");
-  if (!USER_ID.test(userId)) throw new ApiError("NOT_FOUND");
+  if (!isId("usr", userId)) throw new ApiError("NOT_FOUND");
   if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
   try {
     const { role } = parseWith(ChangeRoleInputSchema, await formValues(c, ["role"]));
@@ -148,7 +141,7 @@ teamPages.post("/team/members/:userId/role", async (c) => {
 teamPages.post("/team/members/:userId/remove", async (c) => {
   const me = signedInUser(c);
   const userId = c.req.param("userId");
-  if (!USER_ID.test(userId)) throw new ApiError("NOT_FOUND");
+  if (!isId("usr", userId)) throw new ApiError("NOT_FOUND");
   if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
   try {
     await removeMember(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), userId, auditOrigin(c));
@@ -157,8 +150,6 @@ teamPages.post("/team/members/:userId/remove", async (c) => {
     return teamError(c, error, "lastOwner");
   }
 });
-
-const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
 
 type InvitationForm = { values: Record<string, string>; errors: Record<string, string>; summary?: string };
 
@@ -199,13 +190,13 @@ async function renderInvitation(
 
 teamPages.get("/invitations/:token", (c) => {
   const token = c.req.param("token");
-  if (!TOKEN.test(token)) throw new ApiError("NOT_FOUND");
+  if (!SECRET_PATTERN.test(token)) throw new ApiError("NOT_FOUND");
   return renderInvitation(c, token, () => ({ values: {}, errors: {} }));
 });
 
 teamPages.post("/invitations/:token", async (c) => {
   const token = c.req.param("token");
-  if (!TOKEN.test(token)) throw new ApiError("NOT_FOUND");
+  if (!SECRET_PATTERN.test(token)) throw new ApiError("NOT_FOUND");
   const values = await formValues(c, ["name", "email", "password"]);
   const signedIn = await pageSession(c);
   try {

@@ -37,9 +37,16 @@ export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(tenants.status, "active")))
     .get();
 
-/** Records use at most once a minute per key, so busy integrations do not write on every call. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Records use; the condition keeps concurrent requests from writing the same minute twice. */
 export const touchApiKey = (db: Db, id: string, now: number) =>
   db
     .update(apiKeys)
     .set({ lastUsedAt: now })
-    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - 60_000))));
+    .where(
+      and(
+        eq(apiKeys.id, id),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - LAST_USED_RESOLUTION_MS)),
+      ),
+    );

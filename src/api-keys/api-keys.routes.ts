@@ -1,14 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { auditOrigin } from "../audit/audit.service";
 import { dbFor } from "../db/client";
-import { principalOf, requireAccess } from "../platform/auth";
+import { principalOf, requireAccess, userPrincipalOf } from "../platform/auth";
 import { problemResponses } from "../platform/problem";
-import { createRouter } from "../platform/router";
+import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { tenantScope } from "../platform/tenant-scope";
 import { ApiKeySchema, CreateApiKeyInputSchema, CreatedApiKeySchema } from "./api-keys.model";
 import { createApiKey, listKeys, revokeKey } from "./api-keys.service";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const secured = { security: [{ Bearer: [] }] };
 // Keys are managed by people only (owner or manager): a key cannot mint or revoke keys.
 const managers = [requireAccess({ role: "manager" })];
@@ -21,9 +20,9 @@ const createKeyRoute = createRoute({
   summary: "Create an API key with scopes; the key is returned once",
   ...secured,
   middleware: managers,
-  request: { body: { required: true, ...json(CreateApiKeyInputSchema) } },
+  request: jsonBody(CreateApiKeyInputSchema),
   responses: {
-    201: { description: "Created", ...json(CreatedApiKeySchema) },
+    201: { description: "Created", ...jsonContent(CreatedApiKeySchema) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
   },
 });
@@ -37,7 +36,7 @@ const listKeysRoute = createRoute({
   ...secured,
   middleware: managers,
   responses: {
-    200: { description: "Keys", ...json(z.object({ data: z.array(ApiKeySchema) })) },
+    200: { description: "Keys", ...jsonContent(z.object({ data: z.array(ApiKeySchema) })) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
   },
 });
@@ -50,28 +49,16 @@ const revokeKeyRoute = createRoute({
   summary: "Revoke an API key; it stops working at once",
   ...secured,
   middleware: managers,
-  request: {
-    params: z.object({
-      keyId: z
-        .string()
-        .regex(/^key_[0-9a-z]{20}$/)
-        .openapi({ param: { name: "keyId", in: "path" } }),
-    }),
-  },
+  request: { params: pathId("keyId", "key") },
   responses: {
     204: { description: "Revoked" },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 
-const userOf = (principal: ReturnType<typeof principalOf>) => {
-  if (principal.kind !== "user") throw new Error("unreachable: requireAccess without scope refuses API keys");
-  return principal;
-};
-
 export const apiKeysApi = createRouter()
   .openapi(createKeyRoute, async (c) => {
-    const user = userOf(principalOf(c));
+    const user = userPrincipalOf(c);
     const scope = tenantScope(dbFor(c.env.DB), user.tenantId);
     const input = c.req.valid("json");
     return c.json(
@@ -84,7 +71,7 @@ export const apiKeysApi = createRouter()
     return c.json({ data: await listKeys(scope) }, 200);
   })
   .openapi(revokeKeyRoute, async (c) => {
-    const user = userOf(principalOf(c));
+    const user = userPrincipalOf(c);
     await revokeKey(
       tenantScope(dbFor(c.env.DB), user.tenantId),
       c.req.valid("param").keyId,

@@ -11,6 +11,7 @@ import {
   findActiveApiKeyByHash,
   findApiKey,
   insertApiKey,
+  LAST_USED_RESOLUTION_MS,
   listApiKeys,
   revokeApiKey,
   touchApiKey,
@@ -111,6 +112,10 @@ export async function resolveApiKey(
 ) {
   const row = await findActiveApiKeyByHash(db, await sha256Hex(key));
   if (!row) return null;
-  ctx.waitUntil(touchApiKey(db, row.id, now).then(() => undefined));
+  // At most one write a minute per key, decided from the row already read: busy integrations must
+  // not cost a D1 write per call.
+  if (row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_RESOLUTION_MS) {
+    ctx.waitUntil(touchApiKey(db, row.id, now).then(() => undefined));
+  }
   return { id: row.id, tenantId: row.tenantId, scopes: row.scopes as Scope[] };
 }

@@ -285,6 +285,21 @@ describe("using an API key", () => {
     expect(listed.data.find((k) => k.id === key.id)?.lastUsedAt).toEqual(expect.any(String));
   });
 
+  it("writes last use at most once a minute", async () => {
+    const { owner } = await createTenant();
+    const key = await newKey(owner.auth, ["members:read"]);
+    const recent = Date.now() - 5_000;
+    await env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(recent, key.id).run();
+    expect((await call("/api/v1/members", { headers: bearer(key.key) })).status).toBe(200);
+    expect((await keyRow(key.id))?.last_used_at).toBe(recent);
+    const stale = Date.now() - 120_000;
+    await env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(stale, key.id).run();
+    expect((await call("/api/v1/members", { headers: bearer(key.key) })).status).toBe(200);
+    await vi.waitFor(async () => {
+      expect(Number((await keyRow(key.id))?.last_used_at)).toBeGreaterThan(stale);
+    });
+  });
+
   it("is refused when unknown, altered or revoked (401)", async () => {
     const { owner } = await createTenant();
     const key = await newKey(owner.auth, ["members:read"]);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { normalizePhone } from "../platform/phone";
+import { idSchema } from "../platform/router";
 import { ROLES } from "../tenants/tenants.schema";
 
 const email = z
@@ -16,10 +17,7 @@ const phone = z
   })
   .transform((value) => normalizePhone(value) as string)
   .openapi({ example: "+966551234567" });
-const tenantId = z
-  .string()
-  .regex(/^ten_[0-9a-z]{20}$/)
-  .openapi({ example: "ten_4f9c1b7e2a6d8c03e5b1" });
+const tenantId = idSchema("ten");
 
 export const SignupInputSchema = z
   .strictObject({

@@ -2,10 +2,10 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { auditOrigin } from "../audit/audit.service";
 import { dbFor } from "../db/client";
-import { principalOf, requireAccess } from "../platform/auth";
+import { requireAccess, userPrincipalOf } from "../platform/auth";
 import type { AppEnv } from "../platform/context";
 import { problemResponses } from "../platform/problem";
-import { createRouter } from "../platform/router";
+import { createRouter, jsonBody, jsonContent } from "../platform/router";
 import {
   AcceptedSchema,
   AccountSchema,
@@ -41,18 +41,15 @@ export const authContext = (c: Context<AppEnv>): AuthContext => ({
   now: Date.now(),
 });
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
-const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } });
-
 const signupRoute = createRoute({
   method: "post",
   path: "/auth/signup",
   tags: ["auth"],
   operationId: "signup",
   summary: "Create a company (tenant) and its owner, and sign in",
-  request: body(SignupInputSchema),
+  request: jsonBody(SignupInputSchema),
   responses: {
-    201: { description: "Created and signed in", ...json(SessionSchema) },
+    201: { description: "Created and signed in", ...jsonContent(SessionSchema) },
     ...problemResponses(
       "MALFORMED_REQUEST",
       "CONFLICT",
@@ -71,9 +68,9 @@ const loginRoute = createRoute({
   summary: "Sign in with email and password",
   description:
     "Wrong password and unknown email get the same 401. Without tenantId, signs in to the oldest workspace.",
-  request: body(LoginInputSchema),
+  request: jsonBody(LoginInputSchema),
   responses: {
-    200: { description: "Signed in", ...json(SessionSchema) },
+    200: { description: "Signed in", ...jsonContent(SessionSchema) },
     ...problemResponses(
       "UNAUTHENTICATED",
       "FORBIDDEN",
@@ -91,9 +88,9 @@ const otpRequestRoute = createRoute({
   operationId: "requestOtp",
   summary: "Send a six-digit sign-in code over WhatsApp",
   description: "Always 202, whether or not the phone belongs to an account.",
-  request: body(OtpRequestInputSchema),
+  request: jsonBody(OtpRequestInputSchema),
   responses: {
-    202: { description: "Accepted", ...json(AcceptedSchema) },
+    202: { description: "Accepted", ...jsonContent(AcceptedSchema) },
     ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
   },
 });
@@ -104,9 +101,9 @@ const otpVerifyRoute = createRoute({
   tags: ["auth"],
   operationId: "verifyOtp",
   summary: "Sign in with the WhatsApp code (five minutes, single use, five attempts)",
-  request: body(OtpVerifyInputSchema),
+  request: jsonBody(OtpVerifyInputSchema),
   responses: {
-    200: { description: "Signed in", ...json(SessionSchema) },
+    200: { description: "Signed in", ...jsonContent(SessionSchema) },
     ...problemResponses(
       "UNAUTHENTICATED",
       "FORBIDDEN",
@@ -124,9 +121,9 @@ const refreshRoute = createRoute({
   operationId: "refresh",
   summary: "Exchange a refresh token for a new token pair (the old one stops working)",
   description: "Presenting an already-exchanged refresh token ends the whole session (reuse detection).",
-  request: body(RefreshInputSchema),
+  request: jsonBody(RefreshInputSchema),
   responses: {
-    200: { description: "New tokens", ...json(TokenPairSchema) },
+    200: { description: "New tokens", ...jsonContent(TokenPairSchema) },
     ...problemResponses("UNAUTHENTICATED", "VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
   },
 });
@@ -137,7 +134,7 @@ const logoutRoute = createRoute({
   tags: ["auth"],
   operationId: "logout",
   summary: "End the session the refresh token belongs to",
-  request: body(RefreshInputSchema),
+  request: jsonBody(RefreshInputSchema),
   responses: {
     204: { description: "Signed out (also for an unknown or already revoked token)" },
     ...problemResponses("VALIDATION_FAILED", "MALFORMED_REQUEST"),
@@ -151,9 +148,9 @@ const forgotRoute = createRoute({
   operationId: "forgotPassword",
   summary: "Email a password-reset link (valid one hour)",
   description: "Always 202, whether or not the email belongs to an account.",
-  request: body(ForgotPasswordInputSchema),
+  request: jsonBody(ForgotPasswordInputSchema),
   responses: {
-    202: { description: "Accepted", ...json(AcceptedSchema) },
+    202: { description: "Accepted", ...jsonContent(AcceptedSchema) },
     ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
   },
 });
@@ -164,7 +161,7 @@ const resetRoute = createRoute({
   tags: ["auth"],
   operationId: "resetPassword",
   summary: "Set a new password from a reset link; signs out every session",
-  request: body(ResetPasswordInputSchema),
+  request: jsonBody(ResetPasswordInputSchema),
   responses: {
     204: { description: "Password changed" },
     ...problemResponses("VALIDATION_FAILED", "MALFORMED_REQUEST"),
@@ -180,7 +177,7 @@ const meRoute = createRoute({
   security: [{ Bearer: [] }],
   middleware: [requireAccess({ role: "agent" })] as const,
   responses: {
-    200: { description: "Account", ...json(AccountSchema) },
+    200: { description: "Account", ...jsonContent(AccountSchema) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
   },
 });
@@ -210,8 +207,6 @@ export const authApi = createRouter()
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
-    const principal = principalOf(c);
-    if (principal.kind !== "user")
-      throw new Error("unreachable: requireAccess without scope refuses API keys");
+    const principal = userPrincipalOf(c);
     return c.json(await account(dbFor(c.env.DB), principal.userId, principal.tenantId, principal.role), 200);
   });

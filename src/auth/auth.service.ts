@@ -52,7 +52,7 @@ export interface AuthContext {
 
 const INVALID_CREDENTIALS = "The email or password is incorrect.";
 
-const tenantView = (tenant: typeof tenants.$inferSelect) => ({
+export const tenantView = (tenant: typeof tenants.$inferSelect) => ({
   id: tenant.id,
   name: { ar: tenant.nameAr, en: tenant.nameEn },
   locale: tenant.locale,
@@ -60,7 +60,7 @@ const tenantView = (tenant: typeof tenants.$inferSelect) => ({
   status: tenant.status,
 });
 
-const userView = (user: Pick<User, "id" | "name" | "email" | "phone" | "locale">) => ({
+export const userView = (user: Pick<User, "id" | "name" | "email" | "phone" | "locale">) => ({
   id: user.id,
   name: user.name,
   email: user.email,
@@ -68,7 +68,8 @@ const userView = (user: Pick<User, "id" | "name" | "email" | "phone" | "locale">
   locale: user.locale,
 });
 
-function assertPasswordPolicy(password: string, context: { email?: string; name?: string }) {
+/** Throws the 422 problem naming each way the password fails the policy. */
+export function assertPasswordPolicy(password: string, context: { email?: string; name?: string }) {
   const problems = checkPasswordPolicy(password, context);
   if (problems.length > 0) {
     throw new ApiError("VALIDATION_FAILED", "The password does not meet the policy.", {

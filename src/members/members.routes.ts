@@ -3,9 +3,10 @@ import { auditOrigin } from "../audit/audit.service";
 import { SessionSchema } from "../auth/auth.model";
 import { authContext } from "../auth/auth.routes";
 import { dbFor } from "../db/client";
-import { actorOf, principalOf, requireAccess, resolvePrincipal } from "../platform/auth";
+import { actorOf, principalOf, requireAccess, resolvePrincipal, userPrincipalOf } from "../platform/auth";
+import { SECRET_PATTERN } from "../platform/ids";
 import { ApiError, problemResponses } from "../platform/problem";
-import { createRouter } from "../platform/router";
+import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { tenantScope } from "../platform/tenant-scope";
 import {
   AcceptInvitationInputSchema,
@@ -27,23 +28,12 @@ import {
   removeMember,
 } from "./members.service";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
-const UserIdParam = z.object({
-  userId: z
-    .string()
-    .regex(/^usr_[0-9a-z]{20}$/)
-    .openapi({ param: { name: "userId", in: "path" }, example: "usr_4f9c1b7e2a6d8c03e5b1" }),
-});
-const InvitationIdParam = z.object({
-  invitationId: z
-    .string()
-    .regex(/^inv_[0-9a-z]{20}$/)
-    .openapi({ param: { name: "invitationId", in: "path" } }),
-});
+const UserIdParam = pathId("userId", "usr");
+const InvitationIdParam = pathId("invitationId", "inv");
 const TokenParam = z.object({
   token: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{20,200}$/)
+    .regex(SECRET_PATTERN)
     .openapi({ param: { name: "token", in: "path" } }),
 });
 const secured = { security: [{ Bearer: [] }] };
@@ -57,7 +47,7 @@ const listMembersRoute = createRoute({
   ...secured,
   middleware: [requireAccess({ role: "manager", scope: "members:read" })] as const,
   responses: {
-    200: { description: "Members", ...json(z.object({ data: z.array(MemberSchema) })) },
+    200: { description: "Members", ...jsonContent(z.object({ data: z.array(MemberSchema) })) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
   },
 });
@@ -70,7 +60,7 @@ const changeRoleRoute = createRoute({
   summary: "Change a member's role (owner only; the last owner cannot be demoted)",
   ...secured,
   middleware: [requireAccess({ role: "owner" })] as const,
-  request: { params: UserIdParam, body: { required: true, ...json(ChangeRoleInputSchema) } },
+  request: { params: UserIdParam, ...jsonBody(ChangeRoleInputSchema) },
   responses: {
     204: { description: "Changed; applies to the member's next request" },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
@@ -100,9 +90,9 @@ const createInvitationRoute = createRoute({
   summary: "Invite someone by email or WhatsApp with a role (manager or owner; only owners invite owners)",
   ...secured,
   middleware: [requireAccess({ role: "manager" })] as const,
-  request: { body: { required: true, ...json(CreateInvitationInputSchema) } },
+  request: jsonBody(CreateInvitationInputSchema),
   responses: {
-    201: { description: "Invitation created and sent", ...json(CreatedInvitationSchema) },
+    201: { description: "Invitation created and sent", ...jsonContent(CreatedInvitationSchema) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
@@ -116,7 +106,10 @@ const listInvitationsRoute = createRoute({
   ...secured,
   middleware: [requireAccess({ role: "manager" })] as const,
   responses: {
-    200: { description: "Pending invitations", ...json(z.object({ data: z.array(InvitationSchema) })) },
+    200: {
+      description: "Pending invitations",
+      ...jsonContent(z.object({ data: z.array(InvitationSchema) })),
+    },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
   },
 });
@@ -144,7 +137,7 @@ const previewInvitationRoute = createRoute({
   summary: "What an invitation link is for (public: the link is the credential)",
   request: { params: TokenParam },
   responses: {
-    200: { description: "Invitation", ...json(InvitationPreviewSchema) },
+    200: { description: "Invitation", ...jsonContent(InvitationPreviewSchema) },
     ...problemResponses("NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
@@ -155,9 +148,9 @@ const acceptInvitationRoute = createRoute({
   tags: ["members"],
   operationId: "acceptInvitation",
   summary: "Join the tenant: signed in (Bearer) with the invited account, or as a new account",
-  request: { params: TokenParam, body: { required: true, ...json(AcceptInvitationInputSchema) } },
+  request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {
-    200: { description: "Joined and signed in to the tenant", ...json(SessionSchema) },
+    200: { description: "Joined and signed in to the tenant", ...jsonContent(SessionSchema) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
@@ -186,9 +179,7 @@ export const membersApi = createRouter()
     return c.body(null, 204);
   })
   .openapi(createInvitationRoute, async (c) => {
-    const principal = principalOf(c);
-    if (principal.kind !== "user")
-      throw new Error("unreachable: requireAccess without scope refuses API keys");
+    const principal = userPrincipalOf(c);
     const scope = tenantScope(dbFor(c.env.DB), principal.tenantId);
     const created = await invite(
       scope,

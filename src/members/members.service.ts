@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type AuditActor, type AuditOrigin, auditInsert, recordAudit } from "../audit/audit.service";
 import {
+  findAccount,
   findTenant,
   findUserByEmail,
   findUserById,
@@ -9,8 +10,8 @@ import {
   revokeFamiliesOfUser,
 } from "../auth/auth.repo";
 import { users } from "../auth/auth.schema";
-import type { AuthContext } from "../auth/auth.service";
-import { checkPasswordPolicy, hashPassword } from "../auth/password";
+import { type AuthContext, assertPasswordPolicy, tenantView, userView } from "../auth/auth.service";
+import { hashPassword } from "../auth/password";
 import { newSession } from "../auth/session.service";
 import type { Config } from "../env";
 import { deliver } from "../outbox/outbox.service";
@@ -276,16 +277,7 @@ export async function acceptInvitation(
         errors,
       });
     }
-    const problems = checkPasswordPolicy(input.password, { email, name: input.name });
-    if (problems.length > 0) {
-      throw new ApiError("VALIDATION_FAILED", "The password does not meet the policy.", {
-        errors: problems.map((code) => ({
-          path: "password",
-          code,
-          message: "Choose a stronger password (at least 10 characters, not a common one).",
-        })),
-      });
-    }
+    assertPasswordPolicy(input.password, { email, name: input.name });
     if (await findUserByEmail(db, email))
       throw new ApiError("CONFLICT", "An account with this email exists; sign in, then open the link again.");
     if (row.phone && (await findUserByPhone(db, row.phone)))
@@ -341,17 +333,11 @@ export async function acceptInvitation(
       .where(eq(invitations.id, row.id));
     throw error;
   }
-  const [user, tenant] = await Promise.all([findUserById(db, userId), findTenant(db, row.tenantId)]);
+  const { user, tenant } = await findAccount(db, userId, row.tenantId);
   if (!user || !tenant) throw new Error("acceptInvitation: rows missing right after insert");
   return {
-    tenant: {
-      id: tenant.id,
-      name: { ar: tenant.nameAr, en: tenant.nameEn },
-      locale: tenant.locale,
-      timezone: tenant.timezone,
-      status: tenant.status,
-    },
-    user: { id: user.id, name: user.name, email: user.email, phone: user.phone, locale: user.locale },
+    tenant: tenantView(tenant),
+    user: userView(user),
     role: row.role,
     ...session.tokens,
   };

@@ -103,6 +103,13 @@ export function principalOf(c: Context<AppEnv>): Principal {
   return principal;
 }
 
+/** The signed-in user, on routes whose requireAccess() has no scope (API keys never reach them). */
+export function userPrincipalOf(c: Context<AppEnv>): Extract<Principal, { kind: "user" }> {
+  const principal = principalOf(c);
+  if (principal.kind !== "user") throw new Error("userPrincipalOf: route lets API keys in; use principalOf");
+  return principal;
+}
+
 export const actorOf = (principal: Principal) =>
   principal.kind === "user"
     ? ({ type: "user", id: principal.userId } as const)

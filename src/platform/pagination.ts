@@ -24,26 +24,28 @@ export function encodeCursor(position: CursorPosition): string {
     .replace(/=+$/, "");
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
-  try {
-    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const parsed: unknown = JSON.parse(
-      new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))),
-    );
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      (typeof parsed[0] === "string" || typeof parsed[0] === "number") &&
-      typeof parsed[1] === "string"
-    ) {
-      return { sort: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // fall through to the problem below
-  }
-  throw new ApiError("VALIDATION_FAILED", "The cursor is not one this API issued.", {
+const invalidCursor = () =>
+  new ApiError("VALIDATION_FAILED", "The cursor is not one this API issued.", {
     errors: [{ path: "cursor", code: "invalid_cursor", message: "Use nextCursor from the previous page." }],
   });
+
+/**
+ * Reads a cursor back. Cursors are not signed, so the caller says what kind of sort value its list
+ * uses (a timestamp must be a whole number) and anything else is a 422, not a quietly empty page.
+ */
+export function decodeCursor(cursor: string, sortKind: "number" | "string"): CursorPosition {
+  let parsed: unknown;
+  try {
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== "string") throw invalidCursor();
+  const [sort, id] = parsed as [unknown, string];
+  const sortOk = sortKind === "number" ? Number.isSafeInteger(sort) : typeof sort === "string";
+  if (!sortOk) throw invalidCursor();
+  return { sort: sort as string | number, id };
 }
 
 /**

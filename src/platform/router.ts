@@ -1,6 +1,7 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./context";
+import { type IdPrefix, idPattern } from "./ids";
 import { ApiError, type FieldError } from "./problem";
 
 /** Turns zod issues into the `errors` list of a VALIDATION_FAILED problem. */
@@ -17,6 +18,26 @@ export function fieldErrors(error: ZodError): FieldError[] {
     return { path: path || "body", code: issue.code, message: issue.message };
   });
 }
+
+/** `content` for a JSON request body or response in a route contract. */
+export const jsonContent = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+
+/** A required JSON request body. */
+export const jsonBody = <T>(schema: T) => ({ body: { required: true, ...jsonContent(schema) } });
+
+/** A prefixed id (`usr_…`) in a body or query. */
+export const idSchema = (prefix: IdPrefix) =>
+  z
+    .string()
+    .regex(idPattern(prefix))
+    .openapi({ example: `${prefix}_4f9c1b7e2a6d8c03e5b1` });
+
+/** Path parameters made of one prefixed id, e.g. `pathId("userId", "usr")` for `/members/{userId}`. */
+export const pathId = <N extends string>(name: N, prefix: IdPrefix) =>
+  z.object({ [name]: idSchema(prefix).openapi({ param: { name, in: "path" } }) } as Record<
+    N,
+    ReturnType<typeof idSchema>
+  >);
 
 /**
  * Every API router is created here so that invalid input, wherever it is validated (body,

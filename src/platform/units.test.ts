@@ -51,7 +51,7 @@ describe("cursor pagination", () => {
     const first = toPage(rows.slice(0, 3), 2, (r) => ({ sort: r.createdAt, id: r.id }));
     expect(first.data.map((r) => r.id)).toEqual(["row0", "row1"]);
     expect(first.nextCursor).not.toBeNull();
-    expect(decodeCursor(first.nextCursor ?? "")).toEqual({ sort: 1001, id: "row1" });
+    expect(decodeCursor(first.nextCursor ?? "", "number")).toEqual({ sort: 1001, id: "row1" });
     const last = toPage(rows.slice(3), 2, (r) => ({ sort: r.createdAt, id: r.id }));
     expect(last.nextCursor).toBeNull();
   });
@@ -59,15 +59,21 @@ describe("cursor pagination", () => {
   it("round-trips non-ASCII sort keys through URL-safe cursors", () => {
     const cursor = encodeCursor({ sort: "عقارات", id: "con_1" });
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual({ sort: "عقارات", id: "con_1" });
+    expect(decodeCursor(cursor, "string")).toEqual({ sort: "عقارات", id: "con_1" });
   });
 
   it.each(["not-base64!", encodeCursor({ sort: 1, id: "x" }).slice(0, -3), btoa('{"a":1}'), btoa("[1,2]")])(
     "rejects a tampered cursor %s with a validation problem",
     (cursor) => {
-      expect(() => decodeCursor(cursor)).toThrow(ApiError);
+      expect(() => decodeCursor(cursor, "number")).toThrow(ApiError);
     },
   );
+
+  it("rejects a cursor whose sort value is not the kind the list uses", () => {
+    expect(() => decodeCursor(encodeCursor({ sort: "yesterday", id: "aud_x" }), "number")).toThrow(ApiError);
+    expect(() => decodeCursor(encodeCursor({ sort: 1.5, id: "aud_x" }), "number")).toThrow(ApiError);
+    expect(() => decodeCursor(encodeCursor({ sort: 7, id: "con_1" }), "string")).toThrow(ApiError);
+  });
 
   it("bounds limit to 1..100 and defaults it to 20", () => {
     expect(PageQuerySchema.parse({}).limit).toBe(20);
