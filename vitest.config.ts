@@ -14,6 +14,7 @@ export default defineConfig({
         bindings: {
           TEST_MIGRATIONS: migrations,
           ENVIRONMENT: "test",
+          APP_ORIGIN: "https://dealix.test",
           JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuv",
           PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmnop",
         },
@@ -24,6 +25,6 @@ export default defineConfig({
     include: ["{src,pages,workers,test}/**/*.test.{ts,tsx}"],
     setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/network.ts"],
     // The Worker's JSON log lines are asserted where they matter; elsewhere they are noise.
-    onConsoleLog: (line) => !line.startsWith('{"level":'),
+    onConsoleLog: (line) => (process.env.SHOW_LOGS ? true : !line.startsWith('{"level":')),
   },
 });

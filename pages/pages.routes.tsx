@@ -2,12 +2,13 @@ import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { account } from "../src/auth/auth.service";
+import { account } from "../src/auth/account.service";
 import { dbFor } from "../src/db/client";
 import { seedDemoData } from "../src/dev/demo-data";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { latestOutboxMessages } from "../src/outbox/outbox.repo";
+import { tenantOf } from "../src/platform/access";
 import type { AppEnv } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
@@ -21,7 +22,7 @@ import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
-import { requireSignedIn, signedInUser } from "./session/page-session";
+import { requireSignedIn } from "./session/page-session";
 import { teamPages } from "./team/team.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -54,8 +55,7 @@ pages.route("/", authPages);
 pages.route("/", teamPages);
 
 pages.get("/account", requireSignedIn(), async (c) => {
-  const me = signedInUser(c);
-  const details = await account(dbFor(c.env.DB), me.userId, me.tenantId, me.role);
+  const details = await account(tenantOf(c));
   return renderPage(c, {
     title: (t) => t.account.title,
     body: (t) => <AccountPage t={t} locale={c.get("locale")} account={details} />,

@@ -11,6 +11,7 @@ import { renderPage } from "../pages/render";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
+import { principalResolver } from "./auth/credentials";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
@@ -82,6 +83,7 @@ export function createApp() {
         tags: { requestId: c.get("requestId") },
       }),
     );
+    c.set("principalResolver", principalResolver);
     const lang = getCookie(c, LOCALE_COOKIE);
     c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
     await next();

@@ -25,7 +25,12 @@ describe("configuration", () => {
     expect(() => loadConfig({ ...base, ENVIRONMENT: "production" })).toThrow(ConfigError);
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, ENVIRONMENT: "production", CORS_ORIGINS: "https://app.dealix.sa" });
+      loadConfig({
+        ...base,
+        ENVIRONMENT: "production",
+        CORS_ORIGINS: "https://app.dealix.sa",
+        APP_ORIGIN: "https://app.dealix.sa",
+      });
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
@@ -34,8 +39,24 @@ describe("configuration", () => {
       ...base,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+      APP_ORIGIN: "https://app.dealix.sa",
     });
     expect(ok.ENVIRONMENT).toBe("production");
+  });
+
+  it("builds links from APP_ORIGIN: an origin, and https in production", () => {
+    expect(loadConfig({ ...base }).APP_ORIGIN).toBe("http://127.0.0.1:8787");
+    expect(() => loadConfig({ ...base, APP_ORIGIN: "https://app.dealix.sa/path" })).toThrow(/APP_ORIGIN/);
+    const production = {
+      ...base,
+      ENVIRONMENT: "production",
+      SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+    };
+    expect(() => loadConfig({ ...production })).toThrow(/APP_ORIGIN must be an https origin/);
+    expect(() => loadConfig({ ...production, APP_ORIGIN: "http://app.dealix.sa" })).toThrow(/APP_ORIGIN/);
+    expect(loadConfig({ ...production, APP_ORIGIN: "https://app.dealix.sa" }).APP_ORIGIN).toBe(
+      "https://app.dealix.sa",
+    );
   });
 
   it("requires the token and pepper secrets everywhere, and real ones in production", () => {

@@ -11,6 +11,7 @@ export interface Bindings {
   ENVIRONMENT?: string;
   APP_VERSION?: string;
   CORS_ORIGINS?: string;
+  APP_ORIGIN?: string;
   MAX_JSON_BODY_BYTES?: string;
   SENTRY_DSN?: string;
   JWT_SECRET?: string;
@@ -51,6 +52,12 @@ export const configSchema = z
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
     APP_VERSION: optionalString,
     CORS_ORIGINS: originList,
+    // Where people open Dealix: links in emails and WhatsApp messages point here, never at the
+    // Host header of the request that caused them (a forged Host would send links elsewhere).
+    APP_ORIGIN: z
+      .url()
+      .refine((v) => new URL(v).origin === v, { message: "must be an origin like https://app.dealix.sa" })
+      .default("http://127.0.0.1:8787"),
     MAX_JSON_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -69,6 +76,13 @@ export const configSchema = z
       if (!config[name]) {
         ctx.addIssue({ code: "custom", path: [name], message: `secret ${name} is required in production` });
       }
+    }
+    if (!config.APP_ORIGIN.startsWith("https://")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["APP_ORIGIN"],
+        message: "APP_ORIGIN must be an https origin in production",
+      });
     }
     for (const name of ["JWT_SECRET", "PASSWORD_PEPPER"] as const) {
       if (config[name].startsWith(DEV_ONLY_PREFIX)) {

@@ -4,7 +4,7 @@ import { newSession } from "../src/auth/session.service";
 import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
 import { idPrefixes, newId } from "../src/platform/ids";
-import type { Role } from "../src/tenants/tenants.schema";
+import type { Role } from "../src/platform/roles";
 import { postJson } from "./helpers";
 
 export const PASSWORD = "correct horse battery staple";

@@ -57,6 +57,7 @@ export async function countRows(table: string): Promise<number> {
 /** Bindings that make the app run as production (for "not in production" checks). */
 export const PRODUCTION_BINDINGS = {
   ENVIRONMENT: "production",
+  APP_ORIGIN: "https://app.dealix.sa",
   SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
   JWT_SECRET: "x".repeat(40),
   PASSWORD_PEPPER: "y".repeat(40),

@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import type { account } from "../../src/auth/auth.service";
+import type { account } from "../../src/auth/account.service";
 import type { Dictionary, Locale } from "../i18n";
 
 type Account = Awaited<ReturnType<typeof account>>;

@@ -6,17 +6,11 @@ import {
   OtpVerifyInputSchema,
   SignupInputSchema,
 } from "../../src/auth/auth.model";
-import { authContext } from "../../src/auth/auth.routes";
-import {
-  forgotPassword,
-  login,
-  logout,
-  requestOtp,
-  resetPassword,
-  signup,
-  verifyOtp,
-} from "../../src/auth/auth.service";
-import type { AppEnv } from "../../src/platform/context";
+import { forgotPassword, resetPassword } from "../../src/auth/password-reset.service";
+import { logout } from "../../src/auth/session.service";
+import { login, requestOtp, verifyOtp } from "../../src/auth/signin.service";
+import { signup } from "../../src/auth/signup.service";
+import { type AppEnv, requestContext } from "../../src/platform/context";
 import { ApiError, type ProblemCode } from "../../src/platform/problem";
 import type { Dictionary } from "../i18n";
 import { type PageOptions, renderPage } from "../render";
@@ -99,7 +93,7 @@ authPages.post("/signup", async (c) => {
       ...(values.phone ? { phone: values.phone } : {}),
       locale: c.get("locale"),
     });
-    setSessionCookies(c, await signup(authContext(c), input));
+    setSessionCookies(c, await signup(requestContext(c), input));
     return c.redirect("/account", 303);
   } catch (error) {
     return renderPage(c, {
@@ -133,7 +127,7 @@ authPages.post("/login", async (c) => {
   const next = safeReturnPath(values.next, "/account");
   try {
     const input = parseWith(LoginInputSchema, { email: values.email, password: values.password });
-    setSessionCookies(c, await login(authContext(c), input));
+    setSessionCookies(c, await login(requestContext(c), input));
     return c.redirect(next, 303);
   } catch (error) {
     return renderPage(c, {
@@ -166,7 +160,7 @@ authPages.post("/login/whatsapp", async (c) => {
   const values = await formValues(c, ["phone"]);
   try {
     const { phone } = parseWith(OtpRequestInputSchema, values);
-    await requestOtp(authContext(c), phone);
+    await requestOtp(requestContext(c), phone);
     return show(
       c,
       (t) => t.auth.codeTitle,
@@ -185,7 +179,7 @@ authPages.post("/login/whatsapp/verify", async (c) => {
   const values = await formValues(c, ["phone", "code"]);
   try {
     const input = parseWith(OtpVerifyInputSchema, values);
-    setSessionCookies(c, await verifyOtp(authContext(c), input));
+    setSessionCookies(c, await verifyOtp(requestContext(c), input));
     return c.redirect("/account", 303);
   } catch (error) {
     return renderPage(c, {
@@ -204,7 +198,7 @@ authPages.post("/login/whatsapp/verify", async (c) => {
 
 authPages.post("/logout", async (c) => {
   const refreshToken = readRefreshCookie(c);
-  if (refreshToken) await logout(authContext(c), refreshToken);
+  if (refreshToken) await logout(requestContext(c), refreshToken);
   clearSessionCookies(c);
   return c.redirect("/login", 303);
 });
@@ -221,7 +215,7 @@ authPages.post("/forgot-password", async (c) => {
   const values = await formValues(c, ["email"]);
   try {
     const { email } = parseWith(LoginInputSchema.pick({ email: true }), values);
-    await forgotPassword(authContext(c), email, new URL(c.req.url).origin);
+    await forgotPassword(requestContext(c), email);
     return show(
       c,
       (t) => t.auth.checkTitle,
@@ -248,7 +242,7 @@ authPages.get("/reset-password", (c) => {
 authPages.post("/reset-password", async (c) => {
   const values = await formValues(c, ["token", "password"]);
   try {
-    await resetPassword(authContext(c), values.token ?? "", values.password ?? "");
+    await resetPassword(requestContext(c), values.token ?? "", values.password ?? "");
     clearSessionCookies(c);
     return c.redirect("/login?reset=1", 303);
   } catch (error) {

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { authContext } from "../../src/auth/auth.routes";
-import { ConcurrentRefreshError, refresh } from "../../src/auth/auth.service";
-import { type Principal, userPrincipalFromToken } from "../../src/platform/auth";
-import type { AppEnv } from "../../src/platform/context";
+import { verifiedSession } from "../../src/auth/credentials";
+import { ConcurrentRefreshError, refresh } from "../../src/auth/session.service";
+import { type Principal, type ResolvedCredential, tenantContext } from "../../src/platform/access";
+import { type AppEnv, requestContext } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie, setSessionCookies } from "./cookies";
 
@@ -19,13 +19,13 @@ export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | n
   if (c.get("pageSessionChecked")) return null;
   c.set("pageSessionChecked", true);
   const accessToken = readAccessCookie(c);
-  let principal = accessToken ? await userPrincipalFromToken(c, accessToken) : null;
+  let session: ResolvedCredential | null = accessToken ? await verifiedSession(c, accessToken) : null;
   const refreshToken = readRefreshCookie(c);
-  if (!principal && refreshToken) {
+  if (!session && refreshToken) {
     try {
-      const tokens = await refresh(authContext(c), refreshToken);
+      const tokens = await refresh(requestContext(c), refreshToken);
       setSessionCookies(c, tokens);
-      principal = await userPrincipalFromToken(c, tokens.accessToken);
+      session = await verifiedSession(c, tokens.accessToken);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       // Only a refused session is dropped; a rate-limited or unavailable renewal, or one another
@@ -34,8 +34,10 @@ export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | n
         clearSessionCookies(c);
     }
   }
-  if (principal) c.set("principal", principal);
-  return principal;
+  if (session?.principal.kind !== "user") return null;
+  c.set("principal", session.principal);
+  c.set("tenant", tenantContext(c, session, null));
+  return session.principal;
 }
 
 /** Pages behind sign-in send visitors to /login and bring them back afterwards. */

@@ -1,7 +1,4 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { auditOrigin } from "../../src/audit/audit.service";
-import { authContext } from "../../src/auth/auth.routes";
-import { dbFor } from "../../src/db/client";
 import {
   AcceptInvitationInputSchema,
   ChangeRoleInputSchema,
@@ -17,11 +14,11 @@ import {
   previewInvitation,
   removeMember,
 } from "../../src/members/members.service";
-import { actorOf, hasRole } from "../../src/platform/auth";
-import type { AppEnv } from "../../src/platform/context";
+import { tenantOf } from "../../src/platform/access";
+import { type AppEnv, requestContext } from "../../src/platform/context";
 import { isId, SECRET_PATTERN } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
-import { tenantScope } from "../../src/platform/tenant-scope";
+import { hasRole } from "../../src/platform/roles";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { setSessionCookies } from "../session/cookies";
@@ -30,14 +27,19 @@ import { pageSession, requireSignedIn, signedInUser } from "../session/page-sess
 import { AcceptInvitationPage, InvalidInvitationPage } from "./invitation.views";
 import { TeamPage, type TeamState } from "./team.views";
 
+const TEAM_PAGE_SIZE = 100;
+
 async function renderTeam(
   c: Context<AppEnv>,
   state: (t: Dictionary) => TeamState,
   status: 200 | 403 | 404 | 409 | 422 = 200,
 ) {
   const me = signedInUser(c);
-  const scope = tenantScope(dbFor(c.env.DB), me.tenantId);
-  const [memberList, invitationList] = await Promise.all([members(scope), pendingInvitations(scope)]);
+  // The page shows the first hundred of each; the API pages through the rest.
+  const [memberList, invitationList] = await Promise.all([
+    members(tenantOf(c), undefined, TEAM_PAGE_SIZE),
+    pendingInvitations(tenantOf(c), undefined, TEAM_PAGE_SIZE),
+  ]);
   return renderPage(c, {
     title: (t) => t.team.title,
     body: (t, csrf) => (
@@ -46,8 +48,8 @@ async function renderTeam(
         locale={c.get("locale")}
         csrf={csrf}
         me={{ userId: me.userId, role: me.role }}
-        members={memberList}
-        invitations={invitationList}
+        members={memberList.data}
+        invitations={invitationList.data}
         state={state(t)}
       />
     ),
@@ -79,7 +81,6 @@ for (const path of ["/team", "/team/*"]) teamPages.use(path, requireSignedIn(), 
 teamPages.get("/team", (c) => renderTeam(c, () => ({})));
 
 teamPages.post("/team/invitations", async (c) => {
-  const me = signedInUser(c);
   const values = await formValues(c, ["email", "phone", "role"]);
   try {
     const input = parseWith(CreateInvitationInputSchema, {
@@ -87,15 +88,7 @@ teamPages.post("/team/invitations", async (c) => {
       ...(values.phone ? { phone: values.phone } : {}),
       role: values.role,
     });
-    const scope = tenantScope(dbFor(c.env.DB), me.tenantId);
-    const created = await invite(
-      scope,
-      { userId: me.userId, role: me.role },
-      input,
-      c.get("config"),
-      new URL(c.req.url).origin,
-      auditOrigin(c),
-    );
+    const created = await invite(tenantOf(c), input);
     return renderTeam(c, (t) => ({ notice: t.team.inviteSent, shareLink: created.acceptUrl }));
   } catch (error) {
     if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
@@ -117,10 +110,9 @@ teamPages.post("/team/invitations", async (c) => {
 });
 
 teamPages.post("/team/invitations/:invitationId/cancel", async (c) => {
-  const me = signedInUser(c);
   const id = c.req.param("invitationId");
   if (!isId("inv", id)) throw new ApiError("NOT_FOUND");
-  await cancelInvitation(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), id, auditOrigin(c));
+  await cancelInvitation(tenantOf(c), id);
   return c.redirect("/team", 303);
 });
 
@@ -131,7 +123,7 @@ teamPages.post("/team/members/:userId/role", async (c) => {
   if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
   try {
     const { role } = parseWith(ChangeRoleInputSchema, await formValues(c, ["role"]));
-    await changeRole(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), userId, role, auditOrigin(c));
+    await changeRole(tenantOf(c), userId, role);
     return c.redirect("/team", 303);
   } catch (error) {
     return teamError(c, error, "lastOwner");
@@ -144,7 +136,7 @@ teamPages.post("/team/members/:userId/remove", async (c) => {
   if (!isId("usr", userId)) throw new ApiError("NOT_FOUND");
   if (me.role !== "owner") return teamError(c, new ApiError("FORBIDDEN"), "lastOwner");
   try {
-    await removeMember(tenantScope(dbFor(c.env.DB), me.tenantId), actorOf(me), userId, auditOrigin(c));
+    await removeMember(tenantOf(c), userId);
     return c.redirect(userId === me.userId ? "/login" : "/team", 303);
   } catch (error) {
     return teamError(c, error, "lastOwner");
@@ -161,7 +153,7 @@ async function renderInvitation(
 ) {
   let preview: Awaited<ReturnType<typeof previewInvitation>>;
   try {
-    preview = await previewInvitation(authContext(c), token);
+    preview = await previewInvitation(requestContext(c), token);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     return renderPage(c, {
@@ -207,7 +199,7 @@ teamPages.post("/invitations/:token", async (c) => {
           ...(values.email ? { email: values.email } : {}),
           ...(values.password ? { password: values.password } : {}),
         });
-    setSessionCookies(c, await acceptInvitation(authContext(c), token, input, signedIn?.userId ?? null));
+    setSessionCookies(c, await acceptInvitation(requestContext(c), token, input, signedIn?.userId ?? null));
     return c.redirect("/account", 303);
   } catch (error) {
     if (!(error instanceof ApiError) || error.code === "NOT_FOUND") throw error;

@@ -1,13 +1,12 @@
 import type { FC } from "hono/jsx";
 import type { members, pendingInvitations } from "../../src/members/members.service";
-import { hasRole } from "../../src/platform/auth";
-import { ROLES, type Role } from "../../src/tenants/tenants.schema";
+import { hasRole, ROLES, type Role } from "../../src/platform/roles";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
 
-type Member = Awaited<ReturnType<typeof members>>[number];
-type Invitation = Awaited<ReturnType<typeof pendingInvitations>>[number];
+type Member = Awaited<ReturnType<typeof members>>["data"][number];
+type Invitation = Awaited<ReturnType<typeof pendingInvitations>>["data"][number];
 
 export interface TeamState {
   notice?: string | undefined;

@@ -1,9 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-/** What an API key may be allowed to do. Capabilities add their scopes here. */
-// Keys read; people manage the team (an invitation records the person who sent it).
-export const SCOPES = ["members:read", "audit:read"] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES } from "../platform/roles";
 
 export const API_KEY_PREFIXES = ["dlx_live_", "dlx_test_"] as const;
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../db/client";
+import type { CursorPosition } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { tenants } from "../tenants/tenants.schema";
 import { apiKeys } from "./api-keys.schema";
@@ -9,15 +10,30 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export const insertApiKey = (scope: TenantScope, row: Omit<typeof apiKeys.$inferInsert, "tenantId">) =>
   scope.db.insert(apiKeys).values({ ...row, tenantId: scope.tenantId });
 
-export const listApiKeys = (scope: TenantScope) =>
-  scope.db.select().from(apiKeys).where(scope.where(apiKeys.tenantId)).orderBy(desc(apiKeys.createdAt)).all();
-
-export const findApiKey = (scope: TenantScope, id: string) =>
+/** Keys, newest first; `after` continues below the last row of the previous page. */
+export const listApiKeys = (scope: TenantScope, after: CursorPosition | null, limit: number) =>
   scope.db
     .select()
     .from(apiKeys)
-    .where(scope.where(apiKeys.tenantId, eq(apiKeys.id, id)))
-    .get();
+    .where(
+      scope.where(
+        apiKeys.tenantId,
+        after
+          ? or(
+              lt(apiKeys.createdAt, Number(after.sort)),
+              and(eq(apiKeys.createdAt, Number(after.sort)), lt(apiKeys.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(limit + 1);
+
+export const apiKeyById = (scope: TenantScope, id: string) =>
+  scope.db
+    .select()
+    .from(apiKeys)
+    .where(scope.where(apiKeys.tenantId, eq(apiKeys.id, id)));
 
 export const revokeApiKey = (scope: TenantScope, id: string, now: number) =>
   scope.db

@@ -1,10 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { auditOrigin } from "../audit/audit.service";
-import { dbFor } from "../db/client";
-import { principalOf, requireAccess, userPrincipalOf } from "../platform/auth";
+import { createRoute } from "@hono/zod-openapi";
+import { requireAccess, tenantOf } from "../platform/access";
+import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
-import { tenantScope } from "../platform/tenant-scope";
 import { ApiKeySchema, CreateApiKeyInputSchema, CreatedApiKeySchema } from "./api-keys.model";
 import { createApiKey, listKeys, revokeKey } from "./api-keys.service";
 
@@ -35,9 +33,10 @@ const listKeysRoute = createRoute({
   summary: "The tenant's API keys with last-used time (never the keys themselves)",
   ...secured,
   middleware: managers,
+  request: { query: PageQuerySchema },
   responses: {
-    200: { description: "Keys", ...jsonContent(z.object({ data: z.array(ApiKeySchema) })) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+    200: { description: "A page of keys", ...jsonContent(pageSchema(ApiKeySchema)) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
   },
 });
 
@@ -57,26 +56,12 @@ const revokeKeyRoute = createRoute({
 });
 
 export const apiKeysApi = createRouter()
-  .openapi(createKeyRoute, async (c) => {
-    const user = userPrincipalOf(c);
-    const scope = tenantScope(dbFor(c.env.DB), user.tenantId);
-    const input = c.req.valid("json");
-    return c.json(
-      await createApiKey(scope, c.get("config"), { ...input, createdBy: user.userId }, auditOrigin(c)),
-      201,
-    );
-  })
+  .openapi(createKeyRoute, async (c) => c.json(await createApiKey(tenantOf(c), c.req.valid("json")), 201))
   .openapi(listKeysRoute, async (c) => {
-    const scope = tenantScope(dbFor(c.env.DB), principalOf(c).tenantId);
-    return c.json({ data: await listKeys(scope) }, 200);
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await listKeys(tenantOf(c), cursor, limit), 200);
   })
   .openapi(revokeKeyRoute, async (c) => {
-    const user = userPrincipalOf(c);
-    await revokeKey(
-      tenantScope(dbFor(c.env.DB), user.tenantId),
-      c.req.valid("param").keyId,
-      user.userId,
-      auditOrigin(c),
-    );
+    await revokeKey(tenantOf(c), c.req.valid("param").keyId);
     return c.body(null, 204);
   });

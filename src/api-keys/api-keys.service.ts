@@ -1,15 +1,15 @@
-import { type AuditOrigin, auditInsert } from "../audit/audit.service";
+import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import type { Db } from "../db/client";
-import type { Config } from "../env";
+import type { TenantContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId, randomToken } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
-import type { TenantScope } from "../platform/tenant-scope";
-import type { Scope } from "./api-keys.model";
+import type { Scope } from "../platform/roles";
 import {
   type ApiKeyRow,
+  apiKeyById,
   findActiveApiKeyByHash,
-  findApiKey,
   insertApiKey,
   LAST_USED_RESOLUTION_MS,
   listApiKeys,
@@ -34,14 +34,11 @@ export const apiKeyView = (row: ApiKeyRow) => ({
 });
 
 /** Creates a key and returns it once; only its SHA-256 is stored (the key has 200 random bits). */
-export async function createApiKey(
-  scope: TenantScope,
-  config: Config,
-  input: { name: string; scopes: Scope[]; createdBy: string },
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  const key = `${config.ENVIRONMENT === "production" ? "dlx_live_" : "dlx_test_"}${randomToken(KEY_RANDOM_LENGTH)}`;
+export async function createApiKey(ctx: TenantContext, input: { name: string; scopes: Scope[] }) {
+  const { scope, actor, now } = ctx;
+  if (actor.type !== "user") throw new Error("createApiKey: keys are created by people");
+  const prefix = ctx.config.ENVIRONMENT === "production" ? "dlx_live_" : "dlx_test_";
+  const key = `${prefix}${randomToken(KEY_RANDOM_LENGTH)}`;
   const row: ApiKeyRow = {
     id: newId(idPrefixes.apiKey),
     tenantId: scope.tenantId,
@@ -49,58 +46,57 @@ export async function createApiKey(
     prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
     keyHash: await sha256Hex(key),
     scopes: [...new Set(input.scopes)],
-    createdBy: input.createdBy,
+    createdBy: actor.id,
     lastUsedAt: null,
     revokedAt: null,
     createdAt: now,
   };
-  await scope.db.batch([
+  await scope.write([
     insertApiKey(scope, row),
     auditInsert(
       scope.db,
       {
         tenantId: scope.tenantId,
-        actor: { type: "user", id: input.createdBy },
+        actor,
         action: "api_key.created",
         target: { type: "api_key", id: row.id },
         details: { scopes: row.scopes.join(" ") },
       },
-      origin,
+      ctx.origin,
       now,
     ),
   ]);
   return { ...apiKeyView(row), key };
 }
 
-export async function listKeys(scope: TenantScope) {
-  return (await listApiKeys(scope)).map(apiKeyView);
+/** A page of the tenant's keys, newest first. */
+export async function listKeys(ctx: TenantContext, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [rows] = await ctx.scope.read(() => [listApiKeys(ctx.scope, after, limit)] as const);
+  const page = toPage(rows, limit, (row) => ({ sort: row.createdAt, id: row.id }));
+  return { data: page.data.map(apiKeyView), nextCursor: page.nextCursor };
 }
 
-export async function revokeKey(
-  scope: TenantScope,
-  id: string,
-  actorUserId: string,
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  const row = await findApiKey(scope, id);
+/** Revokes a key (idempotent): one read with the session check, then the update with its audit row. */
+export async function revokeKey(ctx: TenantContext, id: string) {
+  const { scope, now } = ctx;
+  const [[row]] = await scope.read(() => [apiKeyById(scope, id)] as const);
   if (!row) throw new ApiError("NOT_FOUND", "No such API key.");
-  if (row.revokedAt === null) {
-    await scope.db.batch([
-      revokeApiKey(scope, id, now),
-      auditInsert(
-        scope.db,
-        {
-          tenantId: scope.tenantId,
-          actor: { type: "user", id: actorUserId },
-          action: "api_key.revoked",
-          target: { type: "api_key", id },
-        },
-        origin,
-        now,
-      ),
-    ]);
-  }
+  if (row.revokedAt !== null) return;
+  await scope.write([
+    revokeApiKey(scope, id, now),
+    auditInsertIfChanged(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor: ctx.actor,
+        action: "api_key.revoked",
+        target: { type: "api_key", id },
+      },
+      ctx.origin,
+      now,
+    ),
+  ]);
 }
 
 /** Resolves a presented key; records last use in the background so the request does not wait. */

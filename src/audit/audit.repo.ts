@@ -34,6 +34,5 @@ export function listAuditEvents(
     .from(auditEvents)
     .where(scope.where(auditEvents.tenantId, ...conditions))
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
 }

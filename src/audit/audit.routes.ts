@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { dbFor } from "../db/client";
-import { principalOf, requireAccess } from "../platform/auth";
-import { decodeCursor, PageQuerySchema, pageSchema, toPage } from "../platform/pagination";
-import { ApiError, problemResponses } from "../platform/problem";
+import { requireAccess, tenantOf } from "../platform/access";
+import { PageQuerySchema, pageSchema } from "../platform/pagination";
+import { problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
-import { tenantScope } from "../platform/tenant-scope";
-import { listAuditEvents } from "./audit.repo";
+import { auditLog } from "./audit.service";
 
 const AuditEventSchema = z
   .object({
@@ -50,34 +48,12 @@ const listRoute = createRoute({
 });
 
 export const auditApi = createRouter().openapi(listRoute, async (c) => {
-  const query = c.req.valid("query");
-  const scope = tenantScope(dbFor(c.env.DB), principalOf(c).tenantId);
-  const rows = await listAuditEvents(
-    scope,
-    {
-      ...(query.action ? { action: query.action } : {}),
-      ...(query.actorId ? { actorId: query.actorId } : {}),
-      ...(query.since ? { since: Date.parse(query.since) } : {}),
-      ...(query.until ? { until: Date.parse(query.until) } : {}),
-    },
-    query.cursor ? decodeCursor(query.cursor, "number") : null,
-    query.limit,
-  );
-  const page = toPage(rows, query.limit, (row) => ({ sort: row.createdAt, id: row.id }));
-  return c.json(
-    {
-      data: page.data.map((row) => ({
-        id: row.id,
-        actor: { type: row.actorType, id: row.actorId },
-        action: row.action,
-        target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
-        details: row.details,
-        requestId: row.requestId,
-        ip: row.ip,
-        createdAt: new Date(row.createdAt).toISOString(),
-      })),
-      nextCursor: page.nextCursor,
-    },
-    200,
-  );
+  const { cursor, limit, action, actorId, since, until } = c.req.valid("query");
+  const filters = {
+    ...(action ? { action } : {}),
+    ...(actorId ? { actorId } : {}),
+    ...(since ? { since: Date.parse(since) } : {}),
+    ...(until ? { until: Date.parse(until) } : {}),
+  };
+  return c.json(await auditLog(tenantOf(c), filters, cursor, limit), 200);
 });

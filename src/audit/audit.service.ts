@@ -1,14 +1,12 @@
-import type { Context } from "hono";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import type { AppEnv } from "../platform/context";
+import type { Actor, RequestOrigin, TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
+import { type AuditFilters, listAuditEvents } from "./audit.repo";
 import { auditEvents } from "./audit.schema";
 
-export type AuditActor =
-  | { type: "user"; id: string }
-  | { type: "api_key"; id: string }
-  | { type: "system"; id?: undefined }
-  | { type: "anonymous"; id?: undefined };
+export type AuditActor = Actor | { type: "system"; id?: undefined } | { type: "anonymous"; id?: undefined };
 
 export interface AuditEvent {
   tenantId: string | null;
@@ -18,16 +16,18 @@ export interface AuditEvent {
   details?: Record<string, string | number | boolean | null>;
 }
 
-/** Where an event came from: the request id and the caller's IP (Cloudflare's, not a header the client sets). */
-export interface AuditOrigin {
-  requestId: string | null;
-  ip: string | null;
-}
-
-export const auditOrigin = (c: Context<AppEnv>): AuditOrigin => ({
-  requestId: c.get("requestId"),
-  // Set by Cloudflare's edge; absent only in local tools, where "unknown" would be misleading.
-  ip: c.req.header("CF-Connecting-IP") ?? null,
+const auditRow = (event: AuditEvent, origin: RequestOrigin, now: number) => ({
+  id: newId(idPrefixes.auditEvent),
+  tenantId: event.tenantId,
+  actorType: event.actor.type,
+  actorId: event.actor.id ?? null,
+  action: event.action,
+  targetType: event.target?.type ?? null,
+  targetId: event.target?.id ?? null,
+  requestId: origin.requestId,
+  ip: origin.ip,
+  details: event.details ?? null,
+  createdAt: now,
 });
 
 /**
@@ -35,23 +35,64 @@ export const auditOrigin = (c: Context<AppEnv>): AuditOrigin => ({
  * the change and its record commit together. The audit log is append-only: nothing updates or
  * deletes these rows.
  */
-export function auditInsert(db: Db, event: AuditEvent, origin: AuditOrigin, now = Date.now()) {
-  return db.insert(auditEvents).values({
-    id: newId(idPrefixes.auditEvent),
-    tenantId: event.tenantId,
-    actorType: event.actor.type,
-    actorId: event.actor.id ?? null,
-    action: event.action,
-    targetType: event.target?.type ?? null,
-    targetId: event.target?.id ?? null,
-    requestId: origin.requestId,
-    ip: origin.ip,
-    details: event.details ?? null,
-    createdAt: now,
-  });
+export function auditInsert(db: Db, event: AuditEvent, origin: RequestOrigin, now = Date.now()) {
+  return db.insert(auditEvents).values(auditRow(event, origin, now));
+}
+
+/**
+ * The insert for an event that happened only if the statement just before it in the batch changed
+ * a row (SQLite's `changes()`): a guarded update that lost a race leaves no record of a change that
+ * did not happen, and the write still costs one round trip.
+ */
+export function auditInsertIfChanged(db: Db, event: AuditEvent, origin: RequestOrigin, now = Date.now()) {
+  const row = auditRow(event, origin, now);
+  const value = (v: string | number | null, name: string) => sql`${v}`.as(name);
+  return db.insert(auditEvents).select(
+    db
+      .select({
+        id: value(row.id, "id"),
+        tenantId: value(row.tenantId, "tenant_id"),
+        actorType: value(row.actorType, "actor_type"),
+        actorId: value(row.actorId, "actor_id"),
+        action: value(row.action, "action"),
+        targetType: value(row.targetType, "target_type"),
+        targetId: value(row.targetId, "target_id"),
+        requestId: value(row.requestId, "request_id"),
+        ip: value(row.ip, "ip"),
+        details: value(row.details === null ? null : JSON.stringify(row.details), "details"),
+        createdAt: value(row.createdAt, "created_at"),
+      })
+      .from(sql`(SELECT 1)`)
+      .where(sql`changes() > 0`),
+  );
 }
 
 /** Records an event on its own (when there is no other write to batch it with). */
-export async function recordAudit(db: Db, event: AuditEvent, origin: AuditOrigin, now = Date.now()) {
+export async function recordAudit(db: Db, event: AuditEvent, origin: RequestOrigin, now = Date.now()) {
   await auditInsert(db, event, origin, now);
+}
+
+/** A page of the tenant's audit log, newest first, in one D1 round trip with the session check. */
+export async function auditLog(
+  ctx: TenantContext,
+  filters: AuditFilters,
+  cursor: string | undefined,
+  limit: number,
+) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [rows] = await ctx.scope.read(() => [listAuditEvents(ctx.scope, filters, after, limit)] as const);
+  const page = toPage(rows, limit, (row) => ({ sort: row.createdAt, id: row.id }));
+  return {
+    data: page.data.map((row) => ({
+      id: row.id,
+      actor: { type: row.actorType, id: row.actorId },
+      action: row.action,
+      target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
+      details: row.details,
+      requestId: row.requestId,
+      ip: row.ip,
+      createdAt: new Date(row.createdAt).toISOString(),
+    })),
+    nextCursor: page.nextCursor,
+  };
 }

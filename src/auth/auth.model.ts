@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { normalizePhone } from "../platform/phone";
+import { ROLES } from "../platform/roles";
 import { idSchema } from "../platform/router";
-import { ROLES } from "../tenants/tenants.schema";
 
 const email = z
   .email()

@@ -1,11 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { auditOrigin } from "../audit/audit.service";
-import { dbFor } from "../db/client";
-import { requireAccess, userPrincipalOf } from "../platform/auth";
-import type { AppEnv } from "../platform/context";
+import { requireAccess, tenantOf } from "../platform/access";
+import { requestContext } from "../platform/context";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
+import { account } from "./account.service";
 import {
   AcceptedSchema,
   AccountSchema,
@@ -19,27 +17,10 @@ import {
   SignupInputSchema,
   TokenPairSchema,
 } from "./auth.model";
-import {
-  type AuthContext,
-  account,
-  forgotPassword,
-  login,
-  logout,
-  refresh,
-  requestOtp,
-  resetPassword,
-  signup,
-  verifyOtp,
-} from "./auth.service";
-
-export const authContext = (c: Context<AppEnv>): AuthContext => ({
-  db: dbFor(c.env.DB),
-  config: c.get("config"),
-  env: c.env,
-  origin: auditOrigin(c),
-  request: c.req.raw,
-  now: Date.now(),
-});
+import { forgotPassword, resetPassword } from "./password-reset.service";
+import { logout, refresh } from "./session.service";
+import { login, requestOtp, verifyOtp } from "./signin.service";
+import { signup } from "./signup.service";
 
 const signupRoute = createRoute({
   method: "post",
@@ -183,30 +164,27 @@ const meRoute = createRoute({
 });
 
 export const authApi = createRouter()
-  .openapi(signupRoute, async (c) => c.json(await signup(authContext(c), c.req.valid("json")), 201))
-  .openapi(loginRoute, async (c) => c.json(await login(authContext(c), c.req.valid("json")), 200))
+  .openapi(signupRoute, async (c) => c.json(await signup(requestContext(c), c.req.valid("json")), 201))
+  .openapi(loginRoute, async (c) => c.json(await login(requestContext(c), c.req.valid("json")), 200))
   .openapi(otpRequestRoute, async (c) => {
-    await requestOtp(authContext(c), c.req.valid("json").phone);
+    await requestOtp(requestContext(c), c.req.valid("json").phone);
     return c.json({ status: "accepted" as const }, 202);
   })
-  .openapi(otpVerifyRoute, async (c) => c.json(await verifyOtp(authContext(c), c.req.valid("json")), 200))
+  .openapi(otpVerifyRoute, async (c) => c.json(await verifyOtp(requestContext(c), c.req.valid("json")), 200))
   .openapi(refreshRoute, async (c) =>
-    c.json(await refresh(authContext(c), c.req.valid("json").refreshToken), 200),
+    c.json(await refresh(requestContext(c), c.req.valid("json").refreshToken), 200),
   )
   .openapi(logoutRoute, async (c) => {
-    await logout(authContext(c), c.req.valid("json").refreshToken);
+    await logout(requestContext(c), c.req.valid("json").refreshToken);
     return c.body(null, 204);
   })
   .openapi(forgotRoute, async (c) => {
-    await forgotPassword(authContext(c), c.req.valid("json").email, new URL(c.req.url).origin);
+    await forgotPassword(requestContext(c), c.req.valid("json").email);
     return c.json({ status: "accepted" as const }, 202);
   })
   .openapi(resetRoute, async (c) => {
     const input = c.req.valid("json");
-    await resetPassword(authContext(c), input.token, input.password);
+    await resetPassword(requestContext(c), input.token, input.password);
     return c.body(null, 204);
   })
-  .openapi(meRoute, async (c) => {
-    const principal = userPrincipalOf(c);
-    return c.json(await account(dbFor(c.env.DB), principal.userId, principal.tenantId, principal.role), 200);
-  });
+  .openapi(meRoute, async (c) => c.json(await account(tenantOf(c)), 200));

@@ -1,4 +1,5 @@
 import { base64url } from "jose";
+import { ApiError } from "../platform/problem";
 import { COMMON_PASSWORDS } from "./common-passwords";
 
 /**
@@ -114,4 +115,21 @@ export function checkPasswordPolicy(
     }
   }
   return problems;
+}
+
+const PASSWORD_MESSAGES: Record<ReturnType<typeof checkPasswordPolicy>[number], string> = {
+  too_short: "Use at least 10 characters.",
+  too_long: "Use at most 128 characters.",
+  common: "This password is too common; choose another.",
+  contains_email: "Do not use your email address in the password.",
+};
+
+/** Throws the 422 problem naming each way the password fails the policy. */
+export function assertPasswordPolicy(password: string, context: { email?: string; name?: string }) {
+  const problems = checkPasswordPolicy(password, context);
+  if (problems.length > 0) {
+    throw new ApiError("VALIDATION_FAILED", "The password does not meet the policy.", {
+      errors: problems.map((code) => ({ path: "password", code, message: PASSWORD_MESSAGES[code] })),
+    });
+  }
 }

@@ -1,14 +1,29 @@
+import { auditInsert } from "../audit/audit.service";
 import type { Db } from "../db/client";
+import type { RequestContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId, newSecret } from "../platform/ids";
-import type { Role } from "../tenants/tenants.schema";
-import { refreshFamilies, refreshTokens } from "./auth.schema";
+import { ApiError } from "../platform/problem";
+import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
+import type { Role } from "../platform/roles";
+import {
+  claimRefreshToken,
+  findRefreshToken,
+  findSessionState,
+  insertRefreshFamily,
+  insertRefreshToken,
+  revokeFamily,
+} from "./sessions.repo";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   REFRESH_TOKEN_TTL_MS,
   SESSION_MAX_AGE_MS,
   signAccessToken,
 } from "./tokens";
+
+// Two tabs refreshing at once present the same token twice within moments; that second use is
+// refused but does not end the session. Any later reuse is treated as theft (ASVS 10.4.5).
+export const REFRESH_REUSE_GRACE_MS = 10_000;
 
 export interface TokenPair {
   accessToken: string;
@@ -32,14 +47,14 @@ export async function newSession(db: Db, jwtSecret: string, subject: SessionSubj
   const familyId = newId(idPrefixes.refreshFamily);
   const refreshToken = newSecret();
   const inserts = [
-    db.insert(refreshFamilies).values({
+    insertRefreshFamily(db, {
       id: familyId,
       userId: subject.userId,
       tenantId: subject.tenantId,
       createdAt: now,
       expiresAt: now + SESSION_MAX_AGE_MS,
     }),
-    db.insert(refreshTokens).values({
+    insertRefreshToken(db, {
       id: newId(idPrefixes.refreshToken),
       familyId,
       tokenHash: await sha256Hex(refreshToken),
@@ -57,9 +72,9 @@ export async function newSession(db: Db, jwtSecret: string, subject: SessionSubj
 }
 
 /** The next refresh token of an existing family, capped at the family's absolute expiry. */
-export async function nextRefreshToken(db: Db, familyId: string, familyExpiresAt: number, now: number) {
+async function nextRefreshToken(db: Db, familyId: string, familyExpiresAt: number, now: number) {
   const refreshToken = newSecret();
-  const insert = db.insert(refreshTokens).values({
+  const insert = insertRefreshToken(db, {
     id: newId(idPrefixes.refreshToken),
     familyId,
     tokenHash: await sha256Hex(refreshToken),
@@ -67,4 +82,84 @@ export async function nextRefreshToken(db: Db, familyId: string, familyExpiresAt
     createdAt: now,
   });
   return { refreshToken, insert };
+}
+
+const SESSION_ENDED = "The session has ended; sign in again.";
+
+/**
+ * A refresh token that another request exchanged moments ago (two tabs renewing at once). Refused
+ * like any used token, but the session stands: the other request holds its newer tokens, so a
+ * browser must keep its cookies rather than sign out.
+ */
+export class ConcurrentRefreshError extends ApiError {
+  constructor() {
+    super("UNAUTHENTICATED", SESSION_ENDED);
+  }
+}
+
+/**
+ * Exchanges a refresh token for a new pair (rotation). Presenting a token that was already
+ * exchanged revokes its whole family: whoever holds the newer token is signed out too.
+ */
+export async function refresh(ctx: RequestContext, refreshToken: string): Promise<TokenPair> {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.refreshPerIp, clientIp(ctx.request));
+  const { db, now } = ctx;
+  const token = await findRefreshToken(db, await sha256Hex(refreshToken));
+  if (!token || token.familyRevokedAt !== null) throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  if (token.usedAt !== null) {
+    if (now - token.usedAt > REFRESH_REUSE_GRACE_MS) {
+      await db.batch([
+        revokeFamily(db, token.familyId, "refresh_token_reuse", now),
+        auditInsert(
+          db,
+          {
+            tenantId: token.tenantId,
+            actor: { type: "anonymous" },
+            action: "auth.refresh_reuse_detected",
+            target: { type: "user", id: token.userId },
+          },
+          ctx.origin,
+          now,
+        ),
+      ]);
+      throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+    }
+    throw new ConcurrentRefreshError();
+  }
+  if (token.expiresAt <= now || token.familyExpiresAt <= now)
+    throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  if (!(await claimRefreshToken(db, token.id, now))) throw new ConcurrentRefreshError();
+
+  const state = await findSessionState(db, token.userId, token.tenantId, token.familyId);
+  if (!state || state.role === null || state.tenantStatus !== "active") {
+    await revokeFamily(db, token.familyId, "membership_ended", now);
+    throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  }
+  const next = await nextRefreshToken(db, token.familyId, token.familyExpiresAt, now);
+  await next.insert;
+  return {
+    accessToken: await signAccessToken(
+      ctx.config.JWT_SECRET,
+      { userId: token.userId, tenantId: token.tenantId, role: state.role, familyId: token.familyId },
+      now,
+    ),
+    refreshToken: next.refreshToken,
+    tokenType: "Bearer",
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+  };
+}
+
+/** Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */
+export async function logout(ctx: RequestContext, refreshToken: string): Promise<void> {
+  const token = await findRefreshToken(ctx.db, await sha256Hex(refreshToken));
+  if (!token || token.familyRevokedAt !== null) return;
+  await ctx.db.batch([
+    revokeFamily(ctx.db, token.familyId, "logout", ctx.now),
+    auditInsert(
+      ctx.db,
+      { tenantId: token.tenantId, actor: { type: "user", id: token.userId }, action: "auth.signed_out" },
+      ctx.origin,
+      ctx.now,
+    ),
+  ]);
 }

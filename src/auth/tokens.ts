@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
-import type { Role } from "../tenants/tenants.schema";
+import type { Role } from "../platform/roles";
 
 /** Access tokens live ten minutes; revocation is also checked per request (see platform/auth). */
 export const ACCESS_TOKEN_TTL_SECONDS = 10 * 60;

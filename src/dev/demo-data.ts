@@ -2,7 +2,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { users } from "../auth/auth.schema";
 import { hashPassword } from "../auth/password";
 import type { Db } from "../db/client";
-import { memberships, type Role, tenants } from "../tenants/tenants.schema";
+import type { Role } from "../platform/roles";
+import { memberships, tenants } from "../tenants/tenants.schema";
 
 /** Shared by every demo account; long enough for the policy and not on the common list. */
 export const DEMO_PASSWORD = "riyadh-demo-2026";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { normalizePhone } from "../platform/phone";
-import { ROLES } from "../tenants/tenants.schema";
+import { ROLES } from "../platform/roles";
 
 export const MemberSchema = z
   .object({

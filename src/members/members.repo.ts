@@ -1,10 +1,13 @@
-import { and, desc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
-import { users } from "../auth/auth.schema";
+import { and, desc, eq, gt, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
+import { refreshFamilies, users } from "../auth/auth.schema";
 import type { Db } from "../db/client";
+import type { CursorPosition } from "../platform/pagination";
+import type { Role } from "../platform/roles";
 import type { TenantScope } from "../platform/tenant-scope";
-import { invitations, memberships, type Role } from "../tenants/tenants.schema";
+import { invitations, memberships } from "../tenants/tenants.schema";
 
-export const listMembers = (scope: TenantScope) =>
+/** Members in the order they joined; `after` continues after the last row of the previous page. */
+export const listMembers = (scope: TenantScope, after: CursorPosition | null, limit: number) =>
   scope.db
     .select({
       userId: users.id,
@@ -16,16 +19,25 @@ export const listMembers = (scope: TenantScope) =>
     })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(scope.where(memberships.tenantId))
-    .orderBy(memberships.createdAt)
-    .all();
+    .where(
+      scope.where(
+        memberships.tenantId,
+        after
+          ? or(
+              gt(memberships.createdAt, Number(after.sort)),
+              and(eq(memberships.createdAt, Number(after.sort)), gt(memberships.userId, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(memberships.createdAt, memberships.userId)
+    .limit(limit + 1);
 
-export const findMembership = (scope: TenantScope, userId: string) =>
+export const membershipOf = (scope: TenantScope, userId: string) =>
   scope.db
     .select()
     .from(memberships)
-    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId)))
-    .get();
+    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId)));
 
 /**
  * True when the member is not an owner, or another owner remains. Evaluated inside the UPDATE or
@@ -37,9 +49,9 @@ const keepsAnOwner = (scope: TenantScope) =>
     sql`(SELECT COUNT(*) FROM memberships AS m WHERE m.tenant_id = ${scope.tenantId} AND m.role = 'owner') > 1`,
   );
 
-/** Changes a role unless that would leave the tenant without an owner; returns rows changed. */
-export async function updateMemberRole(scope: TenantScope, userId: string, role: Role): Promise<number> {
-  const result = await scope.db
+/** Changes a role unless that would leave the tenant without an owner; returns the changed row. */
+export const updateMemberRole = (scope: TenantScope, userId: string, role: Role) =>
+  scope.db
     .update(memberships)
     .set({ role })
     .where(
@@ -48,27 +60,67 @@ export async function updateMemberRole(scope: TenantScope, userId: string, role:
         eq(memberships.userId, userId),
         role === "owner" ? undefined : keepsAnOwner(scope),
       ),
-    );
-  return result.meta.changes;
-}
+    )
+    .returning({ userId: memberships.userId });
 
-/** Removes a membership unless it is the last owner's; returns rows removed. */
-export async function deleteMembership(scope: TenantScope, userId: string): Promise<number> {
-  const result = await scope.db
+/** Removes a membership unless it is the last owner's; returns the removed row. */
+export const deleteMembership = (scope: TenantScope, userId: string) =>
+  scope.db
     .delete(memberships)
-    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId), keepsAnOwner(scope)));
-  return result.meta.changes;
-}
+    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId), keepsAnOwner(scope)))
+    .returning({ userId: memberships.userId });
+
+/**
+ * Ends the user's sessions in this tenant once they are no longer a member: in the same batch as
+ * `deleteMembership`, a removal refused by its guard leaves the sessions alone.
+ */
+export const revokeSessionsOfFormerMember = (scope: TenantScope, userId: string, now: number) =>
+  scope.db
+    .update(refreshFamilies)
+    .set({ revokedAt: now, revokedReason: "member_removed" })
+    .where(
+      and(
+        eq(refreshFamilies.userId, userId),
+        eq(refreshFamilies.tenantId, scope.tenantId),
+        isNull(refreshFamilies.revokedAt),
+        notExists(
+          scope.db
+            .select({ one: sql`1` })
+            .from(memberships)
+            .where(scope.where(memberships.tenantId, eq(memberships.userId, userId))),
+        ),
+      ),
+    );
 
 export const insertMembership = (scope: TenantScope, userId: string, role: Role, now: number) =>
   scope.db.insert(memberships).values({ tenantId: scope.tenantId, userId, role, createdAt: now });
+
+/** Whether someone with this email or phone already belongs to the tenant. */
+export const memberWithIdentifier = (scope: TenantScope, identifier: { email?: string; phone?: string }) =>
+  scope.db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(
+      scope.where(
+        memberships.tenantId,
+        identifier.email ? eq(users.email, identifier.email) : eq(users.phone, identifier.phone ?? ""),
+      ),
+    )
+    .limit(1);
 
 export const insertInvitation = (
   scope: TenantScope,
   row: Omit<typeof invitations.$inferInsert, "tenantId">,
 ) => scope.db.insert(invitations).values({ ...row, tenantId: scope.tenantId });
 
-export const listPendingInvitations = (scope: TenantScope, now: number) =>
+/** Pending invitations, newest first; `after` continues below the last row of the previous page. */
+export const listPendingInvitations = (
+  scope: TenantScope,
+  now: number,
+  after: CursorPosition | null,
+  limit: number,
+) =>
   scope.db
     .select()
     .from(invitations)
@@ -78,23 +130,35 @@ export const listPendingInvitations = (scope: TenantScope, now: number) =>
         isNull(invitations.acceptedAt),
         isNull(invitations.revokedAt),
         gt(invitations.expiresAt, now),
+        after
+          ? or(
+              lt(invitations.createdAt, Number(after.sort)),
+              and(eq(invitations.createdAt, Number(after.sort)), lt(invitations.id, after.id)),
+            )
+          : undefined,
       ),
     )
-    .orderBy(desc(invitations.createdAt))
-    .all();
+    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .limit(limit + 1);
 
-export const findInvitation = (scope: TenantScope, id: string) =>
+export const invitationById = (scope: TenantScope, id: string) =>
   scope.db
     .select()
     .from(invitations)
-    .where(scope.where(invitations.tenantId, eq(invitations.id, id)))
-    .get();
+    .where(scope.where(invitations.tenantId, eq(invitations.id, id)));
 
 export const revokeInvitation = (scope: TenantScope, id: string, now: number) =>
   scope.db
     .update(invitations)
     .set({ revokedAt: now })
-    .where(scope.where(invitations.tenantId, eq(invitations.id, id), isNull(invitations.revokedAt)));
+    .where(
+      scope.where(
+        invitations.tenantId,
+        eq(invitations.id, id),
+        isNull(invitations.revokedAt),
+        isNull(invitations.acceptedAt),
+      ),
+    );
 
 /** Invitation links are looked up by their token's hash before any tenant is known. */
 export const findInvitationByTokenHash = (db: Db, tokenHash: string) =>
@@ -106,3 +170,7 @@ export const markInvitationAccepted = (db: Db, id: string, userId: string, now: 
     .update(invitations)
     .set({ acceptedAt: now, acceptedBy: userId })
     .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+
+/** Undoes a claim whose accepting batch failed, so the link can be used again. */
+export const unmarkInvitationAccepted = (db: Db, id: string) =>
+  db.update(invitations).set({ acceptedAt: null, acceptedBy: null }).where(eq(invitations.id, id));

@@ -1,13 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { auditOrigin } from "../audit/audit.service";
 import { SessionSchema } from "../auth/auth.model";
-import { authContext } from "../auth/auth.routes";
-import { dbFor } from "../db/client";
-import { actorOf, principalOf, requireAccess, resolvePrincipal, userPrincipalOf } from "../platform/auth";
+import { bearerOf, requireAccess, resolveCredential, tenantOf } from "../platform/access";
+import { requestContext } from "../platform/context";
 import { SECRET_PATTERN } from "../platform/ids";
+import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { ApiError, problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
-import { tenantScope } from "../platform/tenant-scope";
 import {
   AcceptInvitationInputSchema,
   ChangeRoleInputSchema,
@@ -46,9 +44,10 @@ const listMembersRoute = createRoute({
   summary: "Members of the tenant with their roles (owner or manager; API keys need members:read)",
   ...secured,
   middleware: [requireAccess({ role: "manager", scope: "members:read" })] as const,
+  request: { query: PageQuerySchema },
   responses: {
-    200: { description: "Members", ...jsonContent(z.object({ data: z.array(MemberSchema) })) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+    200: { description: "A page of members", ...jsonContent(pageSchema(MemberSchema)) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
   },
 });
 
@@ -105,12 +104,10 @@ const listInvitationsRoute = createRoute({
   summary: "Pending invitations (owner or manager)",
   ...secured,
   middleware: [requireAccess({ role: "manager" })] as const,
+  request: { query: PageQuerySchema },
   responses: {
-    200: {
-      description: "Pending invitations",
-      ...jsonContent(z.object({ data: z.array(InvitationSchema) })),
-    },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+    200: { description: "A page of pending invitations", ...jsonContent(pageSchema(InvitationSchema)) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
   },
 });
 
@@ -157,64 +154,39 @@ const acceptInvitationRoute = createRoute({
 
 export const membersApi = createRouter()
   .openapi(listMembersRoute, async (c) => {
-    const scope = tenantScope(dbFor(c.env.DB), principalOf(c).tenantId);
-    return c.json({ data: await members(scope) }, 200);
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await members(tenantOf(c), cursor, limit), 200);
   })
   .openapi(changeRoleRoute, async (c) => {
-    const principal = principalOf(c);
-    const scope = tenantScope(dbFor(c.env.DB), principal.tenantId);
-    await changeRole(
-      scope,
-      actorOf(principal),
-      c.req.valid("param").userId,
-      c.req.valid("json").role,
-      auditOrigin(c),
-    );
+    await changeRole(tenantOf(c), c.req.valid("param").userId, c.req.valid("json").role);
     return c.body(null, 204);
   })
   .openapi(removeMemberRoute, async (c) => {
-    const principal = principalOf(c);
-    const scope = tenantScope(dbFor(c.env.DB), principal.tenantId);
-    await removeMember(scope, actorOf(principal), c.req.valid("param").userId, auditOrigin(c));
+    await removeMember(tenantOf(c), c.req.valid("param").userId);
     return c.body(null, 204);
   })
-  .openapi(createInvitationRoute, async (c) => {
-    const principal = userPrincipalOf(c);
-    const scope = tenantScope(dbFor(c.env.DB), principal.tenantId);
-    const created = await invite(
-      scope,
-      { userId: principal.userId, role: principal.role },
-      c.req.valid("json"),
-      c.get("config"),
-      new URL(c.req.url).origin,
-      auditOrigin(c),
-    );
-    return c.json(created, 201);
-  })
+  .openapi(createInvitationRoute, async (c) => c.json(await invite(tenantOf(c), c.req.valid("json")), 201))
   .openapi(listInvitationsRoute, async (c) => {
-    const scope = tenantScope(dbFor(c.env.DB), principalOf(c).tenantId);
-    return c.json({ data: await pendingInvitations(scope) }, 200);
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await pendingInvitations(tenantOf(c), cursor, limit), 200);
   })
   .openapi(cancelInvitationRoute, async (c) => {
-    const principal = principalOf(c);
-    const scope = tenantScope(dbFor(c.env.DB), principal.tenantId);
-    await cancelInvitation(scope, actorOf(principal), c.req.valid("param").invitationId, auditOrigin(c));
+    await cancelInvitation(tenantOf(c), c.req.valid("param").invitationId);
     return c.body(null, 204);
   })
   .openapi(previewInvitationRoute, async (c) =>
-    c.json(await previewInvitation(authContext(c), c.req.valid("param").token), 200),
+    c.json(await previewInvitation(requestContext(c), c.req.valid("param").token), 200),
   )
   .openapi(acceptInvitationRoute, async (c) => {
     // Signed in is optional here: with a bearer token the existing account joins.
-    const principal = c.req.header("Authorization") ? await resolvePrincipal(c) : null;
-    if (principal && principal.kind !== "user")
+    const signedIn = bearerOf(c) ? (await resolveCredential(c)).principal : null;
+    if (signedIn && signedIn.kind !== "user")
       throw new ApiError("FORBIDDEN", "API keys cannot accept invitations.");
-    const signedInUserId = principal?.kind === "user" ? principal.userId : null;
     const session = await acceptInvitation(
-      authContext(c),
+      requestContext(c),
       c.req.valid("param").token,
       c.req.valid("json"),
-      signedInUserId,
+      signedIn?.kind === "user" ? signedIn.userId : null,
     );
     return c.json(session, 200);
   });

@@ -1,109 +1,100 @@
-import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type AuditActor, type AuditOrigin, auditInsert, recordAudit } from "../audit/audit.service";
-import {
-  findAccount,
-  findTenant,
-  findUserByEmail,
-  findUserById,
-  findUserByPhone,
-  revokeFamiliesOfUser,
-} from "../auth/auth.repo";
-import { users } from "../auth/auth.schema";
-import { type AuthContext, assertPasswordPolicy, tenantView, userView } from "../auth/auth.service";
-import { hashPassword } from "../auth/password";
+import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
+import { tenantView, userView } from "../auth/account.service";
+import { findAccount, findUserByEmail, findUserById, findUserByPhone, insertUser } from "../auth/auth.repo";
+import { assertPasswordPolicy, hashPassword } from "../auth/password";
 import { newSession } from "../auth/session.service";
-import type { Config } from "../env";
 import { deliver } from "../outbox/outbox.service";
-import { hasRole } from "../platform/auth";
+import type { RequestContext, TenantContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId, newSecret } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
-import { type TenantScope, tenantScope } from "../platform/tenant-scope";
-import { invitations, type Role } from "../tenants/tenants.schema";
+import { hasRole, type Role } from "../platform/roles";
+import { tenantScope } from "../platform/tenant-scope";
+import { findTenant, tenantById } from "../tenants/tenants.repo";
+import { invitations } from "../tenants/tenants.schema";
 import type { AcceptInvitationInput, CreateInvitationInput } from "./members.model";
 import {
   deleteMembership,
-  findInvitation,
   findInvitationByTokenHash,
-  findMembership,
   insertInvitation,
   insertMembership,
+  invitationById,
   listMembers,
   listPendingInvitations,
   markInvitationAccepted,
+  membershipOf,
+  memberWithIdentifier,
   revokeInvitation,
+  revokeSessionsOfFormerMember,
+  unmarkInvitationAccepted,
   updateMemberRole,
 } from "./members.repo";
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function members(scope: TenantScope) {
-  return (await listMembers(scope)).map((m) => ({ ...m, joinedAt: iso(m.joinedAt) }));
+/** A page of the tenant's members, in the order they joined. */
+export async function members(ctx: TenantContext, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [rows] = await ctx.scope.read(() => [listMembers(ctx.scope, after, limit)] as const);
+  const page = toPage(rows, limit, (m) => ({ sort: m.joinedAt, id: m.userId }));
+  return { data: page.data.map((m) => ({ ...m, joinedAt: iso(m.joinedAt) })), nextCursor: page.nextCursor };
 }
 
-async function requireMember(scope: TenantScope, userId: string) {
-  const membership = await findMembership(scope, userId);
+async function requireMember(ctx: TenantContext, userId: string) {
+  const [[membership]] = await ctx.scope.read(() => [membershipOf(ctx.scope, userId)] as const);
   if (!membership) throw new ApiError("NOT_FOUND", "No such member.");
   return membership;
 }
 
 /** Owners change roles; the last owner cannot be demoted, so a tenant always has an owner. */
-export async function changeRole(
-  scope: TenantScope,
-  actor: AuditActor,
-  userId: string,
-  role: Role,
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  const membership = await requireMember(scope, userId);
+export async function changeRole(ctx: TenantContext, userId: string, role: Role) {
+  const { scope, now } = ctx;
+  const membership = await requireMember(ctx, userId);
   if (membership.role === role) return;
-  if ((await updateMemberRole(scope, userId, role)) === 0) {
-    throw new ApiError("CONFLICT", "The last owner cannot be demoted; make someone else owner first.");
-  }
-  await recordAudit(
-    scope.db,
-    {
-      tenantId: scope.tenantId,
-      actor,
-      action: "member.role_changed",
-      target: { type: "user", id: userId },
-      details: { from: membership.role, to: role },
-    },
-    origin,
-    now,
-  );
-}
-
-/** Removes a member and ends their sessions in this tenant at once; never the last owner. */
-export async function removeMember(
-  scope: TenantScope,
-  actor: AuditActor,
-  userId: string,
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  const membership = await requireMember(scope, userId);
-  if ((await deleteMembership(scope, userId)) === 0) {
-    throw new ApiError("CONFLICT", "The last owner cannot be removed.");
-  }
-  await scope.db.batch([
-    revokeFamiliesOfUser(scope.db, userId, "member_removed", now, scope.tenantId),
-    auditInsert(
+  const [changed] = await scope.write([
+    updateMemberRole(scope, userId, role),
+    auditInsertIfChanged(
       scope.db,
       {
         tenantId: scope.tenantId,
-        actor,
+        actor: ctx.actor,
+        action: "member.role_changed",
+        target: { type: "user", id: userId },
+        details: { from: membership.role, to: role },
+      },
+      ctx.origin,
+      now,
+    ),
+  ]);
+  if (changed.length === 0) {
+    throw new ApiError("CONFLICT", "The last owner cannot be demoted; make someone else owner first.");
+  }
+}
+
+/** Removes a member and ends their sessions in this tenant at once; never the last owner. */
+export async function removeMember(ctx: TenantContext, userId: string) {
+  const { scope, now } = ctx;
+  const membership = await requireMember(ctx, userId);
+  const [removed] = await scope.write([
+    deleteMembership(scope, userId),
+    auditInsertIfChanged(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor: ctx.actor,
         action: "member.removed",
         target: { type: "user", id: userId },
         details: { role: membership.role },
       },
-      origin,
+      ctx.origin,
       now,
     ),
+    revokeSessionsOfFormerMember(scope, userId, now),
   ]);
+  if (removed.length === 0) throw new ApiError("CONFLICT", "The last owner cannot be removed.");
 }
 
 const invitationView = (row: typeof invitations.$inferSelect) => ({
@@ -128,24 +119,16 @@ const invitationMessage = (name: { ar: string; en: string }, role: Role, link: s
  * Invites someone by email or WhatsApp. Managers may invite agents and managers; only owners may
  * invite owners. The link is single use and expires in seven days.
  */
-export async function invite(
-  scope: TenantScope,
-  inviter: { userId: string; role: Role },
-  input: CreateInvitationInput,
-  config: Config,
-  appOrigin: string,
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  if (!hasRole(inviter.role, input.role))
+export async function invite(ctx: TenantContext, input: CreateInvitationInput) {
+  const { scope, principal, now } = ctx;
+  if (principal.kind !== "user") throw new Error("invite: invitations are sent by people");
+  if (!hasRole(principal.role, input.role))
     throw new ApiError("FORBIDDEN", `Only an ${input.role} or higher may invite an ${input.role}.`);
-  const existing = input.email
-    ? await findUserByEmail(scope.db, input.email)
-    : input.phone
-      ? await findUserByPhone(scope.db, input.phone)
-      : undefined;
-  if (existing && (await findMembership(scope, existing.id)))
-    throw new ApiError("CONFLICT", "This person is already a member.");
+  const identifier = input.email ? { email: input.email } : { phone: input.phone ?? "" };
+  const [existing, [tenant]] = await scope.read(
+    () => [memberWithIdentifier(scope, identifier), tenantById(scope.db, scope.tenantId)] as const,
+  );
+  if (existing.length > 0) throw new ApiError("CONFLICT", "This person is already a member.");
 
   const token = newSecret();
   const row = {
@@ -155,36 +138,35 @@ export async function invite(
     phone: input.phone ?? null,
     role: input.role,
     tokenHash: await sha256Hex(token),
-    invitedBy: inviter.userId,
+    invitedBy: principal.userId,
     expiresAt: now + INVITATION_TTL_MS,
     acceptedAt: null,
     acceptedBy: null,
     revokedAt: null,
     createdAt: now,
   };
-  await scope.db.batch([
+  await scope.write([
     insertInvitation(scope, row),
     auditInsert(
       scope.db,
       {
         tenantId: scope.tenantId,
-        actor: { type: "user", id: inviter.userId },
+        actor: ctx.actor,
         action: "invitation.created",
         target: { type: "invitation", id: row.id },
         details: { role: input.role },
       },
-      origin,
+      ctx.origin,
       now,
     ),
   ]);
-  const tenant = await findTenant(scope.db, scope.tenantId);
-  const acceptUrl = `${appOrigin}/invitations/${token}`;
+  const acceptUrl = `${ctx.config.APP_ORIGIN}/invitations/${token}`;
   const message = invitationMessage(
     { ar: tenant?.nameAr ?? "", en: tenant?.nameEn ?? "" },
     input.role,
     acceptUrl,
   );
-  const { delivered } = await deliver(scope.db, config, {
+  const { delivered } = await deliver(scope.db, ctx.config, {
     channel: input.email ? "email" : "whatsapp",
     recipient: input.email ?? input.phone ?? "",
     ...message,
@@ -192,26 +174,32 @@ export async function invite(
   return { invitation: invitationView(row), acceptUrl, delivered };
 }
 
-export async function pendingInvitations(scope: TenantScope, now = Date.now()) {
-  return (await listPendingInvitations(scope, now)).map(invitationView);
+/** A page of pending invitations, newest first. */
+export async function pendingInvitations(ctx: TenantContext, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [rows] = await ctx.scope.read(
+    () => [listPendingInvitations(ctx.scope, ctx.now, after, limit)] as const,
+  );
+  const page = toPage(rows, limit, (row) => ({ sort: row.createdAt, id: row.id }));
+  return { data: page.data.map(invitationView), nextCursor: page.nextCursor };
 }
 
-export async function cancelInvitation(
-  scope: TenantScope,
-  actor: AuditActor,
-  id: string,
-  origin: AuditOrigin,
-  now = Date.now(),
-) {
-  const row = await findInvitation(scope, id);
+export async function cancelInvitation(ctx: TenantContext, id: string) {
+  const { scope, now } = ctx;
+  const [[row]] = await scope.read(() => [invitationById(scope, id)] as const);
   if (!row) throw new ApiError("NOT_FOUND", "No such invitation.");
   if (row.revokedAt !== null || row.acceptedAt !== null) return;
-  await scope.db.batch([
+  await scope.write([
     revokeInvitation(scope, id, now),
-    auditInsert(
+    auditInsertIfChanged(
       scope.db,
-      { tenantId: scope.tenantId, actor, action: "invitation.revoked", target: { type: "invitation", id } },
-      origin,
+      {
+        tenantId: scope.tenantId,
+        actor: ctx.actor,
+        action: "invitation.revoked",
+        target: { type: "invitation", id },
+      },
+      ctx.origin,
       now,
     ),
   ]);
@@ -219,7 +207,7 @@ export async function cancelInvitation(
 
 const INVALID_INVITATION = "This invitation link is invalid, used or expired.";
 
-async function usableInvitation(ctx: Pick<AuthContext, "db" | "now">, token: string) {
+async function usableInvitation(ctx: Pick<RequestContext, "db" | "now">, token: string) {
   const row = await findInvitationByTokenHash(ctx.db, await sha256Hex(token));
   if (!row || row.acceptedAt !== null || row.revokedAt !== null || row.expiresAt <= ctx.now) {
     throw new ApiError("NOT_FOUND", INVALID_INVITATION);
@@ -227,7 +215,7 @@ async function usableInvitation(ctx: Pick<AuthContext, "db" | "now">, token: str
   return row;
 }
 
-export async function previewInvitation(ctx: Pick<AuthContext, "db" | "now">, token: string) {
+export async function previewInvitation(ctx: Pick<RequestContext, "db" | "now">, token: string) {
   const row = await usableInvitation(ctx, token);
   const tenant = await findTenant(ctx.db, row.tenantId);
   if (!tenant) throw new ApiError("NOT_FOUND", INVALID_INVITATION);
@@ -246,7 +234,7 @@ export async function previewInvitation(ctx: Pick<AuthContext, "db" | "now">, to
  * Either way the answer is a session in the new tenant.
  */
 export async function acceptInvitation(
-  ctx: AuthContext,
+  ctx: RequestContext,
   token: string,
   input: AcceptInvitationInput,
   signedInUserId: string | null,
@@ -263,7 +251,8 @@ export async function acceptInvitation(
       user &&
       ((row.email !== null && row.email === user.email) || (row.phone !== null && row.phone === user.phone));
     if (!user || !matches) throw new ApiError("FORBIDDEN", "This invitation was sent to someone else.");
-    if (await findMembership(scope, user.id)) throw new ApiError("CONFLICT", "You are already a member.");
+    const [membership] = await membershipOf(scope, user.id);
+    if (membership) throw new ApiError("CONFLICT", "You are already a member.");
     userId = user.id;
   } else {
     const email = row.email ?? input.email;
@@ -285,7 +274,7 @@ export async function acceptInvitation(
     userId = newId(idPrefixes.user);
     const tenant = await findTenant(db, row.tenantId);
     writes.push(
-      db.insert(users).values({
+      insertUser(db, {
         id: userId,
         name: input.name,
         email,
@@ -327,10 +316,7 @@ export async function acceptInvitation(
       ),
     ]);
   } catch (error) {
-    await db
-      .update(invitations)
-      .set({ acceptedAt: null, acceptedBy: null })
-      .where(eq(invitations.id, row.id));
+    await unmarkInvitationAccepted(db, row.id);
     throw error;
   }
   const { user, tenant } = await findAccount(db, userId, row.tenantId);

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD } from "../../test/fixtures";
 import { call, countRows, expectProblem, ORIGIN, postJson, uniqueEmail } from "../../test/helpers";
@@ -387,6 +387,20 @@ describe("DELETE /api/v1/members/{userId}", () => {
 });
 
 describe("POST /api/v1/invitations", () => {
+  it("builds the link from APP_ORIGIN, not from the Host the request was sent to", async () => {
+    const { owner } = await createTenant();
+    const res = await exports.default.fetch(
+      new Request("https://attacker.example/api/v1/invitations", {
+        method: "POST",
+        headers: { ...owner.auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ email: uniqueEmail("host"), role: "agent" }),
+      }),
+    );
+    expect(res.status).toBe(201);
+    const { acceptUrl } = (await res.json()) as CreatedInvitation;
+    expect(new URL(acceptUrl).origin).toBe("https://dealix.test");
+  });
+
   it("invites by email: stores only the link's hash, sends the link and records the event", async () => {
     const { tenantId, owner } = await createTenant("عقارات الاختبار");
     const email = uniqueEmail("invitee");

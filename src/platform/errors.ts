@@ -56,3 +56,8 @@ export function handleError(
   }
   return isMachinePath(c.req.path) ? problemResponse(c, apiError) : renderHtml(c, apiError);
 }
+
+/** True for a UNIQUE constraint failure, however the driver wraps it (drizzle keeps D1's error as `cause`). */
+export const isUniqueViolation = (error: unknown) =>
+  error instanceof Error &&
+  /UNIQUE constraint failed/.test(String(error.message) + String((error as { cause?: unknown }).cause ?? ""));

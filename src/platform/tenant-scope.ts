@@ -1,24 +1,67 @@
 import { and, eq, type SQL } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
+
+type Query = BatchItem<"sqlite">;
+type Queries = Readonly<[Query, ...Query[]]>;
+
+/**
+ * The caller's session check, still to run. It travels with the first D1 read of the request so
+ * that checking the session costs no round trip of its own.
+ */
+export interface SessionGate {
+  /** The check's query, handed out once; null when it has run (or there is none). */
+  take(): Query | null;
+  /** Applies the check's rows: throws 401/403 when the session no longer allows the request;
+   * returns "role_changed" when the caller's role differs from the credential's (re-read). */
+  settle(rows: unknown): "ok" | "role_changed";
+}
 
 /**
  * The only way repos reach tenant data: a db handle bound to one tenant, taken from the
  * principal. Repos build every WHERE with `scope.where(table.tenantId, …)`, so a query without
- * the tenant filter has to be written on purpose.
+ * the tenant filter has to be written on purpose. Services run repo queries through `read` and
+ * `write`, which put the caller's session check in the same round trip.
  */
 export interface TenantScope {
   readonly db: Db;
   readonly tenantId: string;
   where(tenantColumn: SQLiteColumn, ...conditions: (SQL | undefined)[]): SQL;
+  /**
+   * Runs the queries `build` returns in one D1 round trip (with the pending session check). When
+   * the check finds the caller's role changed, `build` runs again for the current role: a second
+   * round trip, never an answer for the stale role.
+   */
+  read<T extends Queries>(build: () => T): Promise<BatchResponse<T>>;
+  /** Runs writes atomically in one batch, once the session check has passed. */
+  write<T extends Queries>(queries: T): Promise<BatchResponse<T>>;
+  /** Runs the session check now if no read has carried it yet. */
+  settle(): Promise<void>;
 }
 
-export function tenantScope(db: Db, tenantId: string): TenantScope {
+export function tenantScope(db: Db, tenantId: string, gate: SessionGate | null = null): TenantScope {
+  const settle = async () => {
+    const check = gate?.take();
+    if (gate && check) gate.settle((await db.batch([check]))[0]);
+  };
   return {
     db,
     tenantId,
     where(tenantColumn, ...conditions) {
       return and(eq(tenantColumn, tenantId), ...conditions) as SQL;
     },
+    async read(build) {
+      const check = gate?.take();
+      if (!gate || !check) return db.batch(build());
+      const [state, ...rows] = await db.batch([check, ...build()]);
+      if (gate.settle(state) === "role_changed") return db.batch(build());
+      return rows as BatchResponse<ReturnType<typeof build>>;
+    },
+    async write(queries) {
+      await settle();
+      return db.batch(queries);
+    },
+    settle,
   };
 }

@@ -1,8 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/auth.schema";
-
-export const ROLES = ["owner", "manager", "agent"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES } from "../platform/roles";
 
 /** A customer company. Everything tenant-owned carries its id. */
 export const tenants = sqliteTable("tenants", {

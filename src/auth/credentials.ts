@@ -1,0 +1,76 @@
+import type { Context } from "hono";
+import { API_KEY_PREFIXES } from "../api-keys/api-keys.model";
+import { resolveApiKey } from "../api-keys/api-keys.service";
+import { dbFor } from "../db/client";
+import type { PrincipalResolver, ResolvedCredential, SessionCheck } from "../platform/access";
+import type { AppEnv } from "../platform/context";
+import type { Role } from "../platform/roles";
+import { type SessionState, sessionStateQuery } from "./sessions.repo";
+import { type AccessClaims, verifyAccessToken } from "./tokens";
+
+/** The role a session still has, or null when it no longer stands. */
+function currentRole(state: SessionState | undefined, claims: AccessClaims): Role | null {
+  if (
+    !state ||
+    state.role === null ||
+    state.tenantStatus !== "active" ||
+    state.familyRevokedAt !== null ||
+    claims.issuedAt < state.tokensNotBefore
+  ) {
+    return null;
+  }
+  return state.role;
+}
+
+/**
+ * An access token proves who signed in and where, but not that the session still stands: the
+ * check re-reads what may have changed since the token was signed (membership and role, tenant
+ * status, session revocation, tokens-not-before), so logout, removal and role changes apply to
+ * the very next request.
+ */
+function sessionCheckFor(c: Context<AppEnv>, claims: AccessClaims): SessionCheck {
+  return {
+    query: sessionStateQuery(dbFor(c.env.DB), claims.userId, claims.tenantId, claims.familyId),
+    currentRole: (rows) => currentRole((rows as SessionState[])[0], claims),
+  };
+}
+
+/** Bearer access tokens and API keys, as the platform's access guard asks for them. */
+export const principalResolver: PrincipalResolver = {
+  async resolve(c, credential, now): Promise<ResolvedCredential | null> {
+    if (API_KEY_PREFIXES.some((prefix) => credential.startsWith(prefix))) {
+      const key = await resolveApiKey(dbFor(c.env.DB), credential, now, c.executionCtx);
+      if (!key) return null;
+      return { principal: { kind: "api_key", apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes } };
+    }
+    const claims = await verifyAccessToken(c.get("config").JWT_SECRET, credential, now);
+    if (!claims) return null;
+    return {
+      principal: {
+        kind: "user",
+        userId: claims.userId,
+        tenantId: claims.tenantId,
+        role: claims.role,
+        familyId: claims.familyId,
+      },
+      sessionCheck: sessionCheckFor(c, claims),
+    };
+  },
+};
+
+/**
+ * A signed-in browser's access token, with its session checked now (pages decide before rendering
+ * whether the visitor is signed in). The credential that comes back carries no pending check.
+ */
+export async function verifiedSession(
+  c: Context<AppEnv>,
+  accessToken: string,
+  now = Date.now(),
+): Promise<ResolvedCredential | null> {
+  const resolved = await principalResolver.resolve(c, accessToken, now);
+  if (!resolved?.sessionCheck || resolved.principal.kind !== "user") return null;
+  const rows = await resolved.sessionCheck.query;
+  const role = resolved.sessionCheck.currentRole(rows);
+  if (role === null) return null;
+  return { principal: { ...resolved.principal, role } };
+}

@@ -1,0 +1,93 @@
+import { auditInsert } from "../audit/audit.service";
+import { deliver } from "../outbox/outbox.service";
+import type { RequestContext } from "../platform/context";
+import { sha256Hex } from "../platform/crypto";
+import { idPrefixes, newId, newSecret } from "../platform/ids";
+import { ApiError } from "../platform/problem";
+import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
+import {
+  findPasswordReset,
+  findUserByEmail,
+  findUserById,
+  insertPasswordReset,
+  markPasswordResetUsed,
+  updatePassword,
+} from "./auth.repo";
+import { assertPasswordPolicy, hashPassword } from "./password";
+import { revokeFamiliesOfUser } from "./sessions.repo";
+
+export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+
+const resetMessage = (locale: "ar" | "en", link: string) =>
+  locale === "ar"
+    ? {
+        subject: "إعادة تعيين كلمة المرور في ديلكس",
+        body: `لإعادة تعيين كلمة المرور افتح الرابط التالي خلال ساعة:\n${link}\nإن لم تطلب ذلك فتجاهل هذه الرسالة.`,
+      }
+    : {
+        subject: "Reset your Dealix password",
+        body: `To reset your password, open this link within an hour:\n${link}\nIf you did not ask for this, ignore this message.`,
+      };
+
+/** Emails a single-use reset link when the email has an account; the caller always answers 202. */
+export async function forgotPassword(ctx: RequestContext, email: string): Promise<void> {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.passwordResetPerIp, clientIp(ctx.request));
+  await enforceRateLimit(ctx.env, RATE_LIMITS.passwordResetPerEmail, email);
+  const user = await findUserByEmail(ctx.db, email);
+  if (!user) return;
+  const token = newSecret();
+  const { db, now } = ctx;
+  await db.batch([
+    insertPasswordReset(db, {
+      id: newId(idPrefixes.passwordReset),
+      userId: user.id,
+      tokenHash: await sha256Hex(token),
+      expiresAt: now + PASSWORD_RESET_TTL_MS,
+      createdAt: now,
+    }),
+    auditInsert(
+      db,
+      {
+        tenantId: null,
+        actor: { type: "anonymous" },
+        action: "auth.password_reset_requested",
+        target: { type: "user", id: user.id },
+      },
+      ctx.origin,
+      now,
+    ),
+  ]);
+  const message = resetMessage(
+    user.locale,
+    `${ctx.config.APP_ORIGIN}/reset-password?token=${encodeURIComponent(token)}`,
+  );
+  await deliver(db, ctx.config, { channel: "email", recipient: user.email, ...message });
+}
+
+/** Sets a new password from a reset link and signs the user out everywhere. */
+export async function resetPassword(ctx: RequestContext, token: string, password: string): Promise<void> {
+  const { db, now } = ctx;
+  const reset = await findPasswordReset(db, await sha256Hex(token));
+  if (!reset || reset.usedAt !== null || reset.expiresAt <= now) {
+    throw new ApiError("VALIDATION_FAILED", "The reset link is invalid or has expired.", {
+      errors: [{ path: "token", code: "invalid_token", message: "Request a new reset link." }],
+    });
+  }
+  const user = await findUserById(db, reset.userId);
+  if (!user) throw new Error("resetPassword: reset points at a missing user");
+  assertPasswordPolicy(password, { email: user.email, name: user.name });
+  const passwordHash = await hashPassword(password, ctx.config.PASSWORD_PEPPER);
+  // Whole seconds: access tokens carry `iat` in seconds (see auth/credentials).
+  const notBefore = Math.floor(now / 1000) * 1000;
+  await db.batch([
+    markPasswordResetUsed(db, reset.id, now),
+    updatePassword(db, user.id, passwordHash, notBefore, now),
+    revokeFamiliesOfUser(db, user.id, "password_reset", now),
+    auditInsert(
+      db,
+      { tenantId: null, actor: { type: "user", id: user.id }, action: "auth.password_reset" },
+      ctx.origin,
+      now,
+    ),
+  ]);
+}

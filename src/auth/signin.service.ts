@@ -1,0 +1,189 @@
+import { auditInsert, recordAudit } from "../audit/audit.service";
+import { deliver } from "../outbox/outbox.service";
+import type { RequestContext } from "../platform/context";
+import { hmacSha256Hex, randomDigits, timingSafeEqualStrings } from "../platform/crypto";
+import { idPrefixes, newId } from "../platform/ids";
+import { ApiError } from "../platform/problem";
+import { clientIp, enforceRateLimit, RATE_LIMITS, resetRateLimit } from "../platform/rate-limit";
+import { findTenant } from "../tenants/tenants.repo";
+import { tenantView, userView } from "./account.service";
+import type { LoginInput, OtpVerifyInput } from "./auth.model";
+import {
+  consumeOtp,
+  consumeOtpsOfPhone,
+  countOtpAttempt,
+  findActiveOtp,
+  findUserByEmail,
+  findUserByPhone,
+  insertOtp,
+  listMembershipsOfUser,
+  type User,
+} from "./auth.repo";
+import { verifyPassword, verifyPasswordAgainstNothing } from "./password";
+import { newSession } from "./session.service";
+
+export const OTP_TTL_MS = 5 * 60 * 1000;
+export const OTP_MAX_ATTEMPTS = 5;
+
+const INVALID_CREDENTIALS = "The email or password is incorrect.";
+
+/** Picks the workspace to sign in to: the one asked for, else the oldest membership. */
+async function chooseWorkspace(ctx: RequestContext, userId: string, tenantId: string | undefined) {
+  const workspaces = await listMembershipsOfUser(ctx.db, userId);
+  const chosen = tenantId ? workspaces.find((w) => w.tenantId === tenantId) : workspaces[0];
+  if (!chosen) {
+    throw new ApiError(
+      "FORBIDDEN",
+      tenantId ? "You are not a member of that workspace." : "You are not a member of any workspace.",
+    );
+  }
+  if (chosen.status !== "active") throw new ApiError("FORBIDDEN", "This workspace is suspended.");
+  return chosen;
+}
+
+/** Starts a session for a verified user and records the sign-in. */
+async function startSession(
+  ctx: RequestContext,
+  user: User,
+  tenantId: string | undefined,
+  method: "password" | "otp",
+) {
+  const workspace = await chooseWorkspace(ctx, user.id, tenantId);
+  const session = await newSession(
+    ctx.db,
+    ctx.config.JWT_SECRET,
+    { userId: user.id, tenantId: workspace.tenantId, role: workspace.role },
+    ctx.now,
+  );
+  await ctx.db.batch([
+    ...session.inserts,
+    auditInsert(
+      ctx.db,
+      {
+        tenantId: workspace.tenantId,
+        actor: { type: "user", id: user.id },
+        action: "auth.sign_in_succeeded",
+        details: { method },
+      },
+      ctx.origin,
+      ctx.now,
+    ),
+  ]);
+  const tenant = await findTenant(ctx.db, workspace.tenantId);
+  if (!tenant) throw new Error("startSession: membership points at a missing tenant");
+  return { tenant: tenantView(tenant), user: userView(user), role: workspace.role, ...session.tokens };
+}
+
+/**
+ * Password sign-in. An unknown email and a wrong password get the same answer after the same
+ * amount of work, so the endpoint does not reveal which emails have accounts.
+ */
+export async function login(ctx: RequestContext, input: LoginInput) {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.loginPerIp, clientIp(ctx.request));
+  await enforceRateLimit(ctx.env, RATE_LIMITS.loginPerAccount, input.email);
+  const user = await findUserByEmail(ctx.db, input.email);
+  const valid = user
+    ? await verifyPassword(input.password, user.passwordHash, ctx.config.PASSWORD_PEPPER)
+    : await verifyPasswordAgainstNothing(input.password, ctx.config.PASSWORD_PEPPER);
+  if (!user || !valid) {
+    await recordAudit(
+      ctx.db,
+      {
+        tenantId: null,
+        actor: { type: "anonymous" },
+        action: "auth.sign_in_failed",
+        ...(user ? { target: { type: "user", id: user.id } } : {}),
+        details: { method: "password" },
+      },
+      ctx.origin,
+      ctx.now,
+    );
+    throw new ApiError("UNAUTHENTICATED", INVALID_CREDENTIALS);
+  }
+  await resetRateLimit(ctx.env, RATE_LIMITS.loginPerAccount, input.email);
+  return startSession(ctx, user, input.tenantId, "password");
+}
+
+const otpHash = (secret: string, otpId: string, code: string) =>
+  hmacSha256Hex(secret, `otp:${otpId}:${code}`);
+
+const otpMessage = (locale: "ar" | "en", code: string) =>
+  locale === "ar"
+    ? `رمز الدخول إلى ديلكس: ${code}\nصالح لمدة ٥ دقائق. لا تشاركه مع أحد.`
+    : `Your Dealix sign-in code: ${code}\nValid for 5 minutes. Do not share it with anyone.`;
+
+/**
+ * Sends a one-time sign-in code over WhatsApp when the phone belongs to an account. The caller
+ * always answers 202, known phone or not. A new code replaces any earlier unused one.
+ */
+export async function requestOtp(ctx: RequestContext, phone: string): Promise<void> {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerIp, clientIp(ctx.request));
+  await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerPhone, phone);
+  const user = await findUserByPhone(ctx.db, phone);
+  if (!user) return;
+  const id = newId(idPrefixes.otp);
+  const code = randomDigits(6);
+  const { db, now } = ctx;
+  await db.batch([
+    consumeOtpsOfPhone(db, phone, now),
+    insertOtp(db, {
+      id,
+      phone,
+      codeHash: await otpHash(ctx.config.PASSWORD_PEPPER, id, code),
+      expiresAt: now + OTP_TTL_MS,
+      createdAt: now,
+    }),
+    auditInsert(
+      db,
+      {
+        tenantId: null,
+        actor: { type: "anonymous" },
+        action: "auth.otp_requested",
+        target: { type: "user", id: user.id },
+      },
+      ctx.origin,
+      now,
+    ),
+  ]);
+  await deliver(db, ctx.config, {
+    channel: "whatsapp",
+    recipient: phone,
+    body: otpMessage(user.locale, code),
+  });
+}
+
+const INVALID_CODE = "The code is wrong or has expired; request a new one.";
+
+/** Checks a WhatsApp code: single use, five minutes, at most five attempts, then signs in. */
+export async function verifyOtp(ctx: RequestContext, input: OtpVerifyInput) {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.otpVerifyPerPhone, input.phone);
+  const otp = await findActiveOtp(ctx.db, input.phone, ctx.now);
+  const failed = async (reason: string) => {
+    await recordAudit(
+      ctx.db,
+      { tenantId: null, actor: { type: "anonymous" }, action: "auth.otp_failed", details: { reason } },
+      ctx.origin,
+      ctx.now,
+    );
+    return new ApiError("UNAUTHENTICATED", INVALID_CODE);
+  };
+  if (!otp) throw await failed("no_active_code");
+  if (otp.attempts >= OTP_MAX_ATTEMPTS) {
+    await consumeOtp(ctx.db, otp.id, ctx.now);
+    throw await failed("too_many_attempts");
+  }
+  const matches = timingSafeEqualStrings(
+    await otpHash(ctx.config.PASSWORD_PEPPER, otp.id, input.code),
+    otp.codeHash,
+  );
+  if (!matches) {
+    const counted = await countOtpAttempt(ctx.db, otp.id);
+    if ((counted?.attempts ?? OTP_MAX_ATTEMPTS) >= OTP_MAX_ATTEMPTS)
+      await consumeOtp(ctx.db, otp.id, ctx.now);
+    throw await failed("wrong_code");
+  }
+  if (!(await consumeOtp(ctx.db, otp.id, ctx.now))) throw await failed("already_used");
+  const user = await findUserByPhone(ctx.db, input.phone);
+  if (!user) throw await failed("no_account");
+  return startSession(ctx, user, input.tenantId, "otp");
+}

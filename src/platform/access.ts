@@ -1,0 +1,159 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Context, MiddlewareHandler } from "hono";
+import { dbFor } from "../db/client";
+import type { AppEnv, TenantContext } from "./context";
+import { requestOrigin } from "./context";
+import { ApiError } from "./problem";
+import { hasRole, type Role, type Scope } from "./roles";
+import { type SessionGate, tenantScope } from "./tenant-scope";
+
+/** Who is calling, resolved from the credential alone; the tenant never comes from the URL or body. */
+export type Principal =
+  | { kind: "user"; userId: string; tenantId: string; role: Role; familyId: string }
+  | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
+
+/**
+ * The part of a user's session that can change after the access token was signed (logout, removal,
+ * role change, suspension), as a query to run with the request's first read.
+ */
+export interface SessionCheck {
+  query: BatchItem<"sqlite">;
+  /** The caller's current role when the session still stands, else null. */
+  currentRole(rows: unknown): Role | null;
+}
+
+export interface ResolvedCredential {
+  principal: Principal;
+  /** Present for access tokens, whose session is re-checked on every request. */
+  sessionCheck?: SessionCheck;
+}
+
+/**
+ * Turns a bearer credential (access token or API key) into a principal, or null when it is not
+ * valid. Implemented by the auth capability and wired in app.tsx, so platform depends on no
+ * capability.
+ */
+export interface PrincipalResolver {
+  resolve(c: Context<AppEnv>, credential: string, now: number): Promise<ResolvedCredential | null>;
+}
+
+export interface AccessRule {
+  /** Least tenant role a user needs. */
+  role: Role;
+  /** Scope an API key needs; without one, API keys cannot use the route at all. */
+  scope?: Scope;
+}
+
+const SESSION_ENDED = "The session has ended or the access token is invalid; sign in again.";
+
+export const unauthenticated = (detail = SESSION_ENDED) =>
+  new ApiError("UNAUTHENTICATED", detail, { headers: { "WWW-Authenticate": 'Bearer realm="dealix"' } });
+
+const forbiddenRole = (rule: AccessRule) =>
+  new ApiError("FORBIDDEN", `This needs the ${rule.role} role or higher.`);
+
+/** The bearer credential from the Authorization header, or null. */
+export const bearerOf = (c: Context<AppEnv>) =>
+  c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
+
+/** Resolves the request's bearer credential; 401 when it is missing or invalid. */
+export async function resolveCredential(c: Context<AppEnv>, now = Date.now()): Promise<ResolvedCredential> {
+  const credential = bearerOf(c);
+  if (!credential) throw unauthenticated("Send a bearer token: Authorization: Bearer <token>.");
+  const resolved = await c.get("principalResolver").resolve(c, credential, now);
+  if (!resolved) throw unauthenticated();
+  return resolved;
+}
+
+/** The session check as a gate for the tenant scope: it enforces the rule with the current role. */
+function sessionGate(principal: Principal, check: SessionCheck | undefined, rule: AccessRule | null) {
+  if (!check || principal.kind !== "user") return null;
+  let pending: SessionCheck | null = check;
+  const gate: SessionGate = {
+    take() {
+      const query = pending?.query ?? null;
+      pending = null;
+      return query;
+    },
+    settle(rows) {
+      const role = check.currentRole(rows);
+      if (role === null) throw unauthenticated();
+      if (role === principal.role) return "ok";
+      principal.role = role;
+      if (rule && !hasRole(role, rule.role)) throw forbiddenRole(rule);
+      return "role_changed";
+    },
+  };
+  return gate;
+}
+
+/** The context a tenant route works in, from a resolved credential. */
+export function tenantContext(
+  c: Context<AppEnv>,
+  credential: ResolvedCredential,
+  rule: AccessRule | null,
+  now = Date.now(),
+): TenantContext {
+  const { principal } = credential;
+  return {
+    principal,
+    actor: actorOf(principal),
+    scope: tenantScope(
+      dbFor(c.env.DB),
+      principal.tenantId,
+      sessionGate(principal, credential.sessionCheck, rule),
+    ),
+    origin: requestOrigin(c),
+    config: c.get("config"),
+    env: c.env,
+    now,
+  };
+}
+
+/**
+ * Per-route guard: authenticates from the credential alone, checks the role (users) or scope (API
+ * keys) and puts the principal and a tenant-scoped db handle on the context. An access token's
+ * session check is not run here: it rides with the handler's first D1 read (see TenantScope), and
+ * runs after the handler for a handler that read nothing.
+ */
+export const requireAccess =
+  (rule: AccessRule): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const credential = await resolveCredential(c);
+    const { principal } = credential;
+    const context = tenantContext(c, credential, rule);
+    if (principal.kind === "user" && !hasRole(principal.role, rule.role)) {
+      // The token's role may be stale: the current one decides before a 403.
+      await context.scope.settle();
+      if (!hasRole(principal.role, rule.role)) throw forbiddenRole(rule);
+    }
+    if (principal.kind === "api_key" && (!rule.scope || !principal.scopes.includes(rule.scope))) {
+      throw new ApiError(
+        "FORBIDDEN",
+        rule.scope ? `This API key lacks the ${rule.scope} scope.` : "API keys cannot use this endpoint.",
+      );
+    }
+    c.set("principal", principal);
+    c.set("tenant", context);
+    await next();
+    await context.scope.settle();
+  };
+
+/** The context set by requireAccess (or a signed-in page); on any other route a programming error. */
+export function tenantOf(c: Context<AppEnv>): TenantContext {
+  const context = c.get("tenant");
+  if (!context) throw new Error("tenantOf: route is missing requireAccess()");
+  return context;
+}
+
+/** The signed-in user, on routes whose requireAccess() has no scope (API keys never reach them). */
+export function userPrincipalOf(c: Context<AppEnv>): Extract<Principal, { kind: "user" }> {
+  const principal = tenantOf(c).principal;
+  if (principal.kind !== "user") throw new Error("userPrincipalOf: route lets API keys in");
+  return principal;
+}
+
+export const actorOf = (principal: Principal) =>
+  principal.kind === "user"
+    ? ({ type: "user", id: principal.userId } as const)
+    : ({ type: "api_key", id: principal.apiKeyId } as const);

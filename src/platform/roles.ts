@@ -1,0 +1,14 @@
+/** Tenant roles, highest first. Platform operators are a separate flag, not a tenant role. */
+export const ROLES = ["owner", "manager", "agent"] as const;
+export type Role = (typeof ROLES)[number];
+
+const ROLE_RANK: Record<Role, number> = { agent: 1, manager: 2, owner: 3 };
+
+export const hasRole = (role: Role, minimum: Role) => ROLE_RANK[role] >= ROLE_RANK[minimum];
+
+/**
+ * What an API key may be allowed to do: the catalogue every route's access rule names. Capabilities
+ * add their scopes here, as they add problem codes to the problem catalogue.
+ */
+export const SCOPES = ["members:read", "audit:read"] as const;
+export type Scope = (typeof SCOPES)[number];
