@@ -1,14 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requireAccess, tenantOf } from "../platform/access";
+import { access, tenantOf } from "../platform/access";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { ApiKeySchema, CreateApiKeyInputSchema, CreatedApiKeySchema } from "./api-keys.model";
 import { createApiKey, listKeys, revokeKey } from "./api-keys.service";
 
-const secured = { security: [{ Bearer: [] }] };
 // Keys are managed by people only (owner or manager): a key cannot mint or revoke keys.
-const managers = [requireAccess({ role: "manager" })];
+const managers = access({ role: "manager" });
 
 const createKeyRoute = createRoute({
   method: "post",
@@ -16,8 +15,7 @@ const createKeyRoute = createRoute({
   tags: ["api-keys"],
   operationId: "createApiKey",
   summary: "Create an API key with scopes; the key is returned once",
-  ...secured,
-  middleware: managers,
+  ...managers,
   request: jsonBody(CreateApiKeyInputSchema),
   responses: {
     201: { description: "Created", ...jsonContent(CreatedApiKeySchema) },
@@ -31,8 +29,7 @@ const listKeysRoute = createRoute({
   tags: ["api-keys"],
   operationId: "listApiKeys",
   summary: "The tenant's API keys with last-used time (never the keys themselves)",
-  ...secured,
-  middleware: managers,
+  ...managers,
   request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of keys", ...jsonContent(pageSchema(ApiKeySchema)) },
@@ -46,8 +43,7 @@ const revokeKeyRoute = createRoute({
   tags: ["api-keys"],
   operationId: "revokeApiKey",
   summary: "Revoke an API key; it stops working at once",
-  ...secured,
-  middleware: managers,
+  ...managers,
   request: { params: pathId("keyId", "key") },
   responses: {
     204: { description: "Revoked" },

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAccess, tenantOf } from "../platform/access";
+import { access, tenantOf } from "../platform/access";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
@@ -35,8 +35,7 @@ const listRoute = createRoute({
   tags: ["audit"],
   operationId: "listAuditEvents",
   summary: "The tenant's audit log, newest first (owner or manager; API keys need audit:read)",
-  security: [{ Bearer: [] }],
-  middleware: [requireAccess({ role: "manager", scope: "audit:read" })] as const,
+  ...access({ role: "manager", scope: "audit:read" }),
   request: { query: AuditQuerySchema },
   responses: {
     200: {

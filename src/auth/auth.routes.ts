@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requireAccess, tenantOf } from "../platform/access";
+import { access, tenantOf } from "../platform/access";
 import { requestContext } from "../platform/context";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
@@ -155,8 +155,7 @@ const meRoute = createRoute({
   tags: ["auth"],
   operationId: "getAccount",
   summary: "The signed-in user, tenant, role and other workspaces",
-  security: [{ Bearer: [] }],
-  middleware: [requireAccess({ role: "agent" })] as const,
+  ...access({ role: "agent" }),
   responses: {
     200: { description: "Account", ...jsonContent(AccountSchema) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SessionSchema } from "../auth/auth.model";
-import { bearerOf, requireAccess, resolveCredential, tenantOf } from "../platform/access";
+import { access, bearerOf, resolveCredential, tenantOf } from "../platform/access";
 import { requestContext } from "../platform/context";
 import { SECRET_PATTERN } from "../platform/ids";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
@@ -34,7 +34,6 @@ const TokenParam = z.object({
     .regex(SECRET_PATTERN)
     .openapi({ param: { name: "token", in: "path" } }),
 });
-const secured = { security: [{ Bearer: [] }] };
 
 const listMembersRoute = createRoute({
   method: "get",
@@ -42,8 +41,7 @@ const listMembersRoute = createRoute({
   tags: ["members"],
   operationId: "listMembers",
   summary: "Members of the tenant with their roles (owner or manager; API keys need members:read)",
-  ...secured,
-  middleware: [requireAccess({ role: "manager", scope: "members:read" })] as const,
+  ...access({ role: "manager", scope: "members:read" }),
   request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of members", ...jsonContent(pageSchema(MemberSchema)) },
@@ -57,8 +55,7 @@ const changeRoleRoute = createRoute({
   tags: ["members"],
   operationId: "changeMemberRole",
   summary: "Change a member's role (owner only; the last owner cannot be demoted)",
-  ...secured,
-  middleware: [requireAccess({ role: "owner" })] as const,
+  ...access({ role: "owner" }),
   request: { params: UserIdParam, ...jsonBody(ChangeRoleInputSchema) },
   responses: {
     204: { description: "Changed; applies to the member's next request" },
@@ -72,8 +69,7 @@ const removeMemberRoute = createRoute({
   tags: ["members"],
   operationId: "removeMember",
   summary: "Remove a member and end their sessions (owner only; not the last owner)",
-  ...secured,
-  middleware: [requireAccess({ role: "owner" })] as const,
+  ...access({ role: "owner" }),
   request: { params: UserIdParam },
   responses: {
     204: { description: "Removed" },
@@ -87,8 +83,7 @@ const createInvitationRoute = createRoute({
   tags: ["members"],
   operationId: "createInvitation",
   summary: "Invite someone by email or WhatsApp with a role (manager or owner; only owners invite owners)",
-  ...secured,
-  middleware: [requireAccess({ role: "manager" })] as const,
+  ...access({ role: "manager" }),
   request: jsonBody(CreateInvitationInputSchema),
   responses: {
     201: { description: "Invitation created and sent", ...jsonContent(CreatedInvitationSchema) },
@@ -102,8 +97,7 @@ const listInvitationsRoute = createRoute({
   tags: ["members"],
   operationId: "listInvitations",
   summary: "Pending invitations (owner or manager)",
-  ...secured,
-  middleware: [requireAccess({ role: "manager" })] as const,
+  ...access({ role: "manager" }),
   request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of pending invitations", ...jsonContent(pageSchema(InvitationSchema)) },
@@ -117,8 +111,7 @@ const cancelInvitationRoute = createRoute({
   tags: ["members"],
   operationId: "cancelInvitation",
   summary: "Cancel a pending invitation (owner or manager)",
-  ...secured,
-  middleware: [requireAccess({ role: "manager" })] as const,
+  ...access({ role: "manager" }),
   request: { params: InvitationIdParam },
   responses: {
     204: { description: "Cancelled" },

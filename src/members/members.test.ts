@@ -148,13 +148,6 @@ describe("GET /api/v1/members", () => {
     }
   });
 
-  it("needs the manager role: an agent gets 403, no token 401", async () => {
-    const { agent } = await createTenant();
-    await expectProblem(await listMembers(agent.auth), 403, "FORBIDDEN");
-    await expectProblem(await listMembers({}), 401, "UNAUTHENTICATED");
-    await expectProblem(await listMembers(bearer("not-a-token")), 401, "UNAUTHENTICATED");
-  });
-
   it("is open to an API key with members:read, and only shows the key's tenant", async () => {
     const a = await createTenant();
     await createTenant();
@@ -234,17 +227,6 @@ describe("PATCH /api/v1/members/{userId}", () => {
     // The former owner is now a manager and may no longer change roles.
     await expectProblem(await changeRole(owner.auth, manager.userId, { role: "agent" }), 403, "FORBIDDEN");
     expect(await membershipRole(tenantId, manager.userId)).toBe("owner");
-  });
-
-  it("is for owners only: managers and agents get 403, no token 401, an API key 403", async () => {
-    const { tenantId, owner, manager, agent } = await createTenant();
-    await expectProblem(await changeRole(manager.auth, agent.userId, { role: "manager" }), 403, "FORBIDDEN");
-    await expectProblem(await changeRole(agent.auth, agent.userId, { role: "owner" }), 403, "FORBIDDEN");
-    await expectProblem(await changeRole({}, agent.userId, { role: "manager" }), 401, "UNAUTHENTICATED");
-    const key = await createApiKey(owner.auth, ["members:read", "audit:read"]);
-    await expectProblem(await changeRole(bearer(key), agent.userId, { role: "manager" }), 403, "FORBIDDEN");
-    expect(await membershipRole(tenantId, agent.userId)).toBe("agent");
-    expect(await auditRows(tenantId, "member.role_changed")).toEqual([]);
   });
 
   it.each([
@@ -350,18 +332,6 @@ describe("DELETE /api/v1/members/{userId}", () => {
     expect((await changeRole(owner.auth, manager.userId, { role: "owner" })).status).toBe(204);
     expect((await removeMember(manager.auth, owner.userId)).status).toBe(204);
     expect(await membershipRole(tenantId, owner.userId)).toBeNull();
-  });
-
-  it("is for owners only: managers and agents get 403, no token 401, an API key 403", async () => {
-    const { tenantId, owner, manager, agent } = await createTenant();
-    await expectProblem(await removeMember(manager.auth, agent.userId), 403, "FORBIDDEN");
-    await expectProblem(await removeMember(agent.auth, manager.userId), 403, "FORBIDDEN");
-    await expectProblem(await removeMember({}, agent.userId), 401, "UNAUTHENTICATED");
-    const key = await createApiKey(owner.auth, ["members:read"]);
-    await expectProblem(await removeMember(bearer(key), agent.userId), 403, "FORBIDDEN");
-    expect(await membershipRole(tenantId, agent.userId)).toBe("agent");
-    expect(await membershipRole(tenantId, manager.userId)).toBe("manager");
-    expect((await me(agent.accessToken)).status).toBe(200);
   });
 
   it("rejects a malformed userId with 422", async () => {
@@ -500,28 +470,6 @@ describe("POST /api/v1/invitations", () => {
     expect(await auditRows(tenantId, "invitation.created")).toHaveLength(3);
   });
 
-  it("is closed to agents (403), to callers without a token (401) and to API keys (403)", async () => {
-    const { owner, agent } = await createTenant();
-    const invitations = await countRows("invitations");
-    await expectProblem(
-      await invite(agent.auth, { email: uniqueEmail("invitee"), role: "agent" }),
-      403,
-      "FORBIDDEN",
-    );
-    await expectProblem(
-      await invite({}, { email: uniqueEmail("invitee"), role: "agent" }),
-      401,
-      "UNAUTHENTICATED",
-    );
-    const key = await createApiKey(owner.auth, ["members:read"]);
-    await expectProblem(
-      await invite(bearer(key), { email: uniqueEmail("invitee"), role: "agent" }),
-      403,
-      "FORBIDDEN",
-    );
-    expect(await countRows("invitations")).toBe(invitations);
-  });
-
   it.each([
     ["both email and phone", { email: "both@example.sa", phone: "+966551230002", role: "agent" }, "email"],
     ["neither email nor phone", { role: "agent" }, "email"],
@@ -594,14 +542,6 @@ describe("GET /api/v1/invitations", () => {
     expect(data.some((i) => i.id === otherTenant.invitation.id)).toBe(false);
     expect(JSON.stringify(data)).not.toContain(pending.token);
   });
-
-  it("is closed to agents (403), to callers without a token (401) and to API keys (403)", async () => {
-    const { owner, agent } = await createTenant();
-    await expectProblem(await listInvitations(agent.auth), 403, "FORBIDDEN");
-    await expectProblem(await listInvitations({}), 401, "UNAUTHENTICATED");
-    const key = await createApiKey(owner.auth, ["members:read", "audit:read"]);
-    await expectProblem(await listInvitations(bearer(key)), 403, "FORBIDDEN");
-  });
 });
 
 describe("DELETE /api/v1/invitations/{invitationId}", () => {
@@ -635,17 +575,6 @@ describe("DELETE /api/v1/invitations/{invitationId}", () => {
     // Cancelling again changes nothing and records nothing more.
     expect((await cancelInvitation(owner.auth, created.invitation.id)).status).toBe(204);
     expect(await auditRows(tenantId, "invitation.revoked")).toHaveLength(1);
-  });
-
-  it("is closed to agents (403), to callers without a token (401) and to API keys (403)", async () => {
-    const { owner, agent } = await createTenant();
-    const created = await createInvitation(owner.auth, { email: uniqueEmail("invitee"), role: "agent" });
-    await expectProblem(await cancelInvitation(agent.auth, created.invitation.id), 403, "FORBIDDEN");
-    await expectProblem(await cancelInvitation({}, created.invitation.id), 401, "UNAUTHENTICATED");
-    const key = await createApiKey(owner.auth, ["members:read", "audit:read"]);
-    await expectProblem(await cancelInvitation(bearer(key), created.invitation.id), 403, "FORBIDDEN");
-    expect((await invitationRow(created.invitation.id))?.revoked_at).toBeNull();
-    expect((await preview(created.token)).status).toBe(200);
   });
 
   it("rejects a malformed invitationId with 422 and answers 404 for an unknown one", async () => {

@@ -139,6 +139,17 @@ export const requireAccess =
     await context.scope.settle();
   };
 
+/**
+ * The access part of a route contract: the guard, the security requirement and the rule itself
+ * (`x-access` in the OpenAPI document), so integrators read who may call an operation and the
+ * generated access tests (test/access.test.ts) check every operation against what it declares.
+ */
+export const access = (rule: AccessRule) => ({
+  security: [{ Bearer: [] }],
+  middleware: requireAccess(rule),
+  "x-access": rule,
+});
+
 /** The context set by requireAccess (or a signed-in page); on any other route a programming error. */
 export function tenantOf(c: Context<AppEnv>): TenantContext {
   const context = c.get("tenant");

@@ -1,0 +1,246 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { AccessRule } from "../src/platform/access";
+import { hasRole, ROLES, type Role, SCOPES } from "../src/platform/roles";
+import { type Actor, createMember, createTenant } from "./fixtures";
+import { call, countRows, expectProblem } from "./helpers";
+
+/**
+ * The access matrix, generated from the contract: every operation that declares `x-access` (the
+ * `access()` part of its route) is called without a credential, with each role below its minimum,
+ * with API keys lacking its scope, with a revoked session, and with another tenant's record ids.
+ * A route added later is covered the moment it is registered; a path id whose prefix has no
+ * fixture below fails the test until one is added.
+ */
+
+type Operation = {
+  method: string;
+  path: string;
+  operationId: string;
+  access: AccessRule | undefined;
+  idParams: { name: string; prefix: string }[];
+  hasBody: boolean;
+  security: unknown;
+};
+
+const HTTP_METHODS = ["get", "post", "put", "patch", "delete"];
+
+function operations(): Operation[] {
+  const document = createApp().getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } });
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, Record<string, unknown>>)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, op]) => {
+        const parameters = (op.parameters ?? []) as {
+          in: string;
+          name: string;
+          schema?: { pattern?: string };
+        }[];
+        return {
+          method: method.toUpperCase(),
+          path,
+          operationId: String(op.operationId),
+          access: op["x-access"] as AccessRule | undefined,
+          idParams: parameters
+            .filter((p) => p.in === "path")
+            .map((p) => ({ name: p.name, prefix: p.schema?.pattern?.match(/^\^([a-z]+)_/)?.[1] ?? "" })),
+          hasBody: op.requestBody !== undefined,
+          security: op.security,
+        };
+      }),
+  );
+}
+
+const ALL = operations();
+const GUARDED = ALL.filter((op) => op.access);
+
+// A valid body per operation that takes one, so a 404 for another tenant's id is not hidden
+// behind a 422. Writes go to ids of another tenant, so nothing is changed.
+const VALID_BODIES: Record<string, unknown> = {
+  changeMemberRole: { role: "agent" },
+};
+
+type Tenant = Awaited<ReturnType<typeof createTenant>>;
+let home: Tenant;
+let other: Tenant;
+/** Another tenant's records, by id prefix. */
+const foreignIds: Record<string, string> = {};
+/** API keys of the home tenant: one per scope, and one with every scope. */
+const keys: Record<string, string> = {};
+
+async function createKey(owner: Actor, scopes: readonly string[]) {
+  const res = await call("/api/v1/api-keys", {
+    method: "POST",
+    headers: { ...owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "matrix", scopes }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; key: string };
+}
+
+beforeAll(async () => {
+  [home, other] = await Promise.all([createTenant("Home"), createTenant("Other")]);
+  const invitation = await call("/api/v1/invitations", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ email: `matrix-${Date.now()}@example.sa`, role: "agent" }),
+  });
+  expect(invitation.status).toBe(201);
+  foreignIds.usr = other.agent.userId;
+  foreignIds.inv = ((await invitation.json()) as { invitation: { id: string } }).invitation.id;
+  foreignIds.key = (await createKey(other.owner, ["members:read"])).id;
+  for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
+  keys.all = (await createKey(home.owner, SCOPES)).key;
+});
+
+const memberOf = (tenant: Tenant, role: Role) =>
+  role === "owner" ? tenant.owner : role === "manager" ? tenant.manager : tenant.agent;
+
+function request(op: Operation, headers: Record<string, string>, ids: Record<string, string> = {}) {
+  let path = op.path;
+  for (const param of op.idParams) {
+    path = path.replace(`{${param.name}}`, ids[param.prefix] ?? `${param.prefix}_00000000000000000000`);
+  }
+  const body = op.hasBody ? JSON.stringify(VALID_BODIES[op.operationId] ?? {}) : undefined;
+  return call(path, {
+    method: op.method,
+    headers: { ...headers, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body,
+  });
+}
+
+const label = (op: Operation) => `${op.method} ${op.path}`;
+
+describe("the access matrix (generated from every operation's declared access)", () => {
+  it("covers the API: guarded operations exist and every Bearer operation declares its access", () => {
+    expect(GUARDED.length).toBeGreaterThanOrEqual(9);
+    for (const op of ALL) {
+      const bearer = JSON.stringify(op.security ?? []).includes("Bearer");
+      expect(bearer, `${label(op)}: security and x-access disagree`).toBe(op.access !== undefined);
+    }
+  });
+
+  it.each(GUARDED.map((op) => [label(op), op] as const))("%s: 401 without a credential", async (_, op) => {
+    await expectProblem(await request(op, {}), 401, "UNAUTHENTICATED");
+    await expectProblem(await request(op, { Authorization: "Bearer not-a-token" }), 401, "UNAUTHENTICATED");
+  });
+
+  it.each(GUARDED.map((op) => [label(op), op] as const))(
+    "%s: 403 for each role below the minimum, passes with the minimum",
+    async (_, op) => {
+      const rule = op.access as AccessRule;
+      const below = ROLES.filter((role) => !hasRole(role, rule.role));
+      const before = await countRows("audit_events");
+      for (const role of below) {
+        await expectProblem(await request(op, memberOf(home, role).auth), 403, "FORBIDDEN");
+      }
+      expect(await countRows("audit_events"), "a refused call wrote something").toBe(before);
+      const allowed = await request(op, memberOf(home, rule.role).auth);
+      expect([401, 403], `${label(op)} refused its minimum role`).not.toContain(allowed.status);
+    },
+  );
+
+  it.each(GUARDED.map((op) => [label(op), op] as const))(
+    "%s: 403 for an API key without the scope (any key when the route has none)",
+    async (_, op) => {
+      const rule = op.access as AccessRule;
+      const lacking = SCOPES.filter((scope) => scope !== rule.scope);
+      expect(lacking.length).toBeGreaterThan(0);
+      const before = await countRows("audit_events");
+      for (const scope of lacking) {
+        await expectProblem(await request(op, { Authorization: `Bearer ${keys[scope]}` }), 403, "FORBIDDEN");
+      }
+      if (!rule.scope) {
+        await expectProblem(await request(op, { Authorization: `Bearer ${keys.all}` }), 403, "FORBIDDEN");
+        expect(await countRows("audit_events"), "a refused call wrote something").toBe(before);
+      } else {
+        const allowed = await request(op, { Authorization: `Bearer ${keys[rule.scope]}` });
+        expect([401, 403]).not.toContain(allowed.status);
+      }
+    },
+  );
+
+  const WITH_IDS = GUARDED.filter((op) => op.idParams.length > 0);
+
+  it("has operations with record ids, each with a fixture and, when needed, a valid body", () => {
+    expect(WITH_IDS.length).toBeGreaterThan(0);
+    for (const op of WITH_IDS) {
+      for (const param of op.idParams) {
+        expect(
+          foreignIds[param.prefix],
+          `${label(op)}: add a fixture for ${param.prefix}_ ids`,
+        ).toBeDefined();
+      }
+      if (op.hasBody) expect(VALID_BODIES[op.operationId], `${label(op)}: add a valid body`).toBeDefined();
+    }
+  });
+
+  it.each(WITH_IDS.map((op) => [label(op), op] as const))(
+    "%s: 404 for another tenant's record ids, which stay untouched",
+    async (_, op) => {
+      const rule = op.access as AccessRule;
+      const before = await countRows("audit_events");
+      await expectProblem(await request(op, home.owner.auth, foreignIds), 404, "NOT_FOUND");
+      if (rule.scope) {
+        await expectProblem(
+          await request(op, { Authorization: `Bearer ${keys[rule.scope]}` }, foreignIds),
+          404,
+          "NOT_FOUND",
+        );
+      }
+      expect(await countRows("audit_events")).toBe(before);
+    },
+  );
+
+  it.each(GUARDED.map((op) => [label(op), op] as const))(
+    "%s: 401 for a revoked session, and nothing is written",
+    async (_, op) => {
+      const rule = op.access as AccessRule;
+      const member = await createMember(home.tenantId, rule.role);
+      await env.DB.prepare("UPDATE refresh_families SET revoked_at = ? WHERE id = ?")
+        .bind(Date.now(), member.familyId)
+        .run();
+      const before = await countRows("audit_events");
+      await expectProblem(await request(op, member.auth), 401, "UNAUTHENTICATED");
+      expect(await countRows("audit_events")).toBe(before);
+    },
+  );
+});
+
+describe("the session check rides with the first read", () => {
+  it("answers with the current role, not the token's: a promoted agent reads as a manager", async () => {
+    const { tenantId } = await createTenant();
+    const agent = await createMember(tenantId, "agent");
+    await env.DB.prepare("UPDATE memberships SET role = 'manager' WHERE user_id = ?")
+      .bind(agent.userId)
+      .run();
+    expect((await call("/api/v1/members", { headers: agent.auth })).status).toBe(200);
+    const me = await call("/api/v1/auth/me", { headers: agent.auth });
+    expect(((await me.json()) as { role: string }).role).toBe("manager");
+  });
+
+  it("refuses a demoted owner at once, though the token still says owner", async () => {
+    const { tenantId, agent } = await createTenant();
+    const owner = await createMember(tenantId, "owner");
+    await env.DB.prepare("UPDATE memberships SET role = 'agent' WHERE user_id = ?").bind(owner.userId).run();
+    await expectProblem(
+      await call(`/api/v1/members/${agent.userId}`, {
+        method: "PATCH",
+        headers: { ...owner.auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ role: "manager" }),
+      }),
+      403,
+      "FORBIDDEN",
+    );
+    const me = await call("/api/v1/auth/me", { headers: owner.auth });
+    expect(((await me.json()) as { role: string }).role).toBe("agent");
+  });
+
+  it("refuses a removed member on a read, though the token is still valid", async () => {
+    const { tenantId } = await createTenant();
+    const manager = await createMember(tenantId, "manager");
+    await env.DB.prepare("DELETE FROM memberships WHERE user_id = ?").bind(manager.userId).run();
+    await expectProblem(await call("/api/v1/members", { headers: manager.auth }), 401, "UNAUTHENTICATED");
+  });
+});
