@@ -1,11 +1,17 @@
 import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { RateLimitDecision } from "../../workers/objects/rate-limiter";
 import type { Bindings } from "../env";
 import { sha256Hex } from "./crypto";
 import { ApiError } from "./problem";
-import { clientIp, enforceRateLimit, RATE_LIMITS, type RateLimitRule, resetRateLimit } from "./rate-limit";
+import {
+  clientIp,
+  enforceRateLimit,
+  RATE_LIMITS,
+  type RateLimitDecision,
+  type RateLimitRule,
+  resetRateLimit,
+} from "./rate-limit";
 
 const twoPerMinute: RateLimitRule = {
   name: "test-identity",

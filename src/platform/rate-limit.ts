@@ -1,8 +1,16 @@
-import type { RateLimitDecision } from "../../workers/objects/rate-limiter";
 import type { Bindings } from "../env";
 import { sha256Hex } from "./crypto";
 import { log } from "./logger";
 import { ApiError } from "./problem";
+
+/** What the RateLimiter Durable Object answers for one hit. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Hits still allowed in the current window after this one. */
+  remaining: number;
+  /** Seconds until the next hit would be allowed; 0 when this one was. */
+  retryAfterSeconds: number;
+}
 
 export interface RateLimitRule {
   /** The bucket family; the first part of every bucket's Durable Object name. */

@@ -1,12 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-
-export interface RateLimitDecision {
-  allowed: boolean;
-  /** Hits still allowed in the current window after this one. */
-  remaining: number;
-  /** Seconds until the next hit would be allowed; 0 when this one was. */
-  retryAfterSeconds: number;
-}
+import type { RateLimitDecision } from "../../src/platform/rate-limit";
 
 const HITS_KEY = "hits";
 
