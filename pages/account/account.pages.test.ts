@@ -163,7 +163,8 @@ describe("silent refresh", () => {
       .bind(agent.familyId)
       .first<{ revoked_at: number | null }>();
     expect(family?.revoked_at).toBeNull();
-  });
+    // Sixty-one page loads, each with a renewal: allow for a busy machine.
+  }, 30_000);
 
   it("keeps the cookies when a second tab renews with the same refresh cookie at the same moment", async () => {
     const { agent } = await createTenant();

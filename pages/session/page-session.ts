@@ -1,31 +1,37 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { verifiedSession } from "../../src/auth/credentials";
+import { principalResolver } from "../../src/auth/credentials";
 import { ConcurrentRefreshError, refresh } from "../../src/auth/session.service";
-import { type Principal, type ResolvedCredential, tenantContext } from "../../src/platform/access";
+import { type Principal, type ResolvedCredential, tenantContext, tenantOf } from "../../src/platform/access";
 import { type AppEnv, requestContext } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie, setSessionCookies } from "./cookies";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
 
+async function userCredential(c: Context<AppEnv>, accessToken: string): Promise<ResolvedCredential | null> {
+  const credential = await principalResolver.resolve(c, accessToken, Date.now());
+  return credential?.principal.kind === "user" ? credential : null;
+}
+
 /**
- * The signed-in user of a page request, or null. An expired access cookie is renewed with the
- * refresh cookie (rotation, same rules as the API); a session that is refused clears both.
+ * The browser's session from its cookies, with the session check still pending: it rides with the
+ * page's first D1 read (as on the API), so a signed-in page costs one round trip. An expired access
+ * cookie is renewed with the refresh cookie (rotation, same rules as the API).
  */
-export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | null> {
+async function pendingPageSession(c: Context<AppEnv>): Promise<UserPrincipal | null> {
   const cached = c.get("principal");
   if (cached?.kind === "user") return cached;
   // One attempt per request: a failed renewal must not be retried (and rate-limited) per call.
   if (c.get("pageSessionChecked")) return null;
   c.set("pageSessionChecked", true);
   const accessToken = readAccessCookie(c);
-  let session: ResolvedCredential | null = accessToken ? await verifiedSession(c, accessToken) : null;
+  let credential = accessToken ? await userCredential(c, accessToken) : null;
   const refreshToken = readRefreshCookie(c);
-  if (!session && refreshToken) {
+  if (!credential && refreshToken) {
     try {
       const tokens = await refresh(requestContext(c), refreshToken);
       setSessionCookies(c, tokens);
-      session = await verifiedSession(c, tokens.accessToken);
+      credential = await userCredential(c, tokens.accessToken);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       // Only a refused session is dropped; a rate-limited or unavailable renewal, or one another
@@ -34,19 +40,61 @@ export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | n
         clearSessionCookies(c);
     }
   }
-  if (session?.principal.kind !== "user") return null;
-  c.set("principal", session.principal);
-  c.set("tenant", tenantContext(c, session, null));
-  return session.principal;
+  if (credential?.principal.kind !== "user") return null;
+  c.set("principal", credential.principal);
+  c.set("tenant", tenantContext(c, credential, null));
+  return credential.principal;
 }
 
-/** Pages behind sign-in send visitors to /login and bring them back afterwards. */
-export const requireSignedIn = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!(await pageSession(c))) {
-    const back = new URL(c.req.url).pathname;
-    return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
+/** Forgets a session the check refused (logged out elsewhere, removed, suspended). */
+function endPageSession(c: Context<AppEnv>) {
+  clearSessionCookies(c);
+  c.set("principal", undefined);
+  c.set("tenant", undefined);
+}
+
+const isSessionEnded = (error: unknown) => error instanceof ApiError && error.code === "UNAUTHENTICATED";
+
+/**
+ * The signed-in user of a page request, or null, with the session checked (at no extra cost when
+ * a read already carried the check). A session that is refused clears the cookies.
+ */
+export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | null> {
+  const principal = await pendingPageSession(c);
+  if (!principal) return null;
+  try {
+    await tenantOf(c).scope.settle();
+  } catch (error) {
+    if (!isSessionEnded(error)) throw error;
+    endPageSession(c);
+    return null;
   }
+  return principal;
+}
+
+const toLogin = (c: Context<AppEnv>) =>
+  c.redirect(`/login?next=${encodeURIComponent(new URL(c.req.url).pathname)}`, 303);
+
+/**
+ * Pages behind sign-in send visitors to /login and bring them back afterwards. The session check
+ * runs with the page's first read; if it finds the session ended, the visitor goes to /login too.
+ */
+export const requireSignedIn = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!(await pendingPageSession(c))) return toLogin(c);
   await next();
+  let ended = isSessionEnded(c.error);
+  if (!ended && c.get("tenant")) {
+    try {
+      await tenantOf(c).scope.settle();
+    } catch (error) {
+      if (!isSessionEnded(error)) throw error;
+      ended = true;
+    }
+  }
+  if (ended) {
+    endPageSession(c);
+    c.res = toLogin(c);
+  }
 };
 
 /** The signed-in user; only for handlers behind requireSignedIn(). */

@@ -73,6 +73,8 @@ function teamError(c: Context<AppEnv>, error: unknown, conflictMessage: "lastOwn
 export const teamPages = new Hono<AppEnv>();
 
 const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // The cookie's role may be stale: the session check tells the current one before a 403.
+  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
   if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
   await next();
 };

@@ -57,20 +57,3 @@ export const principalResolver: PrincipalResolver = {
     };
   },
 };
-
-/**
- * A signed-in browser's access token, with its session checked now (pages decide before rendering
- * whether the visitor is signed in). The credential that comes back carries no pending check.
- */
-export async function verifiedSession(
-  c: Context<AppEnv>,
-  accessToken: string,
-  now = Date.now(),
-): Promise<ResolvedCredential | null> {
-  const resolved = await principalResolver.resolve(c, accessToken, now);
-  if (!resolved?.sessionCheck || resolved.principal.kind !== "user") return null;
-  const rows = await resolved.sessionCheck.query;
-  const role = resolved.sessionCheck.currentRole(rows);
-  if (role === null) return null;
-  return { principal: { ...resolved.principal, role } };
-}

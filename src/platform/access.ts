@@ -65,22 +65,31 @@ export async function resolveCredential(c: Context<AppEnv>, now = Date.now()): P
   return resolved;
 }
 
-/** The session check as a gate for the tenant scope: it enforces the rule with the current role. */
+/**
+ * The session check as a gate for the tenant scope: handed out once, it enforces the rule with the
+ * current role. Once it has failed, every later read or write of the request fails the same way,
+ * even where a handler caught the first error.
+ */
 function sessionGate(principal: Principal, check: SessionCheck | undefined, rule: AccessRule | null) {
   if (!check || principal.kind !== "user") return null;
-  let pending: SessionCheck | null = check;
+  let state: "pending" | "taken" | { failed: ApiError } = "pending";
+  const fail = (error: ApiError): never => {
+    state = { failed: error };
+    throw error;
+  };
   const gate: SessionGate = {
     take() {
-      const query = pending?.query ?? null;
-      pending = null;
-      return query;
+      if (typeof state === "object") throw state.failed;
+      if (state === "taken") return null;
+      state = "taken";
+      return check.query;
     },
     settle(rows) {
       const role = check.currentRole(rows);
-      if (role === null) throw unauthenticated();
+      if (role === null) return fail(unauthenticated());
       if (role === principal.role) return "ok";
       principal.role = role;
-      if (rule && !hasRole(role, rule.role)) throw forbiddenRole(rule);
+      if (rule && !hasRole(role, rule.role)) return fail(forbiddenRole(rule));
       return "role_changed";
     },
   };

@@ -11,7 +11,7 @@ type Queries = Readonly<[Query, ...Query[]]>;
  * that checking the session costs no round trip of its own.
  */
 export interface SessionGate {
-  /** The check's query, handed out once; null when it has run (or there is none). */
+  /** The check's query, handed out once; null once handed out; throws again once it has failed. */
   take(): Query | null;
   /** Applies the check's rows: throws 401/403 when the session no longer allows the request;
    * returns "role_changed" when the caller's role differs from the credential's (re-read). */
