@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DateTimeSchema, idSchema } from "../platform/schemas";
 
 /** What an API key may be allowed to do. Capabilities add their scopes here. */
 // Keys read; people manage the team (an invitation records the person who sent it).
@@ -16,14 +17,14 @@ export const CreateApiKeyInputSchema = z
 
 export const ApiKeySchema = z
   .object({
-    id: z.string(),
+    id: idSchema("key"),
     name: z.string(),
     prefix: z.string().openapi({ description: "The key's first characters, to tell keys apart" }),
     scopes: z.array(z.enum(SCOPES)),
-    createdBy: z.string(),
-    createdAt: z.string().openapi({ format: "date-time" }),
-    lastUsedAt: z.string().nullable().openapi({ format: "date-time" }),
-    revokedAt: z.string().nullable().openapi({ format: "date-time" }),
+    createdBy: idSchema("usr"),
+    createdAt: DateTimeSchema,
+    lastUsedAt: DateTimeSchema.nullable(),
+    revokedAt: DateTimeSchema.nullable(),
   })
   .openapi("ApiKey");
 
