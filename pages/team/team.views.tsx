@@ -20,6 +20,8 @@ export interface TeamState {
 interface TeamProps {
   t: Dictionary;
   locale: Locale;
+  /** The tenant's time zone: expiry dates are shown on its calendar day. */
+  timeZone: string | null;
   csrf: string;
   me: { userId: string; role: Role };
   members: Member[];
@@ -41,7 +43,7 @@ const RoleOptions: FC<{ t: Dictionary; selected: Role; allowed: readonly Role[] 
   </>
 );
 
-export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitations, state }) => {
+export const TeamPage: FC<TeamProps> = ({ t, locale, timeZone, csrf, me, members, invitations, state }) => {
   const isOwner = me.role === "owner";
   const invitableRoles = ROLES.filter((role) => hasRole(me.role, role));
   return (
@@ -169,7 +171,7 @@ export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitati
                   <p dir="ltr">{invitation.email ?? invitation.phone}</p>
                   <p class="muted">
                     {t.account.roles[invitation.role]} · {t.team.expires}{" "}
-                    <DateText ms={Date.parse(invitation.expiresAt)} locale={locale} />
+                    <DateText ms={Date.parse(invitation.expiresAt)} locale={locale} timeZone={timeZone} />
                   </p>
                   <form
                     method="post"

@@ -13,6 +13,7 @@ export async function findSessionState(db: Db, userId: string, tenantId: string,
       isPlatformAdmin: users.isPlatformAdmin,
       role: memberships.role,
       tenantStatus: tenants.status,
+      tenantTimeZone: tenants.timezone,
       familyRevokedAt: refreshFamilies.revokedAt,
     })
     .from(users)

@@ -10,7 +10,16 @@ import { ApiError } from "./problem";
 
 /** Who is calling, resolved from the credential alone; the tenant never comes from the URL or body. */
 export type Principal =
-  | { kind: "user"; userId: string; tenantId: string; role: Role; familyId: string; isPlatformAdmin: boolean }
+  | {
+      kind: "user";
+      userId: string;
+      tenantId: string;
+      role: Role;
+      familyId: string;
+      isPlatformAdmin: boolean;
+      /** The tenant's time-zone setting, read with the session check; pages show dates in it. */
+      tenantTimeZone: string | null;
+    }
   | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
 
 const ROLE_RANK: Record<Role, number> = { agent: 1, manager: 2, owner: 3 };
@@ -68,6 +77,7 @@ export async function userPrincipalFromToken(c: Context<AppEnv>, token: string, 
     role: state.role,
     familyId: claims.familyId,
     isPlatformAdmin: state.isPlatformAdmin,
+    tenantTimeZone: state.tenantTimeZone,
   };
 }
 
