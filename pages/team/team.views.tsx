@@ -1,6 +1,7 @@
 import type { FC } from "hono/jsx";
 import type { members, pendingInvitations } from "../../src/members/members.service";
 import { hasRole } from "../../src/platform/auth";
+import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { ROLES, type Role } from "../../src/tenants/tenants.schema";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
@@ -142,7 +143,7 @@ export const TeamPage: FC<TeamProps> = ({ t, locale, timeZone, csrf, me, members
               error={state.inviteErrors?.phone}
               ltr
               inputmode="tel"
-              maxlength={32}
+              maxlength={PHONE_INPUT_MAX_LENGTH}
             />
             <div class="field">
               <label for="invite-role">{t.team.role}</label>

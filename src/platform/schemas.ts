@@ -40,6 +40,9 @@ const PHONE_MESSAGES = {
   notMobile: "This is not a mobile number; enter one that has WhatsApp (landlines cannot receive codes).",
 };
 
+/** Room for a number pasted with spaces, brackets and invisible marks; forms use the same limit. */
+export const PHONE_INPUT_MAX_LENGTH = 40;
+
 /**
  * A mobile number that can receive WhatsApp, in any form people type or paste: Saudi local forms
  * (`05…`, `5…`, `9665…`, `009665…`, `+966 (0)5…`), other countries with `+` or `00`, Arabic-Indic
@@ -49,7 +52,7 @@ const PHONE_MESSAGES = {
  */
 export const MobilePhoneSchema = z
   .string()
-  .max(40)
+  .max(PHONE_INPUT_MAX_LENGTH)
   .transform((input, ctx) => {
     const parsed = parsePhoneNumberFromString(input.replace(INVISIBLE_MARKS, ""), {
       defaultCountry: "SA",
