@@ -15,7 +15,7 @@ const account = {
   company: "مكتب الدمام العقاري",
   name: "ريم السبيعي",
   email: `reem-${unique}@example.sa`,
-  phone: `05${String(Date.now()).slice(-8)}`,
+  phone: `055${String(Date.now()).slice(-7)}`,
   password: "a long dammam passphrase",
 };
 const e164 = `+966${account.phone.slice(1)}`;

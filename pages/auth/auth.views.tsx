@@ -1,4 +1,5 @@
 import type { FC } from "hono/jsx";
+import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
 import type { Dictionary } from "../i18n";
 
@@ -60,7 +61,7 @@ export const SignupPage: FC<ViewProps> = ({ t, csrf, form }) => (
           value={form.values.phone}
           error={form.errors.phone}
           autocomplete="tel"
-          maxlength={32}
+          maxlength={PHONE_INPUT_MAX_LENGTH}
           ltr
           inputmode="tel"
         />
@@ -155,7 +156,7 @@ export const WhatsAppLoginPage: FC<ViewProps> = ({ t, csrf, form }) => (
           error={form.errors.phone}
           autocomplete="tel"
           required
-          maxlength={32}
+          maxlength={PHONE_INPUT_MAX_LENGTH}
           ltr
           inputmode="tel"
         />

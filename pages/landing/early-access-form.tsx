@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
 import { BUSINESS_TYPES } from "../../src/early-access/early-access.schema";
+import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { CsrfField } from "../components/form";
 import type { Dictionary } from "../i18n";
 
@@ -76,7 +77,7 @@ export const EarlyAccessForm: FC<{ t: Dictionary; csrf: string; state: EarlyAcce
           inputmode="tel"
           autocomplete="tel"
           required
-          maxlength={32}
+          maxlength={PHONE_INPUT_MAX_LENGTH}
           value={state.values.phone ?? ""}
           aria-invalid={state.invalid.includes("phone")}
           aria-describedby={describedBy("phone", "phone-hint")}

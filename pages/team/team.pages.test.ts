@@ -535,3 +535,36 @@ describe("invitation accept page", () => {
     expect(browser.lastHtml).not.toContain('data-testid="invitation-page"');
   });
 });
+
+describe("dates on the team page", () => {
+  // 20:30 UTC on 1 January 2030 is still the 1st in Riyadh (UTC+3) and already the 2nd in Dubai.
+  const EXPIRY = Date.UTC(2030, 0, 1, 20, 30);
+  const datesShown = async (browser: TestBrowser) => {
+    expect((await browser.get("/team")).status).toBe(200);
+    return [...browser.lastHtml.matchAll(/<time datetime="2030-01-01T20:30:00\.000Z">([^<]*)<\/time>/g)].map(
+      (match) => match[1],
+    );
+  };
+
+  it("shows an invitation's expiry on the tenant's calendar day, Gregorian and Umm al-Qura Hijri", async () => {
+    const { tenantId, manager } = await createTenant();
+    const english = await onTeamPage(manager, { lang: "en" });
+    const sent = await english.post("/team/invitations", {
+      email: uniqueEmail("dated"),
+      phone: "",
+      role: "agent",
+    });
+    expect(sent.status).toBe(200);
+    await env.DB.prepare("UPDATE invitations SET expires_at = ? WHERE tenant_id = ?")
+      .bind(EXPIRY, tenantId)
+      .run();
+    const arabic = signedIn(manager);
+
+    expect(await datesShown(english)).toEqual(["January 1, 2030 (Shaʻban 26, 1451 AH)"]);
+    expect(await datesShown(arabic)).toEqual(["1 يناير 2030 (26 شعبان 1451 هـ)"]);
+
+    await env.DB.prepare("UPDATE tenants SET timezone = 'Asia/Dubai' WHERE id = ?").bind(tenantId).run();
+    expect(await datesShown(english)).toEqual(["January 2, 2030 (Shaʻban 27, 1451 AH)"]);
+    expect(await datesShown(arabic)).toEqual(["2 يناير 2030 (27 شعبان 1451 هـ)"]);
+  });
+});

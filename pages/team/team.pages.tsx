@@ -46,6 +46,7 @@ async function renderTeam(
       <TeamPage
         t={t}
         locale={c.get("locale")}
+        timeZone={me.tenantTimeZone}
         csrf={csrf}
         me={{ userId: me.userId, role: me.role }}
         members={memberList.data}

@@ -1,6 +1,7 @@
 import type { FC } from "hono/jsx";
 import type { members, pendingInvitations } from "../../src/members/members.service";
 import { hasRole, ROLES, type Role } from "../../src/platform/roles";
+import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
@@ -19,6 +20,8 @@ export interface TeamState {
 interface TeamProps {
   t: Dictionary;
   locale: Locale;
+  /** The tenant's time zone: expiry dates are shown on its calendar day. */
+  timeZone: string | null;
   csrf: string;
   me: { userId: string; role: Role };
   members: Member[];
@@ -40,7 +43,7 @@ const RoleOptions: FC<{ t: Dictionary; selected: Role; allowed: readonly Role[] 
   </>
 );
 
-export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitations, state }) => {
+export const TeamPage: FC<TeamProps> = ({ t, locale, timeZone, csrf, me, members, invitations, state }) => {
   const isOwner = me.role === "owner";
   const invitableRoles = ROLES.filter((role) => hasRole(me.role, role));
   return (
@@ -139,7 +142,7 @@ export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitati
               error={state.inviteErrors?.phone}
               ltr
               inputmode="tel"
-              maxlength={32}
+              maxlength={PHONE_INPUT_MAX_LENGTH}
             />
             <div class="field">
               <label for="invite-role">{t.team.role}</label>
@@ -168,7 +171,7 @@ export const TeamPage: FC<TeamProps> = ({ t, locale, csrf, me, members, invitati
                   <p dir="ltr">{invitation.email ?? invitation.phone}</p>
                   <p class="muted">
                     {t.account.roles[invitation.role]} · {t.team.expires}{" "}
-                    <DateText ms={Date.parse(invitation.expiresAt)} locale={locale} />
+                    <DateText ms={Date.parse(invitation.expiresAt)} locale={locale} timeZone={timeZone} />
                   </p>
                   <form
                     method="post"

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../platform/roles";
+import { DateTimeSchema, idSchema } from "../platform/schemas";
 
 export const API_KEY_PREFIXES = ["dlx_live_", "dlx_test_"] as const;
 
@@ -12,14 +13,14 @@ export const CreateApiKeyInputSchema = z
 
 export const ApiKeySchema = z
   .object({
-    id: z.string(),
+    id: idSchema("key"),
     name: z.string(),
     prefix: z.string().openapi({ description: "The key's first characters, to tell keys apart" }),
     scopes: z.array(z.enum(SCOPES)),
-    createdBy: z.string(),
-    createdAt: z.string().openapi({ format: "date-time" }),
-    lastUsedAt: z.string().nullable().openapi({ format: "date-time" }),
-    revokedAt: z.string().nullable().openapi({ format: "date-time" }),
+    createdBy: idSchema("usr"),
+    createdAt: DateTimeSchema,
+    lastUsedAt: DateTimeSchema.nullable(),
+    revokedAt: DateTimeSchema.nullable(),
   })
   .openapi("ApiKey");
 

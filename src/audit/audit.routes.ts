@@ -3,18 +3,19 @@ import { access, tenantOf } from "../platform/access";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
+import { DateTimeSchema, idSchema } from "../platform/schemas";
 import { auditLog } from "./audit.service";
 
 const AuditEventSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("aud"),
     actor: z.object({ type: z.enum(["user", "api_key", "system", "anonymous"]), id: z.string().nullable() }),
     action: z.string().openapi({ example: "member.role_changed" }),
     target: z.object({ type: z.string(), id: z.string() }).nullable(),
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
     requestId: z.string().nullable(),
     ip: z.string().nullable(),
-    createdAt: z.string().openapi({ format: "date-time" }),
+    createdAt: DateTimeSchema,
   })
   .openapi("AuditEvent");
 
@@ -25,8 +26,8 @@ const AuditQuerySchema = PageQuerySchema.extend({
     .optional()
     .openapi({ example: "auth.sign_in_failed" }),
   actorId: z.string().max(40).optional(),
-  since: z.iso.datetime().optional().openapi({ description: "Inclusive, ISO-8601 UTC" }),
-  until: z.iso.datetime().optional().openapi({ description: "Exclusive, ISO-8601 UTC" }),
+  since: DateTimeSchema.optional().openapi({ description: "Inclusive, ISO-8601 UTC" }),
+  until: DateTimeSchema.optional().openapi({ description: "Exclusive, ISO-8601 UTC" }),
 });
 
 const listRoute = createRoute({

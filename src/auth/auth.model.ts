@@ -1,28 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { normalizePhone } from "../platform/phone";
 import { ROLES } from "../platform/roles";
-import { idSchema } from "../platform/router";
+import {
+  EmailSchema as email,
+  idSchema,
+  PersonNameSchema,
+  MobilePhoneSchema as phone,
+} from "../platform/schemas";
 
-const email = z
-  .email()
-  .max(254)
-  .transform((value) => value.trim().toLowerCase())
-  .openapi({ example: "noura@riyadh-realty.sa" });
 const password = z.string().min(1).max(256).openapi({ example: "a long passphrase of yours" });
-const phone = z
-  .string()
-  .max(32)
-  .refine((value) => normalizePhone(value) !== null, {
-    message: "Enter a mobile number such as +9665XXXXXXXX.",
-  })
-  .transform((value) => normalizePhone(value) as string)
-  .openapi({ example: "+966551234567" });
 const tenantId = idSchema("ten");
 
 export const SignupInputSchema = z
   .strictObject({
     company: z.string().trim().min(2).max(120).openapi({ example: "عقارات الرياض" }),
-    name: z.string().trim().min(2).max(100).openapi({ example: "نورة العتيبي" }),
+    name: PersonNameSchema,
     email,
     password,
     phone: phone.optional(),
@@ -59,7 +50,7 @@ export const ResetPasswordInputSchema = z
 
 export const TenantSchema = z
   .object({
-    id: z.string(),
+    id: tenantId,
     name: z.object({ ar: z.string(), en: z.string() }),
     locale: z.enum(["ar", "en"]),
     timezone: z.string(),
@@ -69,7 +60,7 @@ export const TenantSchema = z
 
 export const UserSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("usr"),
     name: z.string(),
     email: z.string(),
     phone: z.string().nullable(),
@@ -99,7 +90,7 @@ export const AccountSchema = z
     role: z.enum(ROLES),
     workspaces: z.array(
       z.object({
-        tenantId: z.string(),
+        tenantId,
         name: z.object({ ar: z.string(), en: z.string() }),
         role: z.enum(ROLES),
       }),

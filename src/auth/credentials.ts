@@ -4,12 +4,14 @@ import { resolveApiKey } from "../api-keys/api-keys.service";
 import { dbFor } from "../db/client";
 import type { PrincipalResolver, ResolvedCredential, SessionCheck } from "../platform/access";
 import type { AppEnv } from "../platform/context";
-import type { Role } from "../platform/roles";
 import { type SessionState, sessionStateQuery } from "./sessions.repo";
+
+const DEFAULT_TIME_ZONE = "Asia/Riyadh";
+
 import { type AccessClaims, verifyAccessToken } from "./tokens";
 
-/** The role a session still has, or null when it no longer stands. */
-function currentRole(state: SessionState | undefined, claims: AccessClaims): Role | null {
+/** The role a session still has (and its tenant's time zone), or null when it no longer stands. */
+function evaluate(state: SessionState | undefined, claims: AccessClaims) {
   if (
     !state ||
     state.role === null ||
@@ -19,7 +21,7 @@ function currentRole(state: SessionState | undefined, claims: AccessClaims): Rol
   ) {
     return null;
   }
-  return state.role;
+  return { role: state.role, tenantTimeZone: state.tenantTimeZone ?? DEFAULT_TIME_ZONE };
 }
 
 /**
@@ -31,7 +33,7 @@ function currentRole(state: SessionState | undefined, claims: AccessClaims): Rol
 function sessionCheckFor(c: Context<AppEnv>, claims: AccessClaims): SessionCheck {
   return {
     query: sessionStateQuery(dbFor(c.env.DB), claims.userId, claims.tenantId, claims.familyId),
-    currentRole: (rows) => currentRole((rows as SessionState[])[0], claims),
+    evaluate: (rows) => evaluate((rows as SessionState[])[0], claims),
   };
 }
 
@@ -52,6 +54,7 @@ export const principalResolver: PrincipalResolver = {
         tenantId: claims.tenantId,
         role: claims.role,
         familyId: claims.familyId,
+        tenantTimeZone: null,
       },
       sessionCheck: sessionCheckFor(c, claims),
     };

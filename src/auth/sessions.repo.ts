@@ -14,6 +14,7 @@ export const sessionStateQuery = (db: Db, userId: string, tenantId: string, fami
       tokensNotBefore: users.tokensNotBefore,
       role: memberships.role,
       tenantStatus: tenants.status,
+      tenantTimeZone: tenants.timezone,
       familyRevokedAt: refreshFamilies.revokedAt,
     })
     .from(users)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { freshIp } from "../../test/fixtures";
 import { call, callWithEnv, countRows, PRODUCTION_BINDINGS, postJson } from "../../test/helpers";
-import { DEMO_PASSWORD } from "./demo-data";
+import { idSchema } from "../platform/schemas";
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS } from "./demo-data";
 
 describe("POST /dev/seed", () => {
   // First in the file, before anything is seeded, so "nothing written" is meaningful.
@@ -56,5 +57,18 @@ describe("POST /dev/seed", () => {
       freshIp(),
     );
     expect(admin.status).toBe(403); // operators have no tenant membership
+  });
+});
+
+describe("demo ids", () => {
+  // A seed id the API's id schema refuses would make every demo record a 422 in paths and bodies.
+  it("are ids the API accepts", () => {
+    expect(DEMO_TENANTS).toHaveLength(2);
+    expect(DEMO_ACCOUNTS).toHaveLength(6);
+    for (const tenant of DEMO_TENANTS)
+      expect(idSchema("ten").safeParse(tenant.id).success, tenant.id).toBe(true);
+    for (const account of DEMO_ACCOUNTS) {
+      expect(idSchema("usr").safeParse(account.id).success, account.id).toBe(true);
+    }
   });
 });

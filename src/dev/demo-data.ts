@@ -8,9 +8,9 @@ import { memberships, tenants } from "../tenants/tenants.schema";
 /** Shared by every demo account; long enough for the policy and not on the common list. */
 export const DEMO_PASSWORD = "riyadh-demo-2026";
 
-const DEMO_TENANTS = [
-  { id: "ten_riyadhrealty0000001", nameAr: "عقارات الرياض", nameEn: "Riyadh Realty", locale: "ar" as const },
-  { id: "ten_jeddahclinics000001", nameAr: "عيادات جدة", nameEn: "Jeddah Clinics", locale: "ar" as const },
+export const DEMO_TENANTS = [
+  { id: "ten_riyadhrealty00000001", nameAr: "عقارات الرياض", nameEn: "Riyadh Realty", locale: "ar" as const },
+  { id: "ten_jeddahclinics0000001", nameAr: "عيادات جدة", nameEn: "Jeddah Clinics", locale: "ar" as const },
 ];
 
 interface DemoAccount {
@@ -22,12 +22,12 @@ interface DemoAccount {
   isPlatformAdmin: boolean;
 }
 
-const RIYADH = "ten_riyadhrealty0000001";
-const JEDDAH = "ten_jeddahclinics000001";
+const RIYADH = "ten_riyadhrealty00000001";
+const JEDDAH = "ten_jeddahclinics0000001";
 
 export const DEMO_ACCOUNTS: DemoAccount[] = [
   {
-    id: "usr_riyadhowner00000001",
+    id: "usr_riyadhowner000000001",
     name: "نورة العتيبي",
     email: "owner@riyadh-realty.test",
     phone: "+966500000001",
@@ -35,7 +35,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     isPlatformAdmin: false,
   },
   {
-    id: "usr_riyadhmanager000001",
+    id: "usr_riyadhmanager0000001",
     name: "فهد القحطاني",
     email: "manager@riyadh-realty.test",
     phone: "+966500000002",
@@ -43,7 +43,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     isPlatformAdmin: false,
   },
   {
-    id: "usr_riyadhagent00000001",
+    id: "usr_riyadhagent000000001",
     name: "سارة الحربي",
     email: "agent1@riyadh-realty.test",
     phone: "+966500000003",
@@ -51,7 +51,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     isPlatformAdmin: false,
   },
   {
-    id: "usr_riyadhagent00000002",
+    id: "usr_riyadhagent000000002",
     name: "خالد الدوسري",
     email: "agent2@riyadh-realty.test",
     phone: "+966500000004",
@@ -59,7 +59,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     isPlatformAdmin: false,
   },
   {
-    id: "usr_jeddahowner00000001",
+    id: "usr_jeddahowner000000001",
     name: "عمر باخشب",
     email: "owner@jeddah-clinics.test",
     phone: "+966500000005",
@@ -67,7 +67,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     isPlatformAdmin: false,
   },
   {
-    id: "usr_platformadmin000001",
+    id: "usr_platformadmin0000001",
     name: "Dealix Operator",
     email: "admin@dealix.test",
     phone: "+966500000009",

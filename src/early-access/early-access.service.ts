@@ -1,6 +1,5 @@
 import type { Db } from "../db/client";
 import { idPrefixes, newId } from "../platform/ids";
-import { normalizePhone } from "../platform/phone";
 import type { EarlyAccessInput } from "./early-access.model";
 import { insertEarlyAccessRequest } from "./early-access.repo";
 
@@ -9,13 +8,11 @@ import { insertEarlyAccessRequest } from "./early-access.repo";
  * list, so the endpoint cannot be used to learn who has signed up.
  */
 export async function requestEarlyAccess(db: Db, input: EarlyAccessInput, now = Date.now()) {
-  const phone = normalizePhone(input.phone);
-  if (phone === null) throw new Error("requestEarlyAccess: phone must be validated before this call");
   await insertEarlyAccessRequest(db, {
     id: newId(idPrefixes.earlyAccess),
     name: input.name,
     company: input.company,
-    phone,
+    phone: input.phone,
     email: input.email ?? null,
     businessType: input.businessType,
     locale: input.locale,

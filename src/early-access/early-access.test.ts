@@ -42,6 +42,30 @@ describe("POST /api/v1/early-access", () => {
     expect(results[0]).toMatchObject({ phone: "+966551234567", locale: "ar" });
   });
 
+  it("stores a pasted number (direction marks, +966 (0)) in E.164 and the email trimmed and lower-cased", async () => {
+    const res = await postJson("/api/v1/early-access", {
+      ...valid,
+      phone: "\u200e+966 (0)55 123 4567\u200f",
+      email: "  Noura@Example.SA ",
+    });
+    expect(res.status).toBe(202);
+    const { results } = await stored();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ phone: "+966551234567", email: "noura@example.sa" });
+  });
+
+  it("refuses a Riyadh landline with 422 saying it is not a mobile, and writes nothing", async () => {
+    const problem = await expectProblem(
+      await postJson("/api/v1/early-access", { ...valid, phone: "011 234 5678" }),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(problem.errors).toEqual([
+      { path: "phone", code: "custom", message: expect.stringContaining("not a mobile number") },
+    ]);
+    expect(await countRows("early_access_requests")).toBe(0);
+  });
+
   it("gives the same answer for a phone that already asked, and keeps one row", async () => {
     await postJson("/api/v1/early-access", valid);
     const again = await postJson("/api/v1/early-access", {

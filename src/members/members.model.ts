@@ -1,15 +1,21 @@
 import { z } from "@hono/zod-openapi";
-import { normalizePhone } from "../platform/phone";
 import { ROLES } from "../platform/roles";
+import {
+  DateTimeSchema,
+  EmailSchema,
+  idSchema,
+  MobilePhoneSchema,
+  PersonNameSchema,
+} from "../platform/schemas";
 
 export const MemberSchema = z
   .object({
-    userId: z.string(),
+    userId: idSchema("usr"),
     name: z.string(),
     email: z.string(),
     phone: z.string().nullable(),
     role: z.enum(ROLES),
-    joinedAt: z.string().openapi({ format: "date-time" }),
+    joinedAt: DateTimeSchema,
   })
   .openapi("Member");
 
@@ -17,17 +23,8 @@ export const ChangeRoleInputSchema = z.strictObject({ role: z.enum(ROLES) }).ope
 
 export const CreateInvitationInputSchema = z
   .strictObject({
-    email: z
-      .email()
-      .max(254)
-      .transform((v) => v.trim().toLowerCase())
-      .optional(),
-    phone: z
-      .string()
-      .max(32)
-      .refine((v) => normalizePhone(v) !== null, { message: "Enter a mobile number such as +9665XXXXXXXX." })
-      .transform((v) => normalizePhone(v) as string)
-      .optional(),
+    email: EmailSchema.optional(),
+    phone: MobilePhoneSchema.optional(),
     role: z.enum(ROLES),
   })
   .refine((v) => (v.email === undefined) !== (v.phone === undefined), {
@@ -38,13 +35,13 @@ export const CreateInvitationInputSchema = z
 
 export const InvitationSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("inv"),
     email: z.string().nullable(),
     phone: z.string().nullable(),
     role: z.enum(ROLES),
-    invitedBy: z.string(),
-    expiresAt: z.string().openapi({ format: "date-time" }),
-    createdAt: z.string().openapi({ format: "date-time" }),
+    invitedBy: idSchema("usr"),
+    expiresAt: DateTimeSchema,
+    createdAt: DateTimeSchema,
   })
   .openapi("Invitation");
 
@@ -64,19 +61,15 @@ export const InvitationPreviewSchema = z
     role: z.enum(ROLES),
     email: z.string().nullable(),
     phone: z.string().nullable(),
-    expiresAt: z.string().openapi({ format: "date-time" }),
+    expiresAt: DateTimeSchema,
   })
   .openapi("InvitationPreview");
 
 export const AcceptInvitationInputSchema = z
   .strictObject({
-    name: z.string().trim().min(2).max(100).optional(),
+    name: PersonNameSchema.optional(),
     password: z.string().min(1).max(256).optional(),
-    email: z
-      .email()
-      .max(254)
-      .transform((v) => v.trim().toLowerCase())
-      .optional(),
+    email: EmailSchema.optional(),
   })
   .openapi("AcceptInvitationInput", {
     description:

@@ -28,8 +28,9 @@ const refresh = (refreshToken: string) => postJson("/api/v1/auth/refresh", { ref
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 let phoneCounter = 0;
+// A real Saudi mobile range (055…): the phone schema refuses numbers no operator issues.
 const uniquePhone = () =>
-  `+9665${(Date.now() % 10_000).toString().padStart(4, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
+  `+96655${(Date.now() % 10_000).toString().padStart(4, "0")}${(phoneCounter++ % 1_000).toString().padStart(3, "0")}`;
 
 interface Member {
   userId: string;

@@ -9,7 +9,15 @@ import { type SessionGate, tenantScope } from "./tenant-scope";
 
 /** Who is calling, resolved from the credential alone; the tenant never comes from the URL or body. */
 export type Principal =
-  | { kind: "user"; userId: string; tenantId: string; role: Role; familyId: string }
+  | {
+      kind: "user";
+      userId: string;
+      tenantId: string;
+      role: Role;
+      familyId: string;
+      /** The tenant's time-zone setting for dates shown to people; known once the session check ran. */
+      tenantTimeZone: string | null;
+    }
   | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
 
 /**
@@ -18,8 +26,8 @@ export type Principal =
  */
 export interface SessionCheck {
   query: BatchItem<"sqlite">;
-  /** The caller's current role when the session still stands, else null. */
-  currentRole(rows: unknown): Role | null;
+  /** The caller's current role (and tenant time zone) when the session still stands, else null. */
+  evaluate(rows: unknown): { role: Role; tenantTimeZone: string } | null;
 }
 
 export interface ResolvedCredential {
@@ -85,8 +93,10 @@ function sessionGate(principal: Principal, check: SessionCheck | undefined, rule
       return check.query;
     },
     settle(rows) {
-      const role = check.currentRole(rows);
-      if (role === null) return fail(unauthenticated());
+      const session = check.evaluate(rows);
+      if (session === null) return fail(unauthenticated());
+      principal.tenantTimeZone = session.tenantTimeZone;
+      const { role } = session;
       if (role === principal.role) return "ok";
       principal.role = role;
       if (rule && !hasRole(role, rule.role)) return fail(forbiddenRole(rule));

@@ -42,7 +42,7 @@ export function newId(prefix: IdPrefix): string {
 
 /**
  * What an id of this kind looks like when it arrives in a path or body. Lenient on purpose: any
- * 20 lowercase letters or digits, because fixed ids (the dev seed's `ten_riyadhrealty0000001`) use
+ * 20 lowercase letters or digits, because fixed ids (the dev seed's `ten_riyadhrealty00000001`) use
  * letters the generator never picks. Anything else is a 422 before a query runs.
  */
 export const idPattern = (prefix: IdPrefix) => new RegExp(`^${prefix}_[0-9a-z]{${ID_LENGTH}}$`);

@@ -1,8 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./context";
-import { type IdPrefix, idPattern } from "./ids";
+import type { IdPrefix } from "./ids";
 import { ApiError, type FieldError } from "./problem";
+import { idSchema } from "./schemas";
 
 /** Turns zod issues into the `errors` list of a VALIDATION_FAILED problem. */
 export function fieldErrors(error: ZodError): FieldError[] {
@@ -24,13 +25,6 @@ export const jsonContent = <T>(schema: T) => ({ content: { "application/json": {
 
 /** A required JSON request body. */
 export const jsonBody = <T>(schema: T) => ({ body: { required: true, ...jsonContent(schema) } });
-
-/** A prefixed id (`usr_…`) in a body or query. */
-export const idSchema = (prefix: IdPrefix) =>
-  z
-    .string()
-    .regex(idPattern(prefix))
-    .openapi({ example: `${prefix}_4f9c1b7e2a6d8c03e5b1` });
 
 /** Path parameters made of one prefixed id, e.g. `pathId("userId", "usr")` for `/members/{userId}`. */
 export const pathId = <N extends string>(name: N, prefix: IdPrefix) =>

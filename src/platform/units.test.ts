@@ -1,38 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isId, newId } from "./ids";
 import { decodeCursor, encodeCursor, PageQuerySchema, toPage } from "./pagination";
-import { normalizePhone } from "./phone";
 import { ApiError } from "./problem";
-
-describe("normalizePhone", () => {
-  it.each([
-    ["0551234567", "+966551234567"],
-    ["551234567", "+966551234567"],
-    ["966551234567", "+966551234567"],
-    ["+966 55 123 4567", "+966551234567"],
-    ["00966551234567", "+966551234567"],
-    ["055-123-4567", "+966551234567"],
-    ["٠٥٥١٢٣٤٥٦٧", "+966551234567"],
-    ["۰۵۵۱۲۳۴۵۶۷", "+966551234567"],
-    ["+971501234567", "+971501234567"],
-    ["+44 20 7946 0958", "+442079460958"],
-  ])("normalises %s to %s", (input, expected) => {
-    expect(normalizePhone(input)).toBe(expected);
-  });
-
-  it.each([
-    "",
-    "12345",
-    "0451234567",
-    "+9665512345678",
-    "+96655123456",
-    "phone",
-    "+0123456789",
-    "05512345678",
-  ])("rejects %s", (input) => {
-    expect(normalizePhone(input)).toBeNull();
-  });
-});
 
 describe("ids", () => {
   it("are prefixed, 20 characters of base32 and unique", () => {
