@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
 import type { CursorPosition } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { auditEvents } from "./audit.schema";
@@ -35,4 +36,34 @@ export function listAuditEvents(
     .where(scope.where(auditEvents.tenantId, ...conditions))
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit + 1);
+}
+
+export type AuditRow = typeof auditEvents.$inferInsert;
+
+export const insertAuditEvent = (db: Db, row: AuditRow) => db.insert(auditEvents).values(row);
+
+/**
+ * Inserts the row only if the statement just before it in the same batch changed a row (SQLite's
+ * `changes()`), as INSERT … SELECT … WHERE changes() > 0.
+ */
+export function insertAuditEventIfChanged(db: Db, row: AuditRow) {
+  const value = (v: string | number | null | undefined, name: string) => sql`${v ?? null}`.as(name);
+  return db.insert(auditEvents).select(
+    db
+      .select({
+        id: value(row.id, "id"),
+        tenantId: value(row.tenantId, "tenant_id"),
+        actorType: value(row.actorType, "actor_type"),
+        actorId: value(row.actorId, "actor_id"),
+        action: value(row.action, "action"),
+        targetType: value(row.targetType, "target_type"),
+        targetId: value(row.targetId, "target_id"),
+        requestId: value(row.requestId, "request_id"),
+        ip: value(row.ip, "ip"),
+        details: value(row.details ? JSON.stringify(row.details) : null, "details"),
+        createdAt: value(row.createdAt, "created_at"),
+      })
+      .from(sql`(SELECT 1)`)
+      .where(sql`changes() > 0`),
+  );
 }

@@ -1,10 +1,14 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { Actor, RequestOrigin, TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
-import { type AuditFilters, listAuditEvents } from "./audit.repo";
-import { auditEvents } from "./audit.schema";
+import {
+  type AuditFilters,
+  type AuditRow,
+  insertAuditEvent,
+  insertAuditEventIfChanged,
+  listAuditEvents,
+} from "./audit.repo";
 
 export type AuditActor = Actor | { type: "system"; id?: undefined } | { type: "anonymous"; id?: undefined };
 
@@ -16,7 +20,7 @@ export interface AuditEvent {
   details?: Record<string, string | number | boolean | null>;
 }
 
-const auditRow = (event: AuditEvent, origin: RequestOrigin, now: number) => ({
+const auditRow = (event: AuditEvent, origin: RequestOrigin, now: number): AuditRow => ({
   id: newId(idPrefixes.auditEvent),
   tenantId: event.tenantId,
   actorType: event.actor.type,
@@ -36,35 +40,16 @@ const auditRow = (event: AuditEvent, origin: RequestOrigin, now: number) => ({
  * deletes these rows.
  */
 export function auditInsert(db: Db, event: AuditEvent, origin: RequestOrigin, now = Date.now()) {
-  return db.insert(auditEvents).values(auditRow(event, origin, now));
+  return insertAuditEvent(db, auditRow(event, origin, now));
 }
 
 /**
  * The insert for an event that happened only if the statement just before it in the batch changed
- * a row (SQLite's `changes()`): a guarded update that lost a race leaves no record of a change that
- * did not happen, and the write still costs one round trip.
+ * a row: a guarded update that lost a race leaves no record of a change that did not happen, and
+ * the write still costs one round trip.
  */
 export function auditInsertIfChanged(db: Db, event: AuditEvent, origin: RequestOrigin, now = Date.now()) {
-  const row = auditRow(event, origin, now);
-  const value = (v: string | number | null, name: string) => sql`${v}`.as(name);
-  return db.insert(auditEvents).select(
-    db
-      .select({
-        id: value(row.id, "id"),
-        tenantId: value(row.tenantId, "tenant_id"),
-        actorType: value(row.actorType, "actor_type"),
-        actorId: value(row.actorId, "actor_id"),
-        action: value(row.action, "action"),
-        targetType: value(row.targetType, "target_type"),
-        targetId: value(row.targetId, "target_id"),
-        requestId: value(row.requestId, "request_id"),
-        ip: value(row.ip, "ip"),
-        details: value(row.details === null ? null : JSON.stringify(row.details), "details"),
-        createdAt: value(row.createdAt, "created_at"),
-      })
-      .from(sql`(SELECT 1)`)
-      .where(sql`changes() > 0`),
-  );
+  return insertAuditEventIfChanged(db, auditRow(event, origin, now));
 }
 
 /** Records an event on its own (when there is no other write to batch it with). */

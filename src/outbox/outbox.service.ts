@@ -2,7 +2,7 @@ import type { Db } from "../db/client";
 import type { Config } from "../env";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
-import { outboxMessages } from "./outbox.schema";
+import { insertOutboxMessage } from "./outbox.repo";
 
 export interface OutboundMessage {
   channel: "whatsapp" | "email";
@@ -26,7 +26,7 @@ export async function deliver(
     log("error", "delivery_unavailable", { channel: message.channel });
     return { delivered: false };
   }
-  await db.insert(outboxMessages).values({
+  await insertOutboxMessage(db, {
     id: newId(idPrefixes.outboxMessage),
     channel: message.channel,
     recipient: message.recipient,
