@@ -134,6 +134,7 @@ const previewInvitationRoute = createRoute({
   path: "/invitations/{token}/preview",
   tags: ["members"],
   operationId: "previewInvitation",
+  security: [],
   summary: "What an invitation link is for (public: the link is the credential)",
   request: { params: TokenParam },
   responses: {
@@ -147,6 +148,8 @@ const acceptInvitationRoute = createRoute({
   path: "/invitations/{token}/accept",
   tags: ["members"],
   operationId: "acceptInvitation",
+  // Anonymous (a new account) or signed in with the invited account.
+  security: [{}, { Bearer: [] }] as Record<string, string[]>[],
   summary: "Join the tenant: signed in (Bearer) with the invited account, or as a new account",
   request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {

@@ -109,3 +109,15 @@ export function problemResponses(...codes: ProblemCode[]) {
     ]),
   );
 }
+
+/**
+ * The client-error entry of an operation that takes no input and no credential (health checks):
+ * nothing the caller sends can be wrong, yet generated clients should know a stray 4xx (a body
+ * that is too large, say) is a problem too.
+ */
+export const anyClientErrorResponse = {
+  "4XX": {
+    description: "Any client error, as a problem",
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+  },
+};
