@@ -28,6 +28,18 @@ export const problemCatalog = {
 
 export type ProblemCode = keyof typeof problemCatalog;
 
+/**
+ * Problems the platform, not the route, answers: any operation may give them without listing them
+ * (the spec's description says so once). A wrong method is a 405 of the path, not of an operation.
+ */
+export const INFRASTRUCTURE_PROBLEMS: readonly ProblemCode[] = [
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL",
+  "CONFIG_INVALID",
+  "UNAVAILABLE",
+];
+
 export interface FieldError {
   path: string;
   message: string;
