@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { idPrefixes, newId, newSecret } from "../src/platform/ids";
 import { INFRASTRUCTURE_PROBLEMS, problemCatalog } from "../src/platform/problem";
-import { contractMismatches, contractOperations, expectConformsToContract, findOperation } from "./contract";
+import {
+  contractMismatches,
+  contractOperations,
+  expectConformsToContract,
+  findOperation,
+  type Operation,
+} from "./contract";
+import { createTenant, freshIp } from "./fixtures";
 import { call } from "./helpers";
 
 const json = (body: unknown, status: number, contentType = "application/json") =>
@@ -154,6 +162,58 @@ describe("the response contract check", () => {
     const spec = (await (await call("/openapi.json")).json()) as { info: { description: string } };
     for (const code of [...INFRASTRUCTURE_PROBLEMS, "METHOD_NOT_ALLOWED" as const]) {
       expect(spec.info.description).toContain(String(problemCatalog[code].status));
+    }
+  });
+});
+
+/** A value of the right shape for a path parameter that names nothing stored. */
+function unknownButWellShaped(operation: Operation, name: string): string {
+  const schema = operation.params && "shape" in operation.params ? operation.params.shape[name] : undefined;
+  const candidates = [...Object.values(idPrefixes).map((prefix) => newId(prefix)), newSecret()];
+  const value = candidates.find((candidate) => schema?.safeParse(candidate).success);
+  if (!value) throw new Error(`${operation.name}: no sample value for {${name}}; add one here`);
+  return value;
+}
+
+describe("every operation answers bad input within its contract", () => {
+  it("for a stranger and for the owner: malformed JSON, wrong bodies, ids of the wrong shape and unknown ids", async () => {
+    const { owner } = await createTenant();
+    const operations = contractOperations();
+    expect(operations.length).toBeGreaterThan(0);
+    const statuses = new Set<number>();
+    for (const operation of operations) {
+      const paths = new Set([
+        operation.path.replace(/\{[^}]+\}/g, "not-an-id"),
+        operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => unknownButWellShaped(operation, name)),
+      ]);
+      const bodies = operation.hasJsonBody ? ["{", "{}", "[]"] : [undefined];
+      for (const path of paths) {
+        for (const credentials of [{}, owner.auth]) {
+          for (const body of bodies) {
+            // call() throws when the answer is not one the operation declares.
+            const res = await call(path, {
+              method: operation.method,
+              headers: {
+                ...freshIp(),
+                ...credentials,
+                ...(body ? { "Content-Type": "application/json" } : {}),
+              },
+              ...(body ? { body } : {}),
+            });
+            expect(res.status, `${operation.name} with ${body}`).toBeLessThan(500);
+            statuses.add(res.status);
+          }
+        }
+      }
+    }
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 400, 401, 404, 422]));
+  });
+
+  it("answers a method no operation has with a 405 problem that names the allowed methods", async () => {
+    const paths = new Set(contractOperations().map((operation) => operation.path.replace(/\{[^}]+\}/g, "x")));
+    expect(paths.size).toBeGreaterThan(0);
+    for (const path of paths) {
+      expect((await call(path, { method: "PUT" })).status, path).toBe(405);
     }
   });
 });

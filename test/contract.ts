@@ -17,12 +17,14 @@ import {
  * response, so a test that makes the app break its contract fails, whatever the test asserts.
  */
 
-interface Operation {
+export interface Operation {
   name: string;
   method: string;
   path: string;
   pattern: RegExp;
   parameterCount: number;
+  hasJsonBody: boolean;
+  params: NonNullable<RouteConfig["request"]>["params"];
   responses: RouteConfig["responses"];
 }
 
@@ -40,7 +42,7 @@ let operations: Operation[] | undefined;
 export function contractOperations(): Operation[] {
   operations ??= createApp().openAPIRegistry.definitions.flatMap((definition) => {
     if (definition.type !== "route") return [];
-    const { method, path, operationId, responses } = definition.route;
+    const { method, path, operationId, request, responses } = definition.route;
     const segments = path
       .split("/")
       .map((segment) =>
@@ -53,6 +55,8 @@ export function contractOperations(): Operation[] {
         path,
         pattern: new RegExp(`^${segments.join("/")}$`),
         parameterCount: (path.match(/\{/g) ?? []).length,
+        hasJsonBody: Boolean(request?.body?.content["application/json"]),
+        params: request?.params,
         responses,
       },
     ];

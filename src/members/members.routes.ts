@@ -63,7 +63,14 @@ const changeRoleRoute = createRoute({
   request: { params: UserIdParam, ...jsonBody(ChangeRoleInputSchema) },
   responses: {
     204: { description: "Changed; applies to the member's next request" },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+    ),
   },
 });
 
@@ -93,7 +100,7 @@ const createInvitationRoute = createRoute({
   request: jsonBody(CreateInvitationInputSchema),
   responses: {
     201: { description: "Invitation created and sent", ...jsonContent(CreatedInvitationSchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses("MALFORMED_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
 
@@ -154,7 +161,14 @@ const acceptInvitationRoute = createRoute({
   request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {
     200: { description: "Joined and signed in to the tenant", ...jsonContent(SessionSchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+    ),
   },
 });
 
