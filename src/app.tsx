@@ -50,8 +50,13 @@ const OPENAPI_INFO = {
     description:
       "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
       "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). Routes that say so honour `Idempotency-Key`. " +
-      "Authenticate with `Authorization: Bearer <access token or API key>`; the tenant always comes from the credential.",
+      "Authenticate with `Authorization: Bearer <access token or API key>`; the tenant always comes from the credential. " +
+      "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, " +
+      "and a path answers 405 (with `Allow`) to a method it does not have.",
+    license: { name: "Proprietary", identifier: "LicenseRef-Dealix-Proprietary" },
   },
+  // Each deployment serves its own document, so the API is wherever this document came from.
+  servers: [{ url: "/", description: "The origin that served this document" }],
   tags: [
     { name: "health", description: "Liveness, readiness and dependency checks" },
     { name: "early-access", description: "Requests to join Dealix before it opens" },

@@ -4,12 +4,18 @@ import { expect } from "vitest";
 import { createApp } from "../src/app";
 import type { Bindings } from "../src/env";
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from "../src/platform/problem";
+import { expectConformsToContract } from "./contract";
 
 export const ORIGIN = "https://dealix.test";
 
-/** Sends a request through the real Worker entry point, as a client would. */
-export function call(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+/**
+ * Sends a request through the real Worker entry point, as a client would. Every answer is checked
+ * against the operation's declared responses (test/contract.ts): a mismatch fails the test.
+ */
+export async function call(path: string, init?: RequestInit): Promise<Response> {
+  const res = await exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+  await expectConformsToContract(init?.method ?? "GET", path, res);
+  return res;
 }
 
 export function postJson(
@@ -34,6 +40,7 @@ export async function callWithEnv(overrides: Partial<Bindings>, path: string, in
     ctx,
   );
   await waitOnExecutionContext(ctx);
+  await expectConformsToContract(init?.method ?? "GET", path, res);
   return res;
 }
 

@@ -19,7 +19,7 @@ const createKeyRoute = createRoute({
   request: jsonBody(CreateApiKeyInputSchema),
   responses: {
     201: { description: "Created", ...jsonContent(CreatedApiKeySchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
+    ...problemResponses("MALFORMED_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
   },
 });
 

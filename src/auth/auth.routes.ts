@@ -27,6 +27,7 @@ const signupRoute = createRoute({
   path: "/auth/signup",
   tags: ["auth"],
   operationId: "signup",
+  security: [],
   summary: "Create a company (tenant) and its owner, and sign in",
   request: jsonBody(SignupInputSchema),
   responses: {
@@ -46,6 +47,7 @@ const loginRoute = createRoute({
   path: "/auth/login",
   tags: ["auth"],
   operationId: "login",
+  security: [],
   summary: "Sign in with email and password",
   description:
     "Wrong password and unknown email get the same 401. Without tenantId, signs in to the oldest workspace.",
@@ -67,6 +69,7 @@ const otpRequestRoute = createRoute({
   path: "/auth/otp/request",
   tags: ["auth"],
   operationId: "requestOtp",
+  security: [],
   summary: "Send a six-digit sign-in code over WhatsApp",
   description: "Always 202, whether or not the phone belongs to an account.",
   request: jsonBody(OtpRequestInputSchema),
@@ -81,6 +84,7 @@ const otpVerifyRoute = createRoute({
   path: "/auth/otp/verify",
   tags: ["auth"],
   operationId: "verifyOtp",
+  security: [],
   summary: "Sign in with the WhatsApp code (five minutes, single use, five attempts)",
   request: jsonBody(OtpVerifyInputSchema),
   responses: {
@@ -100,6 +104,7 @@ const refreshRoute = createRoute({
   path: "/auth/refresh",
   tags: ["auth"],
   operationId: "refresh",
+  security: [],
   summary: "Exchange a refresh token for a new token pair (the old one stops working)",
   description: "Presenting an already-exchanged refresh token ends the whole session (reuse detection).",
   request: jsonBody(RefreshInputSchema),
@@ -114,6 +119,7 @@ const logoutRoute = createRoute({
   path: "/auth/logout",
   tags: ["auth"],
   operationId: "logout",
+  security: [],
   summary: "End the session the refresh token belongs to",
   request: jsonBody(RefreshInputSchema),
   responses: {
@@ -127,6 +133,7 @@ const forgotRoute = createRoute({
   path: "/auth/password/forgot",
   tags: ["auth"],
   operationId: "forgotPassword",
+  security: [],
   summary: "Email a password-reset link (valid one hour)",
   description: "Always 202, whether or not the email belongs to an account.",
   request: jsonBody(ForgotPasswordInputSchema),
@@ -141,6 +148,7 @@ const resetRoute = createRoute({
   path: "/auth/password/reset",
   tags: ["auth"],
   operationId: "resetPassword",
+  security: [],
   summary: "Set a new password from a reset link; signs out every session",
   request: jsonBody(ResetPasswordInputSchema),
   responses: {

@@ -11,6 +11,7 @@ const requestEarlyAccessRoute = createRoute({
   path: "/early-access",
   tags: ["early-access"],
   operationId: "requestEarlyAccess",
+  security: [],
   summary: "Ask to be onboarded when Dealix opens",
   description: "Public. Honours `Idempotency-Key`. Personal data is kept only for onboarding follow-up.",
   middleware: [idempotency()] as const,

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { anyClientErrorResponse } from "../platform/problem";
 import { createRouter } from "../platform/router";
 import { checkD1, deepCheck } from "./health.service";
 
@@ -33,8 +34,12 @@ const liveness = createRoute({
   path: "/health",
   tags: ["health"],
   operationId: "getLiveness",
+  security: [],
   summary: "Liveness: the Worker runs (no I/O)",
-  responses: { 200: { description: "Alive", content: { "application/json": { schema: LivenessSchema } } } },
+  responses: {
+    200: { description: "Alive", content: { "application/json": { schema: LivenessSchema } } },
+    ...anyClientErrorResponse,
+  },
 });
 
 const deep = createRoute({
@@ -42,6 +47,7 @@ const deep = createRoute({
   path: "/health/deep",
   tags: ["health"],
   operationId: "getDeepHealth",
+  security: [],
   summary:
     "Checks every binding (D1, KV, static assets, rate limiter) with real I/O and reports each latency",
   responses: {
@@ -50,6 +56,7 @@ const deep = createRoute({
       description: "At least one check down",
       content: { "application/json": { schema: DeepHealthSchema } },
     },
+    ...anyClientErrorResponse,
   },
 });
 
@@ -58,10 +65,12 @@ const readiness = createRoute({
   path: "/ready",
   tags: ["health"],
   operationId: "getReadiness",
+  security: [],
   summary: "Readiness: configuration is valid and the database answers with migrations applied",
   responses: {
     200: { description: "Ready", content: { "application/json": { schema: ReadinessSchema } } },
     503: { description: "Not ready", content: { "application/json": { schema: ReadinessSchema } } },
+    ...anyClientErrorResponse,
   },
 });
 

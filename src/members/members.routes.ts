@@ -59,7 +59,14 @@ const changeRoleRoute = createRoute({
   request: { params: UserIdParam, ...jsonBody(ChangeRoleInputSchema) },
   responses: {
     204: { description: "Changed; applies to the member's next request" },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+    ),
   },
 });
 
@@ -87,7 +94,7 @@ const createInvitationRoute = createRoute({
   request: jsonBody(CreateInvitationInputSchema),
   responses: {
     201: { description: "Invitation created and sent", ...jsonContent(CreatedInvitationSchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses("MALFORMED_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
 
@@ -124,6 +131,7 @@ const previewInvitationRoute = createRoute({
   path: "/invitations/{token}/preview",
   tags: ["members"],
   operationId: "previewInvitation",
+  security: [],
   summary: "What an invitation link is for (public: the link is the credential)",
   request: { params: TokenParam },
   responses: {
@@ -137,11 +145,20 @@ const acceptInvitationRoute = createRoute({
   path: "/invitations/{token}/accept",
   tags: ["members"],
   operationId: "acceptInvitation",
+  // Anonymous (a new account) or signed in with the invited account.
+  security: [{}, { Bearer: [] }] as Record<string, string[]>[],
   summary: "Join the tenant: signed in (Bearer) with the invited account, or as a new account",
   request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {
     200: { description: "Joined and signed in to the tenant", ...jsonContent(SessionSchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+    ),
   },
 });
 

@@ -28,6 +28,18 @@ export const problemCatalog = {
 
 export type ProblemCode = keyof typeof problemCatalog;
 
+/**
+ * Problems the platform, not the route, answers: any operation may give them without listing them
+ * (the spec's description says so once). A wrong method is a 405 of the path, not of an operation.
+ */
+export const INFRASTRUCTURE_PROBLEMS: readonly ProblemCode[] = [
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL",
+  "CONFIG_INVALID",
+  "UNAVAILABLE",
+];
+
 export interface FieldError {
   path: string;
   message: string;
@@ -109,3 +121,15 @@ export function problemResponses(...codes: ProblemCode[]) {
     ]),
   );
 }
+
+/**
+ * The client-error entry of an operation that takes no input and no credential (health checks):
+ * nothing the caller sends can be wrong, yet generated clients should know a stray 4xx (a body
+ * that is too large, say) is a problem too.
+ */
+export const anyClientErrorResponse = {
+  "4XX": {
+    description: "Any client error, as a problem",
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+  },
+};
