@@ -68,7 +68,7 @@ describe("the response contract check", () => {
         {
           data: [
             {
-              userId: "usr_1",
+              userId: "usr_00000000000000000001",
               name: "A",
               email: "a@example.sa",
               phone: null,
@@ -77,6 +77,7 @@ describe("the response contract check", () => {
               passwordHash: "leaked",
             },
           ],
+          nextCursor: null,
         },
         200,
       ),

@@ -54,7 +54,7 @@ let seq = 0;
 async function seedEvents(tenantId: string, times: number[], action = "test.seeded", actorId = "usr_seed") {
   const ids: string[] = [];
   const statements = times.map((createdAt) => {
-    const id = `aud_seed${(seq++).toString().padStart(12, "0")}`;
+    const id = `aud_seed${(seq++).toString().padStart(16, "0")}`;
     ids.push(id);
     return env.DB.prepare(
       "INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, created_at) VALUES (?, ?, 'user', ?, ?, ?)",
@@ -116,7 +116,7 @@ describe("GET /api/v1/audit-events", () => {
     await createKey(b.owner.auth, ["audit:read"]);
     // An event before any tenant is known (a failed sign-in) belongs to no tenant's log.
     await env.DB.prepare(
-      "INSERT INTO audit_events (id, tenant_id, actor_type, action, created_at) VALUES ('aud_notenant0000000000', NULL, 'anonymous', 'auth.sign_in_failed', ?)",
+      "INSERT INTO audit_events (id, tenant_id, actor_type, action, created_at) VALUES ('aud_notenant000000000000', NULL, 'anonymous', 'auth.sign_in_failed', ?)",
     )
       .bind(now - 100)
       .run();
@@ -129,7 +129,7 @@ describe("GET /api/v1/audit-events", () => {
     const aIdsNow = viaKey.events.map((e) => e.id);
     expect(aIdsNow).toEqual(expect.arrayContaining(aIds));
     expect(aIdsNow).toHaveLength(3); // the two seeded plus api_key.created
-    for (const id of [...bIds, "aud_notenant0000000000"]) expect(aIdsNow).not.toContain(id);
+    for (const id of [...bIds, "aud_notenant000000000000"]) expect(aIdsNow).not.toContain(id);
 
     const forB = await allPages(b.owner.auth, { limit: 100 });
     expect(forB.events.map((e) => e.id)).toEqual(expect.arrayContaining(bIds));
