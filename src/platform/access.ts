@@ -163,9 +163,10 @@ export const requireAccess =
  * (`x-access` in the OpenAPI document), so integrators read who may call an operation and the
  * generated access tests (test/access.test.ts) check every operation against what it declares.
  */
-export const access = (rule: AccessRule) => ({
+export const access = (rule: AccessRule, ...after: MiddlewareHandler<AppEnv>[]) => ({
   security: [{ Bearer: [] }],
-  middleware: requireAccess(rule),
+  // Guard first: middleware after it (e.g. idempotency(), which scopes keys by caller) sees the principal.
+  middleware: [requireAccess(rule), ...after],
   "x-access": rule,
 });
 
