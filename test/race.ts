@@ -10,7 +10,7 @@ import { callWithEnv } from "./helpers";
  * racer has read the row before anyone claims it, on every run, and only the claim itself (an
  * UPDATE … WHERE <not yet used>, alone or in a batch) can let exactly one of them through.
  */
-export function race(table: string, racers: number, maxWaitMs = 2_000) {
+export function race(table: string, racers: number, maxWaitMs = 5_000) {
   const writesTable = new RegExp(`^\\s*(update|delete from|insert into)\\s+"?${table}"?\\s`, "i");
   let arrived = 0;
   let allHeldTogether = false;

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD } from "../../test/fixtures";
 import { expectProblem, postJson, uniqueEmail } from "../../test/helpers";
 import { race } from "../../test/race";
@@ -8,6 +8,8 @@ import { race } from "../../test/race";
 // invitation at once. `race` holds both at their first write to the table until both have read the
 // row, so each believes it is unused and only the claim decides; exactly one may win.
 const RACERS = 2;
+// Longer than race()'s own wait, so a racer that never arrives fails on `raced()`, not on a timeout.
+vi.setConfig({ testTimeout: 20_000 });
 
 interface Session {
   user: { id: string };
