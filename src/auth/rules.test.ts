@@ -208,32 +208,36 @@ describe("password reset links", () => {
   });
 });
 
-describe("the 90-day session cap", () => {
-  /** Signs in through the API and returns the session with its refresh family's id. */
-  async function signedIn() {
-    const { owner } = await createTenant();
-    const res = await login(owner.email, PASSWORD);
-    expect(res.status).toBe(200);
-    const session = (await res.json()) as Session;
-    const family = await env.DB.prepare("SELECT family_id FROM refresh_tokens WHERE token_hash = ?")
-      .bind(await sha256Hex(session.refreshToken))
-      .first<{ family_id: string }>();
-    expect(family).not.toBeNull();
-    return { session, familyId: family?.family_id ?? "" };
-  }
-  const tokenExpiry = async (refreshToken: string) =>
-    (
-      await env.DB.prepare("SELECT expires_at FROM refresh_tokens WHERE token_hash = ?")
-        .bind(await sha256Hex(refreshToken))
-        .first<{ expires_at: number }>()
-    )?.expires_at;
-  const familyExpiry = async (familyId: string) =>
-    (
-      await env.DB.prepare("SELECT expires_at FROM refresh_families WHERE id = ?")
-        .bind(familyId)
-        .first<{ expires_at: number }>()
-    )?.expires_at;
+/** Signs in through the API and returns the session with its refresh family's and token's ids. */
+async function signedIn() {
+  const { owner } = await createTenant();
+  const res = await login(owner.email, PASSWORD);
+  expect(res.status).toBe(200);
+  const session = (await res.json()) as Session;
+  const token = await env.DB.prepare("SELECT id, family_id FROM refresh_tokens WHERE token_hash = ?")
+    .bind(await sha256Hex(session.refreshToken))
+    .first<{ id: string; family_id: string }>();
+  expect(token).not.toBeNull();
+  return { session, tokenId: token?.id ?? "", familyId: token?.family_id ?? "" };
+}
+const tokenExpiry = async (refreshToken: string) =>
+  (
+    await env.DB.prepare("SELECT expires_at FROM refresh_tokens WHERE token_hash = ?")
+      .bind(await sha256Hex(refreshToken))
+      .first<{ expires_at: number }>()
+  )?.expires_at;
+const familyExpiry = async (familyId: string) =>
+  (
+    await env.DB.prepare("SELECT expires_at FROM refresh_families WHERE id = ?")
+      .bind(familyId)
+      .first<{ expires_at: number }>()
+  )?.expires_at;
+const familyRevocation = (familyId: string) =>
+  env.DB.prepare("SELECT revoked_at, revoked_reason FROM refresh_families WHERE id = ?")
+    .bind(familyId)
+    .first();
 
+describe("the 90-day session cap", () => {
   it("lets a session signed in 90 days minus a second ago refresh, up to the cap and no further", async () => {
     const { session, familyId } = await signedIn();
     expect(await lifetimeOf("refresh_families", familyId)).toBe(90 * DAY);
@@ -253,5 +257,48 @@ describe("the 90-day session cap", () => {
     expect(await tokenExpiry(session.refreshToken)).toBeGreaterThan(Date.now() + 29 * DAY);
 
     await expectProblem(await refresh(session.refreshToken), 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("refresh tokens", () => {
+  it("last exactly 30 days unused: one issued 30 days minus a second ago still refreshes", async () => {
+    const { session, tokenId, familyId } = await signedIn();
+    expect(await lifetimeOf("refresh_tokens", tokenId)).toBe(30 * DAY);
+    await age("refresh_families", familyId, 30 * DAY - SECOND);
+    await age("refresh_tokens", tokenId, 30 * DAY - SECOND);
+    expect((await refresh(session.refreshToken)).status).toBe(200);
+  });
+
+  it("are refused 30 days plus a second after they were issued, inside the 90-day session", async () => {
+    const { session, tokenId, familyId } = await signedIn();
+    await age("refresh_families", familyId, 30 * DAY + SECOND);
+    await age("refresh_tokens", tokenId, 30 * DAY + SECOND);
+    await expectProblem(await refresh(session.refreshToken), 401, "UNAUTHENTICATED");
+  });
+
+  /** Refreshes once, then makes the spent token look exchanged `agoMs` ago. */
+  async function spentTokenUsed(agoMs: number) {
+    const { owner } = await createTenant();
+    expect((await refresh(owner.refreshToken)).status).toBe(200);
+    const result = await env.DB.prepare("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - agoMs, await sha256Hex(owner.refreshToken))
+      .run();
+    expect(result.meta.changes).toBe(1);
+    return owner;
+  }
+
+  it("reused 9 seconds after their exchange (two tabs) are refused, and the session stands", async () => {
+    const owner = await spentTokenUsed(9 * SECOND);
+    await expectProblem(await refresh(owner.refreshToken), 401, "UNAUTHENTICATED");
+    expect(await familyRevocation(owner.familyId)).toEqual({ revoked_at: null, revoked_reason: null });
+  });
+
+  it("reused 11 seconds after their exchange end the whole session as a replay", async () => {
+    const owner = await spentTokenUsed(11 * SECOND);
+    await expectProblem(await refresh(owner.refreshToken), 401, "UNAUTHENTICATED");
+    expect(await familyRevocation(owner.familyId)).toEqual({
+      revoked_at: expect.any(Number),
+      revoked_reason: "refresh_token_reuse",
+    });
   });
 });
