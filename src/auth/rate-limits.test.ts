@@ -48,6 +48,21 @@ describe("password sign-in", () => {
     );
   });
 
+  it("gives an account its 10 attempts back after a successful sign-in", async () => {
+    const { owner } = await createTenant();
+    for (let attempt = 1; attempt <= 9; attempt++) {
+      await expectProblem(
+        await login(owner.email, `wrong password ${attempt}`, freshIp()),
+        401,
+        "UNAUTHENTICATED",
+      );
+    }
+    expect((await login(owner.email, PASSWORD, freshIp())).status).toBe(200);
+    await expectExactLimit(10, 15 * MINUTE, 401, (attempt) =>
+      login(owner.email, `wrong password again ${attempt}`, freshIp()),
+    );
+  });
+
   it("allows 50 attempts per IP in 15 minutes across accounts, then refuses even the right password", async () => {
     const { owner } = await createTenant();
     const ip = freshIp();

@@ -302,3 +302,19 @@ describe("refresh tokens", () => {
     });
   });
 });
+
+describe("a suspended workspace", () => {
+  it("ends its members' sessions at once and refuses sign-in to it", async () => {
+    const { tenantId, owner } = await createTenant();
+    expect((await me(owner.accessToken)).status).toBe(200);
+    await env.DB.prepare("UPDATE tenants SET status = 'suspended' WHERE id = ?").bind(tenantId).run();
+
+    await expectProblem(await me(owner.accessToken), 401, "UNAUTHENTICATED");
+    await expectProblem(await refresh(owner.refreshToken), 401, "UNAUTHENTICATED");
+    expect(await familyRevocation(owner.familyId)).toEqual({
+      revoked_at: expect.any(Number),
+      revoked_reason: "membership_ended",
+    });
+    await expectProblem(await login(owner.email, PASSWORD), 403, "FORBIDDEN");
+  });
+});
