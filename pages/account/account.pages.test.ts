@@ -139,6 +139,7 @@ describe("silent refresh", () => {
     expect((await refreshTokenRow(agent.refreshToken))?.used_at).toBeNull();
   });
 
+  // Sixty-one page renders in a row take more than the default 5 s on a loaded machine.
   it("keeps the cookies when renewal is only rate limited, not refused", async () => {
     const { agent } = await createTenant();
     // A client of its own, so this test spends no other test's refresh budget (60 per minute per IP).
