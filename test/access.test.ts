@@ -1,10 +1,16 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
+import { principalResolver } from "../src/auth/credentials";
+import { loadConfig } from "../src/env";
 import type { AccessRule } from "../src/platform/access";
+import { requireAccess } from "../src/platform/access";
+import { toApiError } from "../src/platform/errors";
+import { problemResponse } from "../src/platform/problem";
 import { hasRole, ROLES, type Role, SCOPES } from "../src/platform/roles";
+import { createRouter } from "../src/platform/router";
 import { type Actor, createMember, createTenant } from "./fixtures";
-import { call, countRows, expectProblem } from "./helpers";
+import { call, countRows, expectProblem, ORIGIN } from "./helpers";
 
 /**
  * The access matrix, generated from the contract: every operation that declares `x-access` (the
@@ -238,6 +244,27 @@ describe("the session check rides with the first read", () => {
     );
     const me = await call("/api/v1/auth/me", { headers: owner.auth });
     expect(((await me.json()) as { role: string }).role).toBe("agent");
+  });
+
+  it("checks the session after a handler that read nothing, and answers 401 if it ended", async () => {
+    const app = createRouter();
+    app.use(async (c, next) => {
+      c.set("config", loadConfig(c.env));
+      c.set("principalResolver", principalResolver);
+      await next();
+    });
+    app.get("/api/v1/no-reads", requireAccess({ role: "agent" }), (c) => c.json({ secret: "data" }, 200));
+    app.onError((error, c) => problemResponse(c, toApiError(error)));
+    const { tenantId } = await createTenant();
+    const agent = await createMember(tenantId, "agent");
+    const get = () => app.request(`${ORIGIN}/api/v1/no-reads`, { headers: agent.auth }, env);
+    expect((await get()).status).toBe(200);
+    await env.DB.prepare("UPDATE refresh_families SET revoked_at = ? WHERE id = ?")
+      .bind(Date.now(), agent.familyId)
+      .run();
+    const refused = await get();
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain("secret");
   });
 
   it("refuses a removed member on a read, though the token is still valid", async () => {
