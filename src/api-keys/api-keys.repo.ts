@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../db/client";
-import type { CursorPosition } from "../platform/pagination";
+import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { tenants } from "../tenants/tenants.schema";
 import { apiKeys } from "./api-keys.schema";
@@ -15,17 +15,7 @@ export const listApiKeys = (scope: TenantScope, after: CursorPosition | null, li
   scope.db
     .select()
     .from(apiKeys)
-    .where(
-      scope.where(
-        apiKeys.tenantId,
-        after
-          ? or(
-              lt(apiKeys.createdAt, Number(after.sort)),
-              and(eq(apiKeys.createdAt, Number(after.sort)), lt(apiKeys.id, after.id)),
-            )
-          : undefined,
-      ),
-    )
+    .where(scope.where(apiKeys.tenantId, continuingAfter(apiKeys.createdAt, apiKeys.id, after, "desc")))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(limit + 1);
 

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import type { CursorPosition } from "../platform/pagination";
+import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { auditEvents } from "./audit.schema";
 
@@ -23,12 +23,7 @@ export function listAuditEvents(
     filters.actorId ? eq(auditEvents.actorId, filters.actorId) : undefined,
     filters.since !== undefined ? gte(auditEvents.createdAt, filters.since) : undefined,
     filters.until !== undefined ? lt(auditEvents.createdAt, filters.until) : undefined,
-    after
-      ? or(
-          lt(auditEvents.createdAt, Number(after.sort)),
-          and(eq(auditEvents.createdAt, Number(after.sort)), lt(auditEvents.id, after.id)),
-        )
-      : undefined,
+    continuingAfter(auditEvents.createdAt, auditEvents.id, after, "desc"),
   ];
   return scope.db
     .select()

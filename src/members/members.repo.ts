@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, notExists, or, sql } from "drizzle-orm";
 import { refreshFamilies, users } from "../auth/auth.schema";
 import type { Db } from "../db/client";
-import type { CursorPosition } from "../platform/pagination";
+import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { Role } from "../platform/roles";
 import type { TenantScope } from "../platform/tenant-scope";
 import { invitations, memberships } from "../tenants/tenants.schema";
@@ -22,12 +22,7 @@ export const listMembers = (scope: TenantScope, after: CursorPosition | null, li
     .where(
       scope.where(
         memberships.tenantId,
-        after
-          ? or(
-              gt(memberships.createdAt, Number(after.sort)),
-              and(eq(memberships.createdAt, Number(after.sort)), gt(memberships.userId, after.id)),
-            )
-          : undefined,
+        continuingAfter(memberships.createdAt, memberships.userId, after, "asc"),
       ),
     )
     .orderBy(memberships.createdAt, memberships.userId)
@@ -130,12 +125,7 @@ export const listPendingInvitations = (
         isNull(invitations.acceptedAt),
         isNull(invitations.revokedAt),
         gt(invitations.expiresAt, now),
-        after
-          ? or(
-              lt(invitations.createdAt, Number(after.sort)),
-              and(eq(invitations.createdAt, Number(after.sort)), lt(invitations.id, after.id)),
-            )
-          : undefined,
+        continuingAfter(invitations.createdAt, invitations.id, after, "desc"),
       ),
     )
     .orderBy(desc(invitations.createdAt), desc(invitations.id))

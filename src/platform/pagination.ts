@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { and, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError } from "./problem";
 
 export const MAX_PAGE_SIZE = 100;
@@ -63,3 +65,18 @@ export function toPage<Row>(rows: Row[], limit: number, positionOf: (row: Row) =
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/**
+ * The WHERE condition that continues a list after `after`, for a list ordered by `sort` then `id`
+ * (the tie-breaker) in `order`; undefined on the first page.
+ */
+export function continuingAfter(
+  sort: SQLiteColumn,
+  id: SQLiteColumn,
+  after: CursorPosition | null,
+  order: "asc" | "desc",
+): SQL | undefined {
+  if (!after) return undefined;
+  const beyond = order === "asc" ? gt : lt;
+  return or(beyond(sort, after.sort), and(eq(sort, after.sort), beyond(id, after.id)));
+}
