@@ -145,10 +145,20 @@ const acceptInvitationRoute = createRoute({
   tags: ["members"],
   operationId: "acceptInvitation",
   summary: "Join the tenant: signed in (Bearer) with the invited account, or as a new account",
+  description:
+    "Signed in, the account's verified email or phone must match the invitation (UNVERIFIED_IDENTIFIER when it matches but is not verified yet).",
   request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {
     200: { description: "Joined and signed in to the tenant", ...jsonContent(SessionSchema) },
-    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "UNVERIFIED_IDENTIFIER",
+      "NOT_FOUND",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+    ),
   },
 });
 
