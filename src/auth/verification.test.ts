@@ -91,7 +91,7 @@ const auditCount = async (action: string, userId: string) =>
       .first<{ n: number }>()
   )?.n;
 
-describe("the phone-squatting takeover (issue 6, 1.1)", () => {
+describe("the phone-squatting takeover (issue 6, 1.1)", { timeout: 20_000 }, () => {
   it("an unverified phone signs no one in, matches no invitation, blocks no one, and goes to whoever proves it", async () => {
     const phone = uniquePhone();
     const inviter = await createTenant("Inviting Realty");
