@@ -43,7 +43,9 @@ export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | n
 /** Pages behind sign-in send visitors to /login and bring them back afterwards. */
 export const requireSignedIn = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (!(await pageSession(c))) {
-    const back = new URL(c.req.url).pathname;
+    // The query too: an emailed link (/account/email/verify?token=…) must survive signing in.
+    const { pathname, search } = new URL(c.req.url);
+    const back = pathname + search;
     return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
   }
   await next();

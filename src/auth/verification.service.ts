@@ -89,6 +89,11 @@ const ALREADY_YOURS = {
   email: "This email is already verified on your account.",
 };
 
+const taken = (channel: Channel) =>
+  new ApiError("CONFLICT", TAKEN[channel], {
+    errors: [{ path: channel, code: "taken", message: TAKEN[channel] }],
+  });
+
 /** Counts an attempt to send a code or link: per client, per account and per recipient. */
 async function limitSending(ctx: TenantContext, userId: string, target: string) {
   await enforceRateLimit(ctx.env, RATE_LIMITS.verificationSendPerIp, clientIpOf(ctx));
@@ -108,8 +113,11 @@ async function accountAndHolder(ctx: TenantContext, userId: string, channel: Cha
     () => [userByIdQuery(scope.db, userId), verifiedHolderQuery(scope.db, channel, value)] as const,
   );
   if (!user) throw new ApiError("UNAUTHENTICATED", "The session has ended; sign in again.");
-  if (holder && holder.id !== userId) throw new ApiError("CONFLICT", TAKEN[channel]);
-  if (holder) throw new ApiError("CONFLICT", ALREADY_YOURS[channel]);
+  if (holder && holder.id !== userId) throw taken(channel);
+  if (holder)
+    throw new ApiError("CONFLICT", ALREADY_YOURS[channel], {
+      errors: [{ path: channel, code: "already_verified", message: ALREADY_YOURS[channel] }],
+    });
   return user;
 }
 
@@ -213,7 +221,7 @@ async function applyProof(
     const claimed = results.at(-2) as { id: string }[];
     return claimed.length === 1;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError("CONFLICT", TAKEN[channel]);
+    if (isUniqueViolation(error)) throw taken(channel);
     throw error;
   }
 }
@@ -247,7 +255,7 @@ export async function confirmPhone(ctx: TenantContext, phone: string, code: stri
       await consumeVerification(scope.db, verification.id, now);
     throw invalidCode();
   }
-  if (holder && holder.id !== userId) throw new ApiError("CONFLICT", TAKEN.phone);
+  if (holder && holder.id !== userId) throw taken("phone");
   if (!(await applyProof(ctx, userId, verification))) throw invalidCode();
   return userView({ ...user, phone, phoneVerifiedAt: now });
 }
@@ -271,8 +279,7 @@ export async function confirmEmail(ctx: TenantContext, token: string) {
   ) {
     throw invalidLink();
   }
-  if (verification.verifiedHolderId && verification.verifiedHolderId !== userId)
-    throw new ApiError("CONFLICT", TAKEN.email);
+  if (verification.verifiedHolderId && verification.verifiedHolderId !== userId) throw taken("email");
   if (!(await applyProof(ctx, userId, verification))) throw invalidLink();
   return userView({ ...user, email: verification.value, emailVerifiedAt: now });
 }
