@@ -11,6 +11,8 @@ import {
   uniquePhone,
 } from "../../test/fixtures";
 import { call, countRows, expectProblem, postJson, postJsonSettled, uniqueEmail } from "../../test/helpers";
+import { purgeExpired } from "../../workers/cron/purge-expired";
+import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
 import { hmacSha256Hex, sha256Hex } from "../platform/crypto";
 import { codeHash } from "./codes";
@@ -433,5 +435,28 @@ describe("sign-up with a phone", () => {
     );
     expect(row?.secret_hash).not.toBe(await hmacSha256Hex(config.JWT_SECRET, `verify:${row?.id}:${code}`));
     expect(row?.secret_hash).toBe(await codeHash(config, "verify", row?.id ?? "", code));
+  });
+});
+
+describe("daily purge", () => {
+  it("deletes expired verification codes and links, and keeps live ones", async () => {
+    const first = await signup({ phone: uniquePhone() });
+    const second = await signup({ phone: uniquePhone() });
+    const now = Date.now();
+    await env.DB.prepare("UPDATE identity_verifications SET expires_at = ? WHERE user_id = ?")
+      .bind(now - 1, first.user.id)
+      .run();
+    const expired = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM identity_verifications WHERE expires_at <= ?",
+    )
+      .bind(now)
+      .first<{ n: number }>();
+    expect(expired?.n).toBeGreaterThanOrEqual(1);
+    const counts = await purgeExpired(dbFor(env.DB), now);
+    expect(counts.identityVerifications).toBe(expired?.n);
+    const left = await env.DB.prepare("SELECT user_id FROM identity_verifications WHERE user_id IN (?, ?)")
+      .bind(first.user.id, second.user.id)
+      .all<{ user_id: string }>();
+    expect(left.results).toEqual([{ user_id: second.user.id }]);
   });
 });
