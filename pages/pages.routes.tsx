@@ -2,17 +2,15 @@ import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { account } from "../src/auth/account.service";
 import { dbFor } from "../src/db/client";
 import { seedDemoData } from "../src/dev/demo-data";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { latestOutboxMessages } from "../src/outbox/outbox.repo";
-import { tenantOf } from "../src/platform/access";
 import type { AppEnv } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
-import { AccountPage } from "./account/account";
+import { accountPages } from "./account/account.pages";
 import { authPages } from "./auth/auth.pages";
 import { OutboxPage } from "./dev/outbox";
 import { ApiDocsPage } from "./docs/docs";
@@ -22,7 +20,6 @@ import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
-import { requireSignedIn } from "./session/page-session";
 import { teamPages } from "./team/team.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -52,15 +49,8 @@ pages.use(async (c, next) => {
 });
 
 pages.route("/", authPages);
+pages.route("/", accountPages);
 pages.route("/", teamPages);
-
-pages.get("/account", requireSignedIn(), async (c) => {
-  const details = await account(tenantOf(c));
-  return renderPage(c, {
-    title: (t) => t.account.title,
-    body: (t) => <AccountPage t={t} locale={c.get("locale")} account={details} />,
-  });
-});
 
 // Demo tenants and accounts for local use; `npm start` calls it once the Worker is up.
 pages.post("/dev/seed", async (c) => {

@@ -1,8 +1,9 @@
-import { call, ORIGIN } from "./helpers";
+import { callSettled, ORIGIN } from "./helpers";
 
 /**
  * A minimal browser for page tests: keeps cookies between requests and fills in the CSRF field
- * from the last page it loaded, the way a real form post would.
+ * from the last page it loaded, the way a real form post would. Each request returns once the work
+ * it left running has finished, so a test can read the codes and links it sent.
  */
 export class TestBrowser {
   private readonly cookies = new Map<string, string>();
@@ -34,7 +35,7 @@ export class TestBrowser {
   }
 
   async get(path: string): Promise<Response> {
-    const res = await call(path, { headers: this.headers(), redirect: "manual" });
+    const res = await callSettled(path, { headers: this.headers(), redirect: "manual" });
     this.remember(res);
     if (res.headers.get("Content-Type")?.startsWith("text/html")) {
       this.lastHtml = await res.clone().text();
@@ -46,7 +47,7 @@ export class TestBrowser {
   /** Posts a form as the page would; `origin` lets a test pretend to be another site. */
   async post(path: string, fields: Record<string, string>, options: { origin?: string; csrf?: string } = {}) {
     const body = new URLSearchParams({ _csrf: options.csrf ?? this.csrf, ...fields });
-    const res = await call(path, {
+    const res = await callSettled(path, {
       method: "POST",
       headers: this.headers({
         "Content-Type": "application/x-www-form-urlencoded",

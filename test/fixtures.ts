@@ -29,20 +29,34 @@ export interface Actor {
   auth: { Authorization: string };
 }
 
-/** A user with a membership and a live session, written straight to D1 (no sign-in, no rate limits). */
+/**
+ * A user with a membership and a live session, written straight to D1 (no sign-in, no rate limits).
+ * Email and phone are verified unless `unverified` says otherwise, as an established member's are.
+ */
 export async function createMember(
   tenantId: string,
   role: Role,
-  options: { phone?: string } = {},
+  options: { phone?: string; email?: string; unverified?: boolean } = {},
 ): Promise<Actor> {
   const db = dbFor(env.DB);
   const now = Date.now();
   const userId = newId(idPrefixes.user);
-  const email = `user-${unique()}@example.sa`;
+  const email = options.email ?? `user-${unique()}@example.sa`;
+  const verifiedAt = options.unverified ? null : now;
   await env.DB.batch([
     env.DB.prepare(
-      "INSERT INTO users (id, name, email, phone, password_hash, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'ar', ?, ?)",
-    ).bind(userId, `User ${role}`, email, options.phone ?? null, await sharedHash(), now, now),
+      "INSERT INTO users (id, name, email, email_verified_at, phone, phone_verified_at, password_hash, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'ar', ?, ?)",
+    ).bind(
+      userId,
+      `User ${role}`,
+      email,
+      verifiedAt,
+      options.phone ?? null,
+      options.phone ? verifiedAt : null,
+      await sharedHash(),
+      now,
+      now,
+    ),
     env.DB.prepare("INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?)").bind(
       tenantId,
       userId,
@@ -95,4 +109,32 @@ export async function signupViaApi(overrides: Record<string, unknown> = {}) {
   };
   const res = await postJson("/api/v1/auth/signup", body, freshIp());
   return { res, body };
+}
+
+let phoneCounter = 0;
+const phoneBase = Math.floor(Math.random() * 10_000);
+/** A Saudi mobile number no other test in the file uses. */
+export const uniquePhone = () =>
+  `+9665${phoneBase.toString().padStart(4, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
+
+/** The newest six-digit code the dev transport sent to `recipient`, or "". */
+export async function latestCodeSentTo(recipient: string): Promise<string> {
+  const row = await env.DB.prepare(
+    "SELECT body FROM outbox_messages WHERE recipient = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+  )
+    .bind(recipient)
+    .first<{ body: string }>();
+  return /\b\d{6}\b/.exec(row?.body ?? "")?.[0] ?? "";
+}
+
+/** The token of the newest email-verification link sent to `email`, or "". */
+export async function latestEmailLinkTokenSentTo(email: string): Promise<string> {
+  const row = await env.DB.prepare(
+    "SELECT body FROM outbox_messages WHERE recipient = ? AND body LIKE '%/account/email/verify?token=%' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+  )
+    .bind(email)
+    .first<{ body: string }>();
+  return decodeURIComponent(
+    /\/account\/email\/verify\?token=([A-Za-z0-9_%-]+)/.exec(row?.body ?? "")?.[1] ?? "",
+  );
 }

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createApp } from "../src/app";
 import type { Bindings } from "../src/env";
+import worker from "../src/index";
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from "../src/platform/problem";
 import { expectConformsToContract } from "./contract";
 
@@ -16,6 +17,26 @@ export async function call(path: string, init?: RequestInit): Promise<Response> 
   const res = await exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
   await expectConformsToContract(init?.method ?? "GET", path, res);
   return res;
+}
+
+/**
+ * Like call(), but returns only once the work the request left running after its response
+ * (`ctx.waitUntil`: sending codes, recording use) has finished, so a test can read what it wrote.
+ */
+export async function callSettled(path: string, init?: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, init), env as Bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** postJson() through callSettled(). */
+export function postJsonSettled(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return callSettled(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 export function postJson(

@@ -84,7 +84,8 @@ describe("sign-up page", () => {
     const fields = signupFields({ phone: "٠٥٥١١١٢٢٣٣" });
     const res = await browser.post("/signup", fields);
     expect(res.status).toBe(303);
-    expect(res.headers.get("Location")).toBe("/account");
+    // With a phone, the account page asks for the code sign-up sent to it.
+    expect(res.headers.get("Location")).toBe("/account?done=phone-sent");
     expectSessionCookie(res, "__Host-dlx_at");
     expectSessionCookie(res, "__Host-dlx_rt");
 
@@ -112,6 +113,10 @@ describe("sign-up page", () => {
     expect(html).toMatch(new RegExp(`data-testid="account-role">${ar.account.roles.owner}<`));
     expect(html).toContain(fields.email);
     expect(html).toContain('data-testid="sign-out"');
+    expect(html).toContain(escaped(ar.account.codeSent));
+    expect(html).toContain('data-testid="phone-code-form"');
+    expect(html).toContain('name="phone" value="+966551112233"');
+    expect(await outboxFor("+966551112233")).toEqual([expect.objectContaining({ channel: "whatsapp" })]);
   });
 
   it.each([

@@ -94,7 +94,8 @@ authPages.post("/signup", async (c) => {
       locale: c.get("locale"),
     });
     setSessionCookies(c, await signup(requestContext(c), input));
-    return c.redirect("/account", 303);
+    // A phone was sent its code: the account page asks for it.
+    return c.redirect(input.phone ? "/account?done=phone-sent" : "/account", 303);
   } catch (error) {
     return renderPage(c, {
       title: (t) => t.auth.signupTitle,

@@ -72,8 +72,12 @@ export async function pageSession(c: Context<AppEnv>): Promise<UserPrincipal | n
   return principal;
 }
 
-const toLogin = (c: Context<AppEnv>) =>
-  c.redirect(`/login?next=${encodeURIComponent(new URL(c.req.url).pathname)}`, 303);
+/** To /login and back afterwards, query included: an emailed link (/account/email/verify?token=…)
+ * must survive signing in. */
+function toLogin(c: Context<AppEnv>) {
+  const { pathname, search } = new URL(c.req.url);
+  return c.redirect(`/login?next=${encodeURIComponent(pathname + search)}`, 303);
+}
 
 /**
  * Pages behind sign-in send visitors to /login and bring them back afterwards. The session check

@@ -152,7 +152,7 @@ async function renderInvitation(
   c: Context<AppEnv>,
   token: string,
   form: (t: Dictionary) => InvitationForm,
-  status: 200 | 403 | 409 | 422 = 200,
+  status: 200 | 403 | 409 | 422 | 429 = 200,
 ) {
   let preview: Awaited<ReturnType<typeof previewInvitation>>;
   try {
@@ -207,6 +207,7 @@ teamPages.post("/invitations/:token", async (c) => {
   } catch (error) {
     if (!(error instanceof ApiError) || error.code === "NOT_FOUND") throw error;
     const fields = invalidFields(error, ["name", "email", "password"]);
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
     return renderInvitation(
       c,
       token,
@@ -214,13 +215,17 @@ teamPages.post("/invitations/:token", async (c) => {
         values,
         errors: Object.fromEntries(fields.map((f) => [f, t.auth.errors[f as "name" | "email" | "password"]])),
         summary:
-          error.code === "FORBIDDEN"
-            ? t.invitation.wrongAccount
-            : error.code === "CONFLICT"
-              ? t.auth.errors.emailTaken
-              : t.auth.errors.generic,
+          error.code === "UNVERIFIED_IDENTIFIER"
+            ? t.invitation.verifyFirst
+            : error.code === "FORBIDDEN"
+              ? t.invitation.wrongAccount
+              : error.code === "CONFLICT"
+                ? t.auth.errors.emailTaken
+                : error.code === "RATE_LIMITED"
+                  ? t.auth.errors.rateLimited
+                  : t.auth.errors.generic,
       }),
-      error.status as 403 | 409 | 422,
+      error.status as 403 | 409 | 422 | 429,
     );
   }
 });

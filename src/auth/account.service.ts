@@ -11,11 +11,15 @@ export const tenantView = (tenant: Tenant) => ({
   status: tenant.status,
 });
 
-export const userView = (user: Pick<User, "id" | "name" | "email" | "phone" | "locale">) => ({
+export const userView = (
+  user: Pick<User, "id" | "name" | "email" | "emailVerifiedAt" | "phone" | "phoneVerifiedAt" | "locale">,
+) => ({
   id: user.id,
   name: user.name,
   email: user.email,
+  emailVerified: user.emailVerifiedAt !== null,
   phone: user.phone,
+  phoneVerified: user.phone !== null && user.phoneVerifiedAt !== null,
   locale: user.locale,
 });
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SECRET_PATTERN } from "../platform/ids";
 import { ROLES } from "../platform/roles";
 import {
   EmailSchema as email,
@@ -9,6 +10,10 @@ import {
 
 const password = z.string().min(1).max(256).openapi({ example: "a long passphrase of yours" });
 const tenantId = idSchema("ten");
+const otpCode = z
+  .string()
+  .regex(/^\d{6}$/, "The code is six digits.")
+  .openapi({ example: "123456" });
 
 export const SignupInputSchema = z
   .strictObject({
@@ -30,13 +35,25 @@ export const OtpRequestInputSchema = z.strictObject({ phone }).openapi("OtpReque
 export const OtpVerifyInputSchema = z
   .strictObject({
     phone,
-    code: z
-      .string()
-      .regex(/^\d{6}$/, "The code is six digits.")
-      .openapi({ example: "123456" }),
+    code: otpCode,
     tenantId: tenantId.optional(),
   })
   .openapi("OtpVerifyInput");
+
+export const PhoneVerificationInputSchema = z.strictObject({ phone }).openapi("PhoneVerificationInput", {
+  description:
+    "The account's own phone, or a new one: the account's phone changes once the code is confirmed.",
+});
+
+export const PhoneConfirmInputSchema = z.strictObject({ phone, code: otpCode }).openapi("PhoneConfirmInput");
+
+export const EmailVerificationInputSchema = z.strictObject({ email }).openapi("EmailVerificationInput", {
+  description: "The account's own email, or a new one: the sign-in email changes once the link is opened.",
+});
+
+export const EmailConfirmInputSchema = z
+  .strictObject({ token: z.string().regex(SECRET_PATTERN).openapi({ description: "From the emailed link" }) })
+  .openapi("EmailConfirmInput");
 
 export const RefreshInputSchema = z
   .strictObject({ refreshToken: z.string().min(20).max(200) })
@@ -63,7 +80,15 @@ export const UserSchema = z
     id: idSchema("usr"),
     name: z.string(),
     email: z.string(),
+    emailVerified: z.boolean().openapi({
+      description:
+        "Whether the person proved the email (a link sent to it). Invitations match only verified addresses.",
+    }),
     phone: z.string().nullable(),
+    phoneVerified: z.boolean().openapi({
+      description:
+        "Whether the person proved the phone (a WhatsApp code). WhatsApp sign-in needs a verified phone.",
+    }),
     locale: z.enum(["ar", "en"]),
   })
   .openapi("User");

@@ -7,11 +7,17 @@ export type User = typeof users.$inferSelect;
 
 export const insertUser = (db: Db, user: typeof users.$inferInsert) => db.insert(users).values(user);
 
+/**
+ * The account an email reaches (a reset link): the one that verified it, else the newest of those
+ * holding it unverified (several may, see auth.schema).
+ */
 export const findUserByEmail = (db: Db, email: string) =>
-  db.select().from(users).where(eq(users.email, email)).get();
-
-export const findUserByPhone = (db: Db, phone: string) =>
-  db.select().from(users).where(eq(users.phone, phone)).get();
+  db
+    .select()
+    .from(users)
+    .where(eq(users.email, email))
+    .orderBy(sql`${users.emailVerifiedAt} IS NULL`, desc(users.createdAt))
+    .get();
 
 export const findUserById = (db: Db, id: string) => db.select().from(users).where(eq(users.id, id)).get();
 
@@ -60,9 +66,12 @@ export async function findAccount(db: Db, userId: string, tenantId: string) {
 
 export const insertOtp = (db: Db, otp: typeof otpCodes.$inferInsert) => db.insert(otpCodes).values(otp);
 
-/** Ends every earlier code for the phone (a new one replaces them). */
+/** Ends every earlier unused code for the phone (a new one replaces them); used ones keep their time. */
 export const consumeOtpsOfPhone = (db: Db, phone: string, now: number) =>
-  db.update(otpCodes).set({ consumedAt: now }).where(eq(otpCodes.phone, phone));
+  db
+    .update(otpCodes)
+    .set({ consumedAt: now })
+    .where(and(eq(otpCodes.phone, phone), isNull(otpCodes.consumedAt)));
 
 /** The newest unexpired, unconsumed code for a phone. */
 export const findActiveOtp = (db: Db, phone: string, now: number) =>

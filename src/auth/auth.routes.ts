@@ -7,20 +7,26 @@ import { account } from "./account.service";
 import {
   AcceptedSchema,
   AccountSchema,
+  EmailConfirmInputSchema,
+  EmailVerificationInputSchema,
   ForgotPasswordInputSchema,
   LoginInputSchema,
   OtpRequestInputSchema,
   OtpVerifyInputSchema,
+  PhoneConfirmInputSchema,
+  PhoneVerificationInputSchema,
   RefreshInputSchema,
   ResetPasswordInputSchema,
   SessionSchema,
   SignupInputSchema,
   TokenPairSchema,
+  UserSchema,
 } from "./auth.model";
 import { forgotPassword, resetPassword } from "./password-reset.service";
 import { logout, refresh } from "./session.service";
 import { login, requestOtp, verifyOtp } from "./signin.service";
 import { signup } from "./signup.service";
+import { confirmEmail, confirmPhone, sendEmailLink, sendPhoneCode } from "./verification.service";
 
 const signupRoute = createRoute({
   method: "post",
@@ -36,6 +42,7 @@ const signupRoute = createRoute({
       "MALFORMED_REQUEST",
       "CONFLICT",
       "VALIDATION_FAILED",
+      "RATE_LIMITED",
       "UNSUPPORTED_MEDIA_TYPE",
       "PAYLOAD_TOO_LARGE",
     ),
@@ -170,6 +177,97 @@ const meRoute = createRoute({
   },
 });
 
+// Proving an email or phone is for signed-in people: API keys have no email or phone of their own.
+const phoneVerificationRoute = createRoute({
+  method: "post",
+  tags: ["auth"],
+  ...access({ role: "agent" }),
+  path: "/auth/phone/verification",
+  operationId: "sendPhoneVerification",
+  summary: "Send a WhatsApp code to prove a phone number (the account's own, or a new one)",
+  description:
+    "The code is valid for 10 minutes, five attempts, and only for the account that asked. The account's phone changes once the code is confirmed. 409 when the number is verified on an account already.",
+  request: jsonBody(PhoneVerificationInputSchema),
+  responses: {
+    202: { description: "Code sent", ...jsonContent(AcceptedSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+    ),
+  },
+});
+
+const phoneVerifyRoute = createRoute({
+  method: "post",
+  tags: ["auth"],
+  ...access({ role: "agent" }),
+  path: "/auth/phone/verify",
+  operationId: "verifyPhone",
+  summary: "Confirm a phone number with its WhatsApp code",
+  description:
+    "The number becomes the account's, verified (WhatsApp sign-in and invitations by phone now reach this account), and is taken from any other account that held it unverified.",
+  request: jsonBody(PhoneConfirmInputSchema),
+  responses: {
+    200: { description: "Verified", ...jsonContent(UserSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+    ),
+  },
+});
+
+const emailVerificationRoute = createRoute({
+  method: "post",
+  tags: ["auth"],
+  ...access({ role: "agent" }),
+  path: "/auth/email/verification",
+  operationId: "sendEmailVerification",
+  summary: "Email a link that proves an address (the account's own, or a new sign-in email)",
+  description:
+    "The link is valid for 24 hours, once, and only while signed in to the account that asked. The sign-in email changes once it is opened. 409 when the address is verified on an account already.",
+  request: jsonBody(EmailVerificationInputSchema),
+  responses: {
+    202: { description: "Link sent", ...jsonContent(AcceptedSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+    ),
+  },
+});
+
+const emailVerifyRoute = createRoute({
+  method: "post",
+  tags: ["auth"],
+  ...access({ role: "agent" }),
+  path: "/auth/email/verify",
+  operationId: "verifyEmail",
+  summary: "Confirm an email address with the token from its link",
+  request: jsonBody(EmailConfirmInputSchema),
+  responses: {
+    200: { description: "Verified", ...jsonContent(UserSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+      "RATE_LIMITED",
+    ),
+  },
+});
+
 export const authApi = createRouter()
   .openapi(signupRoute, async (c) => c.json(await signup(requestContext(c), c.req.valid("json")), 201))
   .openapi(loginRoute, async (c) => c.json(await login(requestContext(c), c.req.valid("json")), 200))
@@ -194,4 +292,19 @@ export const authApi = createRouter()
     await resetPassword(requestContext(c), input.token, input.password);
     return c.body(null, 204);
   })
-  .openapi(meRoute, async (c) => c.json(await account(tenantOf(c)), 200));
+  .openapi(meRoute, async (c) => c.json(await account(tenantOf(c)), 200))
+  .openapi(phoneVerificationRoute, async (c) => {
+    await sendPhoneCode(tenantOf(c), c.req.valid("json").phone);
+    return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(phoneVerifyRoute, async (c) => {
+    const { phone, code } = c.req.valid("json");
+    return c.json(await confirmPhone(tenantOf(c), phone, code), 200);
+  })
+  .openapi(emailVerificationRoute, async (c) => {
+    await sendEmailLink(tenantOf(c), c.req.valid("json").email);
+    return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(emailVerifyRoute, async (c) =>
+    c.json(await confirmEmail(tenantOf(c), c.req.valid("json").token), 200),
+  );

@@ -1,21 +1,38 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  // Stored lowercased: emails compare case-insensitively.
-  email: text("email").notNull().unique(),
-  // E.164; used for WhatsApp OTP sign-in.
-  phone: text("phone").unique(),
-  passwordHash: text("password_hash").notNull(),
-  locale: text("locale", { enum: ["ar", "en"] }).notNull(),
-  // Platform operators (Dealix staff). Separate from tenant roles: grants no tenant access.
-  isPlatformAdmin: integer("is_platform_admin", { mode: "boolean" }).notNull().default(false),
-  // Access tokens issued before this instant (ms) are refused: logout-everywhere, password change.
-  tokensNotBefore: integer("tokens_not_before").notNull().default(0),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+/**
+ * An email or phone counts as someone's (WhatsApp sign-in, invitation matching, "already
+ * registered") only once they proved it: `*_verified_at` is set. Several accounts may hold the same
+ * unverified email or phone, so a squatter never blocks the owner; only one may hold it verified.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    // Stored lowercased: emails compare case-insensitively. The password sign-in name.
+    email: text("email").notNull(),
+    emailVerifiedAt: integer("email_verified_at"),
+    // E.164; used for WhatsApp OTP sign-in once verified.
+    phone: text("phone"),
+    phoneVerifiedAt: integer("phone_verified_at"),
+    passwordHash: text("password_hash").notNull(),
+    locale: text("locale", { enum: ["ar", "en"] }).notNull(),
+    // Platform operators (Dealix staff). Separate from tenant roles: grants no tenant access.
+    isPlatformAdmin: integer("is_platform_admin", { mode: "boolean" }).notNull().default(false),
+    // Access tokens issued before this instant (ms) are refused: logout-everywhere, password change.
+    tokensNotBefore: integer("tokens_not_before").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("users_email").on(t.email),
+    uniqueIndex("users_verified_email").on(t.email).where(sql`email_verified_at IS NOT NULL`),
+    index("users_phone").on(t.phone),
+    uniqueIndex("users_verified_phone").on(t.phone).where(sql`phone_verified_at IS NOT NULL`),
+  ],
+);
 
 /**
  * One sign-in session: every refresh token minted from one sign-in belongs to the same family.
@@ -83,4 +100,31 @@ export const passwordResets = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("password_resets_user").on(t.userId)],
+);
+
+/**
+ * A pending proof that a signed-in user controls an email or phone: a six-digit WhatsApp code
+ * (stored as an HMAC) or an emailed link (stored as SHA-256). Bound to the user who asked, single
+ * use, five attempts for codes.
+ */
+export const identityVerifications = sqliteTable(
+  "identity_verifications",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    channel: text("channel", { enum: ["phone", "email"] }).notNull(),
+    // The E.164 phone or lowercased email being proved (not necessarily the account's current one).
+    value: text("value").notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: integer("expires_at").notNull(),
+    consumedAt: integer("consumed_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("identity_verifications_user").on(t.userId, t.channel, t.createdAt),
+    index("identity_verifications_expiry").on(t.expiresAt),
+  ],
 );

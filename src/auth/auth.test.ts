@@ -2,9 +2,13 @@ import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD, signupViaApi } from "../../test/fixtures";
-import { call, countRows, expectProblem, postJson } from "../../test/helpers";
+import { call, countRows, expectProblem, postJson, postJsonSettled } from "../../test/helpers";
+import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
-import { sha256Hex } from "../platform/crypto";
+import type { RequestContext } from "../platform/context";
+import { hmacSha256Hex, sha256Hex } from "../platform/crypto";
+import { codeHash } from "./codes";
+import { requestOtp } from "./signin.service";
 import { ACCESS_TOKEN_TYPE, signAccessToken, TOKEN_AUDIENCE, TOKEN_ISSUER } from "./tokens";
 
 const me = (token: string) => call("/api/v1/auth/me", { headers: { Authorization: `Bearer ${token}` } });
@@ -93,10 +97,11 @@ describe("POST /api/v1/auth/signup", () => {
     expect(await countRows("tenants")).toBe(tenants);
   });
 
-  it("answers 409 for an email that already has an account, and creates no second tenant", async () => {
-    const { body } = await signupViaApi();
+  it("answers 409 for an email a verified account holds, and creates no second tenant", async () => {
+    const { tenantId } = await createTenant();
+    const holder = await createMember(tenantId, "agent");
     const tenants = await countRows("tenants");
-    const { res } = await signupViaApi({ email: body.email.toUpperCase() });
+    const { res } = await signupViaApi({ email: holder.email.toUpperCase() });
     await expectProblem(res, 409, "CONFLICT");
     expect(await countRows("tenants")).toBe(tenants);
   });
@@ -328,7 +333,8 @@ describe("POST /api/v1/auth/logout", () => {
 });
 
 describe("WhatsApp OTP sign-in", () => {
-  const requestCode = (phone: string, ip = freshIp()) => postJson("/api/v1/auth/otp/request", { phone }, ip);
+  const requestCode = (phone: string, ip = freshIp()) =>
+    postJsonSettled("/api/v1/auth/otp/request", { phone }, ip);
   const verify = (phone: string, code: string) =>
     postJson("/api/v1/auth/otp/verify", { phone, code }, freshIp());
   const latestCode = async (phone: string) => {
@@ -353,10 +359,62 @@ describe("WhatsApp OTP sign-in", () => {
     ).first<{ code_hash: string }>();
     expect(stored?.code_hash).not.toContain(code);
 
+    // Keyed with a key derived for codes, never with the password pepper.
+    const row = await env.DB.prepare(
+      "SELECT id, code_hash FROM otp_codes WHERE phone = '+966500000101'",
+    ).first<{
+      id: string;
+      code_hash: string;
+    }>();
+    const config = loadConfig(env);
+    expect(row?.code_hash).toBe(await codeHash(config, "otp", row?.id ?? "", code));
+    expect(row?.code_hash).not.toBe(await hmacSha256Hex(config.PASSWORD_PEPPER, `otp:${row?.id}:${code}`));
+
     const signedIn = await verify("+966500000101", code);
     expect(signedIn.status).toBe(200);
     expect(((await signedIn.json()) as Session).role).toBe("agent");
     await expectProblem(await verify("+966500000101", code), 401, "UNAUTHENTICATED");
+  });
+
+  it("answers before writing or sending anything, so a known phone costs the same as an unknown one", async () => {
+    const { tenantId } = await createTenant();
+    await createMember(tenantId, "agent", { phone: "+966500000107" });
+    const deferred: Promise<unknown>[] = [];
+    const context = (): RequestContext => ({
+      db: dbFor(env.DB),
+      config: loadConfig(env),
+      env,
+      origin: { requestId: null, ip: null },
+      request: new Request("https://dealix.test/", { headers: freshIp() }),
+      now: Date.now(),
+      background: (work) => deferred.push(work),
+    });
+    const sentTo = (phone: string) =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM otp_codes WHERE phone = ?")
+        .bind(phone)
+        .first<{ n: number }>();
+
+    await requestOtp(context(), "+966500000108");
+    expect(deferred).toHaveLength(0);
+    await requestOtp(context(), "+966500000107");
+    expect(deferred).toHaveLength(1);
+    expect(await sentTo("+966500000107")).toEqual({ n: 0 });
+    await Promise.all(deferred);
+    expect(await sentTo("+966500000107")).toEqual({ n: 1 });
+    expect(await latestCode("+966500000107")).toMatch(/^\d{6}$/);
+  });
+
+  it("leaves codes already used alone when a new one replaces the unused ones", async () => {
+    const { tenantId } = await createTenant();
+    await createMember(tenantId, "agent", { phone: "+966500000109" });
+    await requestCode("+966500000109");
+    expect((await verify("+966500000109", await latestCode("+966500000109"))).status).toBe(200);
+    await env.DB.prepare("UPDATE otp_codes SET consumed_at = 12345 WHERE phone = '+966500000109'").run();
+    await requestCode("+966500000109");
+    const { results } = await env.DB.prepare(
+      "SELECT consumed_at FROM otp_codes WHERE phone = '+966500000109' ORDER BY created_at, rowid",
+    ).all<{ consumed_at: number | null }>();
+    expect(results).toEqual([{ consumed_at: 12345 }, { consumed_at: null }]);
   });
 
   it("answers an unknown phone exactly like a known one, and sends nothing", async () => {

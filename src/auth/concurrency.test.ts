@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD } from "../../test/fixtures";
-import { expectProblem, postJson, uniqueEmail } from "../../test/helpers";
+import { expectProblem, postJson, postJsonSettled, uniqueEmail } from "../../test/helpers";
 import { race } from "../../test/race";
 
 // Single-use claims under concurrency: two requests present the same refresh token, code or
@@ -76,7 +76,7 @@ describe("a WhatsApp code verified by two requests at once", () => {
     const phone = "+966500000301";
     const { tenantId } = await createTenant();
     const member = await createMember(tenantId, "agent", { phone });
-    expect((await postJson("/api/v1/auth/otp/request", { phone }, freshIp())).status).toBe(202);
+    expect((await postJsonSettled("/api/v1/auth/otp/request", { phone }, freshIp())).status).toBe(202);
     const message = await env.DB.prepare("SELECT body FROM outbox_messages WHERE recipient = ?")
       .bind(phone)
       .first<{ body: string }>();

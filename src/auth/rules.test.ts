@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createMember, createTenant, freshIp, PASSWORD } from "../../test/fixtures";
-import { call, expectProblem, postJson } from "../../test/helpers";
+import { call, expectProblem, postJson, postJsonSettled } from "../../test/helpers";
 import { sha256Hex } from "../platform/crypto";
 
 // Each security rule pinned to its exact number: N allowed, the N+1th refused; valid a second
@@ -45,7 +45,7 @@ interface Session {
 }
 
 describe("WhatsApp sign-in codes", () => {
-  const requestCode = (phone: string) => postJson("/api/v1/auth/otp/request", { phone }, freshIp());
+  const requestCode = (phone: string) => postJsonSettled("/api/v1/auth/otp/request", { phone }, freshIp());
   const verify = (phone: string, code: string) =>
     postJson("/api/v1/auth/otp/verify", { phone, code }, freshIp());
 

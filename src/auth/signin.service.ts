@@ -1,7 +1,7 @@
 import { auditInsert, recordAudit } from "../audit/audit.service";
 import { deliver } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
-import { hmacSha256Hex, randomDigits, timingSafeEqualStrings } from "../platform/crypto";
+import { randomDigits, timingSafeEqualStrings } from "../platform/crypto";
 import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
 import { clientIp, enforceRateLimit, RATE_LIMITS, resetRateLimit } from "../platform/rate-limit";
@@ -13,19 +13,23 @@ import {
   consumeOtpsOfPhone,
   countOtpAttempt,
   findActiveOtp,
-  findUserByEmail,
-  findUserByPhone,
   insertOtp,
   listMembershipsOfUser,
   type User,
 } from "./auth.repo";
+import { codeHash } from "./codes";
 import { verifyPassword, verifyPasswordAgainstNothing } from "./password";
 import { newSession } from "./session.service";
+import { accountsWithEmail, findUserByVerifiedPhone } from "./verifications.repo";
 
 export const OTP_TTL_MS = 5 * 60 * 1000;
 export const OTP_MAX_ATTEMPTS = 5;
 
 const INVALID_CREDENTIALS = "The email or password is incorrect.";
+
+// Several accounts hold one email only while nobody has verified it (see auth.schema): a password
+// sign-in tries each, so this bounds the PBKDF2 work one attempt can cost.
+const MAX_ACCOUNTS_PER_EMAIL = 5;
 
 /** Picks the workspace to sign in to: the one asked for, else the oldest membership. */
 async function chooseWorkspace(ctx: RequestContext, userId: string, tenantId: string | undefined) {
@@ -81,18 +85,26 @@ async function startSession(
 export async function login(ctx: RequestContext, input: LoginInput) {
   await enforceRateLimit(ctx.env, RATE_LIMITS.loginPerIp, clientIp(ctx.request));
   await enforceRateLimit(ctx.env, RATE_LIMITS.loginPerAccount, input.email);
-  const user = await findUserByEmail(ctx.db, input.email);
-  const valid = user
-    ? await verifyPassword(input.password, user.passwordHash, ctx.config.PASSWORD_PEPPER)
-    : await verifyPasswordAgainstNothing(input.password, ctx.config.PASSWORD_PEPPER);
-  if (!user || !valid) {
+  // The password proves the account, whether or not its email is verified: the verified holder
+  // is tried first, so an unverified claim can never shadow the owner's sign-in.
+  const accounts = await accountsWithEmail(ctx.db, input.email, MAX_ACCOUNTS_PER_EMAIL);
+  let user: User | undefined;
+  for (const account of accounts) {
+    if (await verifyPassword(input.password, account.passwordHash, ctx.config.PASSWORD_PEPPER)) {
+      user = account;
+      break;
+    }
+  }
+  if (accounts.length === 0) await verifyPasswordAgainstNothing(input.password, ctx.config.PASSWORD_PEPPER);
+  if (!user) {
+    const target = accounts[0];
     await recordAudit(
       ctx.db,
       {
         tenantId: null,
         actor: { type: "anonymous" },
         action: "auth.sign_in_failed",
-        ...(user ? { target: { type: "user", id: user.id } } : {}),
+        ...(target ? { target: { type: "user", id: target.id } } : {}),
         details: { method: "password" },
       },
       ctx.origin,
@@ -104,23 +116,26 @@ export async function login(ctx: RequestContext, input: LoginInput) {
   return startSession(ctx, user, input.tenantId, "password");
 }
 
-const otpHash = (secret: string, otpId: string, code: string) =>
-  hmacSha256Hex(secret, `otp:${otpId}:${code}`);
-
 const otpMessage = (locale: "ar" | "en", code: string) =>
   locale === "ar"
     ? `رمز الدخول إلى ديلكس: ${code}\nصالح لمدة ٥ دقائق. لا تشاركه مع أحد.`
     : `Your Dealix sign-in code: ${code}\nValid for 5 minutes. Do not share it with anyone.`;
 
 /**
- * Sends a one-time sign-in code over WhatsApp when the phone belongs to an account. The caller
- * always answers 202, known phone or not. A new code replaces any earlier unused one.
+ * Sends a one-time sign-in code over WhatsApp when the phone is verified on an account (an
+ * unverified phone signs in to nobody). The caller always answers 202, known phone or not, after
+ * the same work: the lookup. Writing and sending the code happen after the response, so its timing
+ * does not tell whether the phone has an account.
  */
 export async function requestOtp(ctx: RequestContext, phone: string): Promise<void> {
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerIp, clientIp(ctx.request));
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerPhone, phone);
-  const user = await findUserByPhone(ctx.db, phone);
-  if (!user) return;
+  const user = await findUserByVerifiedPhone(ctx.db, phone);
+  if (user) ctx.background(sendSignInCode(ctx, user, phone));
+}
+
+/** Writes a new sign-in code (replacing any earlier unused one) and sends it. */
+async function sendSignInCode(ctx: RequestContext, user: User, phone: string) {
   const id = newId(idPrefixes.otp);
   const code = randomDigits(6);
   const { db, now } = ctx;
@@ -129,7 +144,7 @@ export async function requestOtp(ctx: RequestContext, phone: string): Promise<vo
     insertOtp(db, {
       id,
       phone,
-      codeHash: await otpHash(ctx.config.PASSWORD_PEPPER, id, code),
+      codeHash: await codeHash(ctx.config, "otp", id, code),
       expiresAt: now + OTP_TTL_MS,
       createdAt: now,
     }),
@@ -156,6 +171,7 @@ const INVALID_CODE = "The code is wrong or has expired; request a new one.";
 
 /** Checks a WhatsApp code: single use, five minutes, at most five attempts, then signs in. */
 export async function verifyOtp(ctx: RequestContext, input: OtpVerifyInput) {
+  await enforceRateLimit(ctx.env, RATE_LIMITS.otpVerifyPerIp, clientIp(ctx.request));
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpVerifyPerPhone, input.phone);
   const otp = await findActiveOtp(ctx.db, input.phone, ctx.now);
   const failed = async (reason: string) => {
@@ -172,10 +188,7 @@ export async function verifyOtp(ctx: RequestContext, input: OtpVerifyInput) {
     await consumeOtp(ctx.db, otp.id, ctx.now);
     throw await failed("too_many_attempts");
   }
-  const matches = timingSafeEqualStrings(
-    await otpHash(ctx.config.PASSWORD_PEPPER, otp.id, input.code),
-    otp.codeHash,
-  );
+  const matches = timingSafeEqualStrings(await codeHash(ctx.config, "otp", otp.id, input.code), otp.codeHash);
   if (!matches) {
     const counted = await countOtpAttempt(ctx.db, otp.id);
     if ((counted?.attempts ?? OTP_MAX_ATTEMPTS) >= OTP_MAX_ATTEMPTS)
@@ -183,7 +196,7 @@ export async function verifyOtp(ctx: RequestContext, input: OtpVerifyInput) {
     throw await failed("wrong_code");
   }
   if (!(await consumeOtp(ctx.db, otp.id, ctx.now))) throw await failed("already_used");
-  const user = await findUserByPhone(ctx.db, input.phone);
+  const user = await findUserByVerifiedPhone(ctx.db, input.phone);
   if (!user) throw await failed("no_account");
   return startSession(ctx, user, input.tenantId, "otp");
 }

@@ -1,26 +1,38 @@
 import { auditInsert } from "../audit/audit.service";
+import { deliver } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
+import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
 import type { Role } from "../platform/roles";
 import { insertMembershipOf, insertTenant } from "../tenants/tenants.repo";
 import { tenantView, userView } from "./account.service";
 import type { SignupInput } from "./auth.model";
-import { findUserByEmail, findUserByPhone, insertUser } from "./auth.repo";
+import { insertUser } from "./auth.repo";
 import { assertPasswordPolicy, hashPassword } from "./password";
 import { newSession } from "./session.service";
+import { newPhoneCode } from "./verification.service";
+import { verifiedHolderQuery } from "./verifications.repo";
 
-/** Creates the tenant, its owner, the owner's membership and first session in one atomic batch. */
+/**
+ * Creates the tenant, its owner, the owner's membership and first session in one atomic batch.
+ * The email and phone are stored unverified: only an account that has proved them blocks a
+ * sign-up, so someone who typed another person's email or phone cannot keep its owner out. A
+ * phone gets its WhatsApp code at once.
+ */
 export async function signup(ctx: RequestContext, input: SignupInput) {
   assertPasswordPolicy(input.password, { email: input.email, name: input.name });
+  await enforceRateLimit(ctx.env, RATE_LIMITS.signupPerIp, clientIp(ctx.request));
+  await enforceRateLimit(ctx.env, RATE_LIMITS.signupPerEmail, input.email);
   const { db, now } = ctx;
-  const [byEmail, byPhone] = await Promise.all([
-    findUserByEmail(db, input.email),
-    input.phone ? findUserByPhone(db, input.phone) : undefined,
+  const [[emailHolder], [phoneHolder]] = await db.batch([
+    verifiedHolderQuery(db, "email", input.email),
+    verifiedHolderQuery(db, "phone", input.phone ?? ""),
   ]);
-  if (byEmail) throw new ApiError("CONFLICT", "An account with this email exists; sign in instead.");
-  if (byPhone) throw new ApiError("CONFLICT", "An account with this phone number exists; sign in instead.");
+  if (emailHolder) throw new ApiError("CONFLICT", "An account with this email exists; sign in instead.");
+  if (input.phone && phoneHolder)
+    throw new ApiError("CONFLICT", "An account with this phone number exists; sign in instead.");
 
   const tenant = {
     id: newId(idPrefixes.tenant),
@@ -35,7 +47,9 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
     id: newId(idPrefixes.user),
     name: input.name,
     email: input.email,
+    emailVerifiedAt: null,
     phone: input.phone ?? null,
+    phoneVerifiedAt: null,
     passwordHash: await hashPassword(input.password, ctx.config.PASSWORD_PEPPER),
     locale: input.locale,
     isPlatformAdmin: false,
@@ -50,12 +64,16 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
     { userId: user.id, tenantId: tenant.id, role },
     now,
   );
+  const phoneCode = input.phone
+    ? await newPhoneCode(ctx.config, user.id, input.phone, input.locale, now)
+    : null;
   try {
     await db.batch([
       insertTenant(db, tenant),
       insertUser(db, user),
       insertMembershipOf(db, tenant.id, user.id, role, now),
       ...session.inserts,
+      ...(phoneCode ? [phoneCode.insert(db)] : []),
       auditInsert(
         db,
         {
@@ -73,5 +91,6 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
       throw new ApiError("CONFLICT", "An account with this email or phone exists.");
     throw error;
   }
+  if (phoneCode) await deliver(db, ctx.config, phoneCode.message);
   return { tenant: tenantView(tenant), user: userView(user), role, ...session.tokens };
 }

@@ -1,6 +1,14 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { freshIp } from "../../test/fixtures";
-import { call, callWithEnv, countRows, PRODUCTION_BINDINGS, postJson } from "../../test/helpers";
+import { freshIp, latestCodeSentTo } from "../../test/fixtures";
+import {
+  call,
+  callWithEnv,
+  countRows,
+  PRODUCTION_BINDINGS,
+  postJson,
+  postJsonSettled,
+} from "../../test/helpers";
 import { idSchema } from "../platform/schemas";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS } from "./demo-data";
 
@@ -57,6 +65,31 @@ describe("POST /dev/seed", () => {
       freshIp(),
     );
     expect(admin.status).toBe(403); // operators have no tenant membership
+  });
+
+  it("seeds verified emails and phones, so WhatsApp sign-in works, also on a database seeded before", async () => {
+    await call("/dev/seed", { method: "POST" });
+    // A local database seeded before verification existed holds them unverified.
+    await env.DB.prepare(
+      "UPDATE users SET email_verified_at = NULL, phone_verified_at = NULL WHERE email = 'agent2@riyadh-realty.test'",
+    ).run();
+    await call("/dev/seed", { method: "POST" });
+    const row = await env.DB.prepare(
+      "SELECT email_verified_at, phone_verified_at FROM users WHERE email = 'agent2@riyadh-realty.test'",
+    ).first<{ email_verified_at: number | null; phone_verified_at: number | null }>();
+    expect(row?.email_verified_at).toEqual(expect.any(Number));
+    expect(row?.phone_verified_at).toEqual(expect.any(Number));
+
+    expect(
+      (await postJsonSettled("/api/v1/auth/otp/request", { phone: "+966500000004" }, freshIp())).status,
+    ).toBe(202);
+    const res = await postJson(
+      "/api/v1/auth/otp/verify",
+      { phone: "+966500000004", code: await latestCodeSentTo("+966500000004") },
+      freshIp(),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ role: "agent", user: { email: "agent2@riyadh-realty.test" } });
   });
 });
 

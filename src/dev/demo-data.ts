@@ -1,4 +1,6 @@
+import { and, inArray, isNull, notExists, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { alias } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/auth.schema";
 import { hashPassword } from "../auth/password";
 import type { Db } from "../db/client";
@@ -77,8 +79,50 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
 ];
 
 /**
+ * Local databases seeded before verification existed hold the demo emails and phones unverified:
+ * verify them, unless another local account has verified the same one since.
+ */
+function markDemoIdentifiersVerified(db: Db, now: number) {
+  const demoIds = DEMO_ACCOUNTS.map((account) => account.id);
+  const other = alias(users, "other");
+  return [
+    db
+      .update(users)
+      .set({ emailVerifiedAt: now })
+      .where(
+        and(
+          inArray(users.id, demoIds),
+          isNull(users.emailVerifiedAt),
+          notExists(
+            db
+              .select()
+              .from(other)
+              .where(sql`${other.email} = ${users.email} AND ${other.emailVerifiedAt} IS NOT NULL`),
+          ),
+        ),
+      ),
+    db
+      .update(users)
+      .set({ phoneVerifiedAt: now })
+      .where(
+        and(
+          inArray(users.id, demoIds),
+          isNull(users.phoneVerifiedAt),
+          notExists(
+            db
+              .select()
+              .from(other)
+              .where(sql`${other.phone} = ${users.phone} AND ${other.phoneVerifiedAt} IS NOT NULL`),
+          ),
+        ),
+      ),
+  ];
+}
+
+/**
  * Writes the demo tenants and accounts (development only). Idempotent: existing rows are left as
  * they are, so it runs on every `npm start`. Passwords are hashed with this environment's pepper.
+ * Demo emails and phones are seeded verified, so WhatsApp sign-in works with them.
  */
 export async function seedDemoData(db: Db, pepper: string, now = Date.now()) {
   const passwordHash = await hashPassword(DEMO_PASSWORD, pepper);
@@ -96,7 +140,9 @@ export async function seedDemoData(db: Db, pepper: string, now = Date.now()) {
           id: account.id,
           name: account.name,
           email: account.email,
+          emailVerifiedAt: now,
           phone: account.phone,
+          phoneVerifiedAt: now,
           passwordHash,
           locale: "ar",
           isPlatformAdmin: account.isPlatformAdmin,
@@ -115,6 +161,7 @@ export async function seedDemoData(db: Db, pepper: string, now = Date.now()) {
           ]
         : [],
     ),
+    ...markDemoIdentifiersVerified(db, now),
   ];
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   return {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, notExists, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
 import { refreshFamilies, users } from "../auth/auth.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
@@ -90,7 +90,7 @@ export const revokeSessionsOfFormerMember = (scope: TenantScope, userId: string,
 export const insertMembership = (scope: TenantScope, userId: string, role: Role, now: number) =>
   scope.db.insert(memberships).values({ tenantId: scope.tenantId, userId, role, createdAt: now });
 
-/** Whether someone with this email or phone already belongs to the tenant. */
+/** Whether someone who verified this email or phone already belongs to the tenant. */
 export const memberWithIdentifier = (scope: TenantScope, identifier: { email?: string; phone?: string }) =>
   scope.db
     .select({ userId: memberships.userId })
@@ -99,7 +99,9 @@ export const memberWithIdentifier = (scope: TenantScope, identifier: { email?: s
     .where(
       scope.where(
         memberships.tenantId,
-        identifier.email ? eq(users.email, identifier.email) : eq(users.phone, identifier.phone ?? ""),
+        identifier.email
+          ? and(eq(users.email, identifier.email), isNotNull(users.emailVerifiedAt))
+          : and(eq(users.phone, identifier.phone ?? ""), isNotNull(users.phoneVerifiedAt)),
       ),
     )
     .limit(1);

@@ -148,6 +148,8 @@ const acceptInvitationRoute = createRoute({
   // Anonymous (a new account) or signed in with the invited account.
   security: [{}, { Bearer: [] }] as Record<string, string[]>[],
   summary: "Join the tenant: signed in (Bearer) with the invited account, or as a new account",
+  description:
+    "Signed in, the account's verified email or phone must match the invitation (UNVERIFIED_IDENTIFIER when it matches but is not verified yet).",
   request: { params: TokenParam, ...jsonBody(AcceptInvitationInputSchema) },
   responses: {
     200: { description: "Joined and signed in to the tenant", ...jsonContent(SessionSchema) },
@@ -155,9 +157,11 @@ const acceptInvitationRoute = createRoute({
       "MALFORMED_REQUEST",
       "UNAUTHENTICATED",
       "FORBIDDEN",
+      "UNVERIFIED_IDENTIFIER",
       "NOT_FOUND",
       "CONFLICT",
       "VALIDATION_FAILED",
+      "RATE_LIMITED",
     ),
   },
 });

@@ -1,15 +1,19 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import { tenantView, userView } from "../auth/account.service";
-import { findAccount, findUserByEmail, findUserById, findUserByPhone, insertUser } from "../auth/auth.repo";
+import { findAccount, findUserById, insertUser, type User } from "../auth/auth.repo";
 import { assertPasswordPolicy, hashPassword } from "../auth/password";
 import { newSession } from "../auth/session.service";
+import { newPhoneCode } from "../auth/verification.service";
+import { verifiedHolderOf } from "../auth/verifications.repo";
 import { deliver } from "../outbox/outbox.service";
 import type { RequestContext, TenantContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
+import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId, newSecret } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
+import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
 import { hasRole, type Role } from "../platform/roles";
 import { tenantScope } from "../platform/tenant-scope";
 import { findTenant, tenantById } from "../tenants/tenants.repo";
@@ -229,9 +233,30 @@ export async function previewInvitation(ctx: Pick<RequestContext, "db" | "now">,
 }
 
 /**
- * Accepts an invitation: a signed-in user joins with their account (which must match the
- * invited email or phone); otherwise a new account is created from the name and password given.
- * Either way the answer is a session in the new tenant.
+ * Whether a signed-in user is the one the invitation was sent to: their *verified* email or phone
+ * must match. A matching but unverified one is refused with UNVERIFIED_IDENTIFIER, so the person
+ * can verify it and open the link again; anyone could have typed it into their account.
+ */
+function assertInvitee(row: typeof invitations.$inferSelect, user: User | undefined) {
+  const emailMatches = user !== undefined && row.email !== null && row.email === user.email;
+  const phoneMatches = user !== undefined && row.phone !== null && row.phone === user.phone;
+  if (!user || !(emailMatches || phoneMatches))
+    throw new ApiError("FORBIDDEN", "This invitation was sent to someone else.");
+  if ((emailMatches && user.emailVerifiedAt !== null) || (phoneMatches && user.phoneVerifiedAt !== null))
+    return;
+  throw new ApiError(
+    "UNVERIFIED_IDENTIFIER",
+    emailMatches
+      ? "Verify your email on your account page, then open the invitation link again."
+      : "Verify your phone number on your account page, then open the invitation link again.",
+  );
+}
+
+/**
+ * Accepts an invitation: a signed-in user joins with their account (whose verified email or phone
+ * must match the invitation); otherwise a new account is created from the name and password given,
+ * with the invited email or phone stored unverified (the link is no proof: the inviter sees it and
+ * may pass it on). Either way the answer is a session in the new tenant.
  */
 export async function acceptInvitation(
   ctx: RequestContext,
@@ -245,15 +270,13 @@ export async function acceptInvitation(
 
   let userId: string;
   const writes: BatchItem<"sqlite">[] = [];
+  let phoneCode: Awaited<ReturnType<typeof newPhoneCode>> | null = null;
   if (signedInUserId) {
     const user = await findUserById(db, signedInUserId);
-    const matches =
-      user &&
-      ((row.email !== null && row.email === user.email) || (row.phone !== null && row.phone === user.phone));
-    if (!user || !matches) throw new ApiError("FORBIDDEN", "This invitation was sent to someone else.");
-    const [membership] = await membershipOf(scope, user.id);
+    assertInvitee(row, user);
+    const [membership] = await membershipOf(scope, signedInUserId);
     if (membership) throw new ApiError("CONFLICT", "You are already a member.");
-    userId = user.id;
+    userId = signedInUserId;
   } else {
     const email = row.email ?? input.email;
     const errors = [
@@ -267,12 +290,16 @@ export async function acceptInvitation(
       });
     }
     assertPasswordPolicy(input.password, { email, name: input.name });
-    if (await findUserByEmail(db, email))
+    // Creating an account costs a PBKDF2 hash: limited per client and per link.
+    await enforceRateLimit(ctx.env, RATE_LIMITS.invitationAcceptPerIp, clientIp(ctx.request));
+    await enforceRateLimit(ctx.env, RATE_LIMITS.invitationAcceptPerInvitation, row.id);
+    if (await verifiedHolderOf(db, "email", email))
       throw new ApiError("CONFLICT", "An account with this email exists; sign in, then open the link again.");
-    if (row.phone && (await findUserByPhone(db, row.phone)))
+    if (row.phone && (await verifiedHolderOf(db, "phone", row.phone)))
       throw new ApiError("CONFLICT", "An account with this phone exists; sign in, then open the link again.");
     userId = newId(idPrefixes.user);
     const tenant = await findTenant(db, row.tenantId);
+    const locale = tenant?.locale ?? "ar";
     writes.push(
       insertUser(db, {
         id: userId,
@@ -280,11 +307,15 @@ export async function acceptInvitation(
         email,
         phone: row.phone,
         passwordHash: await hashPassword(input.password, ctx.config.PASSWORD_PEPPER),
-        locale: tenant?.locale ?? "ar",
+        locale,
         createdAt: now,
         updatedAt: now,
       }),
     );
+    if (row.phone) {
+      phoneCode = await newPhoneCode(ctx.config, userId, row.phone, locale, now);
+      writes.push(phoneCode.insert(db));
+    }
   }
 
   // Claim first: two people opening the same link at once must not both join.
@@ -317,8 +348,11 @@ export async function acceptInvitation(
     ]);
   } catch (error) {
     await unmarkInvitationAccepted(db, row.id);
+    // Two links of the same tenant accepted at once by one person: the second membership collides.
+    if (isUniqueViolation(error)) throw new ApiError("CONFLICT", "You are already a member.");
     throw error;
   }
+  if (phoneCode) await deliver(db, ctx.config, phoneCode.message);
   const { user, tenant } = await findAccount(db, userId, row.tenantId);
   if (!user || !tenant) throw new Error("acceptInvitation: rows missing right after insert");
   return {

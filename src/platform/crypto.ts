@@ -19,6 +19,33 @@ export async function hmacSha256Hex(secret: string, message: string): Promise<st
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }
 
+const derivedSecrets = new Map<string, Promise<string>>();
+
+/**
+ * A secret for one purpose derived from a master secret (HKDF-SHA256, the purpose as `info`), so
+ * one key never serves two uses: a hash keyed with it reveals nothing about the master secret or
+ * about hashes keyed for another purpose. Derived once per isolate.
+ */
+export function deriveSecret(masterSecret: string, purpose: string): Promise<string> {
+  const cacheKey = `${purpose}\u0000${masterSecret}`;
+  let derived = derivedSecrets.get(cacheKey);
+  if (!derived) {
+    derived = (async () => {
+      const key = await crypto.subtle.importKey("raw", encoder.encode(masterSecret), "HKDF", false, [
+        "deriveBits",
+      ]);
+      const bits = await crypto.subtle.deriveBits(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(purpose) },
+        key,
+        256,
+      );
+      return toHex(bits);
+    })();
+    derivedSecrets.set(cacheKey, derived);
+  }
+  return derived;
+}
+
 /** Compares two strings in time that does not depend on where they differ. */
 export function timingSafeEqualStrings(a: string, b: string): boolean {
   const left = encoder.encode(a);

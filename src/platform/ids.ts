@@ -16,6 +16,7 @@ export const idPrefixes = {
   apiKey: "key",
   auditEvent: "aud",
   outboxMessage: "msg",
+  verification: "ver",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

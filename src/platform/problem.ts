@@ -12,6 +12,7 @@ export const problemCatalog = {
   UNAUTHENTICATED: { status: 401, title: "Authentication required" },
   FORBIDDEN: { status: 403, title: "Not allowed" },
   CSRF_REJECTED: { status: 403, title: "Cross-site request rejected" },
+  UNVERIFIED_IDENTIFIER: { status: 403, title: "Email or phone not verified" },
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   CONFLICT: { status: 409, title: "Conflict" },

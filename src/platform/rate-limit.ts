@@ -47,6 +47,52 @@ export const RATE_LIMITS = {
   refreshPerIp: { name: "refresh-ip", limit: 60, windowSeconds: MINUTE, keyedBy: "ip" },
   passwordResetPerEmail: { name: "password-reset-email", limit: 3, windowSeconds: HOUR, keyedBy: "identity" },
   passwordResetPerIp: { name: "password-reset-ip", limit: 10, windowSeconds: HOUR, keyedBy: "ip" },
+  // Creating an account costs a PBKDF2 hash at 100,000 iterations (and, for sign-up, a tenant):
+  // nobody creates more than a couple an hour, so these stop scripted account and tenant creation
+  // and cap how many unverified claims one email can collect.
+  signupPerIp: { name: "signup-ip", limit: 10, windowSeconds: HOUR, keyedBy: "ip" },
+  signupPerEmail: { name: "signup-email", limit: 3, windowSeconds: HOUR, keyedBy: "identity" },
+  invitationAcceptPerIp: { name: "invitation-accept-ip", limit: 10, windowSeconds: HOUR, keyedBy: "ip" },
+  invitationAcceptPerInvitation: {
+    name: "invitation-accept-link",
+    limit: 5,
+    windowSeconds: HOUR,
+    keyedBy: "identity",
+  },
+  // One client guessing codes for many phones at once gets no more tries than one sign-in client.
+  otpVerifyPerIp: { name: "otp-verify-ip", limit: 50, windowSeconds: 15 * MINUTE, keyedBy: "ip" },
+  // Proving an email or phone: sending costs a message and must not flood the recipient (per
+  // target, whoever asks), nor let one account or client spray codes and links.
+  verificationSendPerIp: {
+    name: "verification-send-ip",
+    limit: 20,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "ip",
+  },
+  verificationSendPerUser: {
+    name: "verification-send-user",
+    limit: 5,
+    windowSeconds: HOUR,
+    keyedBy: "identity",
+  },
+  verificationSendPerTarget: {
+    name: "verification-send-target",
+    limit: 3,
+    windowSeconds: HOUR,
+    keyedBy: "identity",
+  },
+  verificationCheckPerUser: {
+    name: "verification-check-user",
+    limit: 10,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "identity",
+  },
+  verificationCheckPerIp: {
+    name: "verification-check-ip",
+    limit: 50,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "ip",
+  },
 } as const satisfies Record<string, RateLimitRule>;
 
 type RateLimiterEnv = Pick<Bindings, "RATE_LIMITER">;

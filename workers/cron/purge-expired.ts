@@ -1,13 +1,19 @@
 import { and, eq, lte, notExists } from "drizzle-orm";
-import { otpCodes, passwordResets, refreshFamilies, refreshTokens } from "../../src/auth/auth.schema";
+import {
+  identityVerifications,
+  otpCodes,
+  passwordResets,
+  refreshFamilies,
+  refreshTokens,
+} from "../../src/auth/auth.schema";
 import type { Db } from "../../src/db/client";
 import { purgeExpiredRows } from "../../src/db/purge";
 import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 
 /**
  * Removes credentials and records nobody can use any more: Idempotency-Key responses past 24 h,
- * expired WhatsApp codes, reset links and refresh tokens, and sessions that have ended and hold
- * no tokens. Each is refused by its expiry anyway; this only keeps the tables small.
+ * expired WhatsApp codes, email and phone verification codes and links, reset links and refresh
+ * tokens, and sessions that have ended and hold no tokens. Each is refused by its expiry anyway; this only keeps the tables small.
  */
 export async function purgeExpired(db: Db, now: number) {
   const counts = {
@@ -16,6 +22,12 @@ export async function purgeExpired(db: Db, now: number) {
     passwordResets: await purgeExpiredRows(db, passwordResets, passwordResets.expiresAt, now),
     refreshTokens: await purgeExpiredRows(db, refreshTokens, refreshTokens.expiresAt, now),
     refreshFamilies: 0,
+    identityVerifications: await purgeExpiredRows(
+      db,
+      identityVerifications,
+      identityVerifications.expiresAt,
+      now,
+    ),
   };
   const endedSessions = await db
     .delete(refreshFamilies)
