@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTenant, freshIp } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
-import { dbFor } from "../db/client";
+import { batchBarrierD1, serviceContext } from "../../test/service-context";
 import { sha256Hex } from "../platform/crypto";
-import { idPrefixes, newId } from "../platform/ids";
-import { claimRefreshToken, findRefreshToken, insertRefreshTokenIfClaimed } from "./sessions.repo";
+import { ConcurrentRefreshError, refresh as refreshSession } from "./session.service";
 
 const refresh = (refreshToken: string) => postJson("/api/v1/auth/refresh", { refreshToken }, freshIp());
 const me = (token: string) => call("/api/v1/auth/me", { headers: { Authorization: `Bearer ${token}` } });
@@ -46,27 +45,17 @@ describe("refresh rotation", () => {
     expect((await refresh(next.refreshToken)).status).toBe(200);
   });
 
-  it("claims a token once: two rotations that both read it unused store one successor", async () => {
+  it("lets one of two refreshes through when both read the token before either rotates", async () => {
     const { owner } = await createTenant();
-    const db = dbFor(env.DB);
-    const token = await findRefreshToken(db, await sha256Hex(owner.refreshToken));
-    if (!token) throw new Error("fixture token missing");
-    // The interleaving concurrent requests produce: both have read the token, then both rotate.
-    const rotate = async () => {
-      const now = Date.now();
-      const [claimed] = await db.batch([
-        claimRefreshToken(db, token, now),
-        insertRefreshTokenIfClaimed(db, {
-          id: newId(idPrefixes.refreshToken),
-          familyId: token.familyId,
-          tokenHash: await sha256Hex(newId(idPrefixes.refreshToken)),
-          expiresAt: now + 60_000,
-          createdAt: now,
-        }),
-      ]);
-      return claimed.length;
-    };
-    expect([await rotate(), await rotate()]).toEqual([1, 0]);
+    const d1 = batchBarrierD1(2);
+    const outcomes = await Promise.allSettled([
+      refreshSession(serviceContext(d1).ctx, owner.refreshToken),
+      refreshSession(serviceContext(d1).ctx, owner.refreshToken),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ConcurrentRefreshError);
+    expect(await family(owner.familyId)).toEqual({ revoked_at: null, revoked_reason: null });
     expect(await tokensOfFamily(owner.familyId)).toHaveLength(2);
   });
 

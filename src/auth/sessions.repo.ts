@@ -1,4 +1,4 @@
-import { and, eq, exists, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, exists, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { refreshFamilies, refreshTokens, users } from "./auth.schema";
@@ -135,12 +135,13 @@ export const revokeFamily = (db: Db, familyId: string, reason: string, now: numb
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(eq(refreshFamilies.id, familyId), isNull(refreshFamilies.revokedAt)));
 
+/** Ends the user's sessions (in one tenant when given); `onlyIf` guards it inside a batch. */
 export const revokeFamiliesOfUser = (
   db: Db,
   userId: string,
   reason: string,
   now: number,
-  tenantId?: string,
+  options: { tenantId?: string; onlyIf?: SQL } = {},
 ) =>
   db
     .update(refreshFamilies)
@@ -149,6 +150,7 @@ export const revokeFamiliesOfUser = (
       and(
         eq(refreshFamilies.userId, userId),
         isNull(refreshFamilies.revokedAt),
-        tenantId === undefined ? undefined : eq(refreshFamilies.tenantId, tenantId),
+        options.tenantId === undefined ? undefined : eq(refreshFamilies.tenantId, options.tenantId),
+        options.onlyIf,
       ),
     );

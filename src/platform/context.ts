@@ -28,6 +28,8 @@ export interface RequestContext {
   origin: RequestOrigin;
   request: Request;
   now: number;
+  /** Runs `task` after the response is sent (the request's waitUntil); a failure is reported. */
+  waitUntil(task: Promise<unknown>): void;
 }
 
 /** What a service needs for a tenant's request: set once by requireAccess (or a signed-in page). */
@@ -74,6 +76,8 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
       origin: requestOrigin(c),
       request: c.req.raw,
       now: Date.now(),
+      waitUntil: (task) =>
+        c.executionCtx.waitUntil(task.catch((error: unknown) => c.get("reporter").captureException(error))),
     };
     c.set("requestContext", context);
   }
