@@ -7,7 +7,7 @@ import { seedDemoData } from "../src/dev/demo-data";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { latestOutboxMessages } from "../src/outbox/outbox.repo";
-import type { AppEnv } from "../src/platform/context";
+import { type AppEnv, requestContext } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
@@ -110,7 +110,7 @@ pages.post("/early-access", async (c) => {
     );
     return renderPage(c, landing({ values, invalid }, 422));
   }
-  await requestEarlyAccess(dbFor(c.env.DB), parsed.data);
+  await requestEarlyAccess(requestContext(c), parsed.data);
   return c.redirect("/early-access/thanks", 303);
 });
 

@@ -125,6 +125,15 @@ describe("early-access form", () => {
     expect(await countRows("early_access_requests")).toBe(0);
   });
 
+  it("shows the error page with 429 once a phone has asked 3 times in the hour, and stores nothing more", async () => {
+    const fields = { ...validFields, phone: "0557001122" };
+    for (let i = 0; i < 3; i++) expect((await form(fields)).status).toBe(303);
+    const limited = await form(fields, { lang: "en" });
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toContain('data-testid="error-page"');
+    expect(await countRows("early_access_requests")).toBe(1);
+  });
+
   it("rejects a cross-site post and stores nothing", async () => {
     const res = await form(validFields, { origin: "https://evil.example" });
     expect(res.status).toBe(403);

@@ -1,8 +1,9 @@
-import { and, desc, eq, getTableColumns, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
+import type { Role } from "../platform/roles";
 import type { TenantScope } from "../platform/tenant-scope";
-import { tenants } from "../tenants/tenants.schema";
+import { memberships, tenants } from "../tenants/tenants.schema";
 import { apiKeys } from "./api-keys.schema";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -30,6 +31,47 @@ export const revokeApiKey = (scope: TenantScope, id: string, now: number) =>
     .update(apiKeys)
     .set({ revokedAt: now })
     .where(scope.where(apiKeys.tenantId, eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+
+/** The keys a member created in this tenant that still work. */
+export const activeKeysCreatedBy = (scope: TenantScope, userId: string) =>
+  scope.db
+    .select({ id: apiKeys.id, scopes: apiKeys.scopes })
+    .from(apiKeys)
+    .where(scope.where(apiKeys.tenantId, eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)));
+
+/**
+ * Revokes a key unless its creator still holds one of `keepingRoles` in the tenant. Decided from
+ * the membership as it stands when the statement runs: after a role change or removal in the same
+ * batch, and not at all when that change was refused by its own guard (the last owner).
+ */
+export const revokeKeyUnlessCreatorHolds = (
+  scope: TenantScope,
+  key: { id: string; createdBy: string },
+  keepingRoles: Role[],
+  now: number,
+) =>
+  scope.db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(
+      scope.where(
+        apiKeys.tenantId,
+        eq(apiKeys.id, key.id),
+        isNull(apiKeys.revokedAt),
+        notExists(
+          scope.db
+            .select({ one: sql`1` })
+            .from(memberships)
+            .where(
+              scope.where(
+                memberships.tenantId,
+                eq(memberships.userId, key.createdBy),
+                keepingRoles.length > 0 ? inArray(memberships.role, keepingRoles) : sql`0`,
+              ),
+            ),
+        ),
+      ),
+    );
 
 /**
  * Credential lookup happens before any tenant is known: the key's hash is the only input. A key

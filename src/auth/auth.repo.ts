@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, exists, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { otpCodes, passwordResets, users } from "./auth.schema";
@@ -21,18 +21,22 @@ export const findUserByEmail = (db: Db, email: string) =>
 
 export const findUserById = (db: Db, id: string) => db.select().from(users).where(eq(users.id, id)).get();
 
-/** Sets a new password hash and refuses access tokens issued before `notBefore`. */
+/**
+ * Sets a new password hash and refuses access tokens issued before `notBefore`; `onlyIf` guards it
+ * inside a batch.
+ */
 export const updatePassword = (
   db: Db,
   userId: string,
   passwordHash: string,
   notBefore: number,
   now: number,
+  onlyIf?: SQL,
 ) =>
   db
     .update(users)
     .set({ passwordHash, tokensNotBefore: notBefore, updatedAt: now })
-    .where(eq(users.id, userId));
+    .where(and(eq(users.id, userId), onlyIf));
 
 /** The user's workspaces, oldest membership first (the default one to sign in to). */
 export const listMembershipsOfUser = (db: Db, userId: string) => membershipsOfUserQuery(db, userId).all();
@@ -105,5 +109,17 @@ export const insertPasswordReset = (db: Db, reset: typeof passwordResets.$inferI
 export const findPasswordReset = (db: Db, tokenHash: string) =>
   db.select().from(passwordResets).where(eq(passwordResets.tokenHash, tokenHash)).get();
 
-export const markPasswordResetUsed = (db: Db, resetId: string, now: number) =>
-  db.update(passwordResets).set({ usedAt: now }).where(eq(passwordResets.id, resetId));
+const isUsableReset = (resetId: string, now: number) =>
+  and(eq(passwordResets.id, resetId), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now));
+
+/** True while the reset link is unused and unexpired: the condition every write of a reset shares. */
+export const passwordResetUsable = (db: Db, resetId: string, now: number) =>
+  exists(db.select({ one: sql`1` }).from(passwordResets).where(isUsableReset(resetId, now)));
+
+/** Uses the reset link up, only if it is still usable; returns the claimed row (none: too late). */
+export const claimPasswordReset = (db: Db, resetId: string, now: number) =>
+  db
+    .update(passwordResets)
+    .set({ usedAt: now })
+    .where(isUsableReset(resetId, now))
+    .returning({ id: passwordResets.id });

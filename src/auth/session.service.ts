@@ -9,10 +9,11 @@ import type { Role } from "../platform/roles";
 import {
   claimRefreshToken,
   findRefreshToken,
-  findSessionState,
   insertRefreshFamily,
   insertRefreshToken,
+  insertRefreshTokenIfClaimed,
   revokeFamily,
+  rotationStateQuery,
 } from "./sessions.repo";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
@@ -71,19 +72,6 @@ export async function newSession(db: Db, jwtSecret: string, subject: SessionSubj
   return { familyId, inserts, tokens };
 }
 
-/** The next refresh token of an existing family, capped at the family's absolute expiry. */
-async function nextRefreshToken(db: Db, familyId: string, familyExpiresAt: number, now: number) {
-  const refreshToken = newSecret();
-  const insert = insertRefreshToken(db, {
-    id: newId(idPrefixes.refreshToken),
-    familyId,
-    tokenHash: await sha256Hex(refreshToken),
-    expiresAt: Math.min(now + REFRESH_TOKEN_TTL_MS, familyExpiresAt),
-    createdAt: now,
-  });
-  return { refreshToken, insert };
-}
-
 const SESSION_ENDED = "The session has ended; sign in again.";
 
 /**
@@ -128,25 +116,41 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
   }
   if (token.expiresAt <= now || token.familyExpiresAt <= now)
     throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
-  if (!(await claimRefreshToken(db, token.id, now))) throw new ConcurrentRefreshError();
 
-  const state = await findSessionState(db, token.userId, token.tenantId, token.familyId);
-  if (!state || state.role === null || state.tenantStatus !== "active") {
-    await revokeFamily(db, token.familyId, "membership_ended", now);
-    throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  // One batch: the state the claim is decided on, the guarded claim, and the next token inserted
+  // only if the claim changed a row. A failure anywhere rolls all of it back, so a crash can never
+  // leave a used token without a successor (which the next refresh would take for theft).
+  const nextToken = newSecret();
+  const [[state], claimed] = await db.batch([
+    rotationStateQuery(db, token.id),
+    claimRefreshToken(db, token, now),
+    insertRefreshTokenIfClaimed(db, {
+      id: newId(idPrefixes.refreshToken),
+      familyId: token.familyId,
+      tokenHash: await sha256Hex(nextToken),
+      expiresAt: Math.min(now + REFRESH_TOKEN_TTL_MS, token.familyExpiresAt),
+      createdAt: now,
+    }),
+  ]);
+  if (claimed.length === 1 && state?.role) {
+    return {
+      accessToken: await signAccessToken(
+        ctx.config.JWT_SECRET,
+        { userId: token.userId, tenantId: token.tenantId, role: state.role, familyId: token.familyId },
+        now,
+      ),
+      refreshToken: nextToken,
+      tokenType: "Bearer",
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    };
   }
-  const next = await nextRefreshToken(db, token.familyId, token.familyExpiresAt, now);
-  await next.insert;
-  return {
-    accessToken: await signAccessToken(
-      ctx.config.JWT_SECRET,
-      { userId: token.userId, tenantId: token.tenantId, role: state.role, familyId: token.familyId },
-      now,
-    ),
-    refreshToken: next.refreshToken,
-    tokenType: "Bearer",
-    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-  };
+  // Not claimed: the state read in the same batch says why.
+  if (!state || state.familyRevokedAt !== null) throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
+  if (state.usedAt !== null) throw new ConcurrentRefreshError();
+  if (state.role === null || state.tenantStatus !== "active") {
+    await revokeFamily(db, token.familyId, "membership_ended", now);
+  }
+  throw new ApiError("UNAUTHENTICATED", SESSION_ENDED);
 }
 
 /** Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, exists, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { refreshFamilies, refreshTokens, users } from "./auth.schema";
@@ -26,9 +26,6 @@ export const sessionStateQuery = (db: Db, userId: string, tenantId: string, fami
 
 export type SessionState = Awaited<ReturnType<typeof sessionStateQuery>>[number];
 
-export const findSessionState = async (db: Db, userId: string, tenantId: string, familyId: string) =>
-  (await sessionStateQuery(db, userId, tenantId, familyId))[0];
-
 export const insertRefreshFamily = (db: Db, family: typeof refreshFamilies.$inferInsert) =>
   db.insert(refreshFamilies).values(family);
 
@@ -53,14 +50,84 @@ export const findRefreshToken = (db: Db, tokenHash: string) =>
     .where(eq(refreshTokens.tokenHash, tokenHash))
     .get();
 
-/** Marks a refresh token used, only if nobody else did first; true when this call won. */
-export async function claimRefreshToken(db: Db, tokenId: string, now: number): Promise<boolean> {
-  const rows = await db
+/**
+ * What a rotation decides on, read in the rotating batch just before the claim: whether the token
+ * was used meanwhile, and whether its session, membership and tenant still stand.
+ */
+export const rotationStateQuery = (db: Db, tokenId: string) =>
+  db
+    .select({
+      usedAt: refreshTokens.usedAt,
+      familyRevokedAt: refreshFamilies.revokedAt,
+      role: memberships.role,
+      tenantStatus: tenants.status,
+    })
+    .from(refreshTokens)
+    .innerJoin(refreshFamilies, eq(refreshFamilies.id, refreshTokens.familyId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, refreshFamilies.userId), eq(memberships.tenantId, refreshFamilies.tenantId)),
+    )
+    .leftJoin(tenants, eq(tenants.id, refreshFamilies.tenantId))
+    .where(eq(refreshTokens.id, tokenId));
+
+/**
+ * Marks a refresh token used, only if nobody else did first and its session may still go on: the
+ * token and its family unexpired, the family not revoked, the member still in an active tenant.
+ * Returns the claimed row: none when this call lost or the session has ended.
+ */
+export const claimRefreshToken = (db: Db, token: { id: string; familyId: string }, now: number) =>
+  db
     .update(refreshTokens)
     .set({ usedAt: now })
-    .where(and(eq(refreshTokens.id, tokenId), isNull(refreshTokens.usedAt)))
+    .where(
+      and(
+        eq(refreshTokens.id, token.id),
+        isNull(refreshTokens.usedAt),
+        gt(refreshTokens.expiresAt, now),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(refreshFamilies)
+            .innerJoin(
+              memberships,
+              and(
+                eq(memberships.userId, refreshFamilies.userId),
+                eq(memberships.tenantId, refreshFamilies.tenantId),
+              ),
+            )
+            .innerJoin(tenants, and(eq(tenants.id, refreshFamilies.tenantId), eq(tenants.status, "active")))
+            .where(
+              and(
+                eq(refreshFamilies.id, token.familyId),
+                isNull(refreshFamilies.revokedAt),
+                gt(refreshFamilies.expiresAt, now),
+              ),
+            ),
+        ),
+      ),
+    )
     .returning({ id: refreshTokens.id });
-  return rows.length === 1;
+
+/**
+ * Inserts the next refresh token only if the statement just before it in the batch (the claim)
+ * changed a row, so the claim and its successor commit together or not at all.
+ */
+export function insertRefreshTokenIfClaimed(db: Db, token: typeof refreshTokens.$inferInsert) {
+  const value = (v: string | number | null, name: string) => sql`${v}`.as(name);
+  return db.insert(refreshTokens).select(
+    db
+      .select({
+        id: value(token.id, "id"),
+        familyId: value(token.familyId, "family_id"),
+        tokenHash: value(token.tokenHash, "token_hash"),
+        expiresAt: value(token.expiresAt, "expires_at"),
+        usedAt: value(null, "used_at"),
+        createdAt: value(token.createdAt, "created_at"),
+      })
+      .from(sql`(SELECT 1)`)
+      .where(sql`changes() > 0`),
+  );
 }
 
 export const revokeFamily = (db: Db, familyId: string, reason: string, now: number) =>
@@ -69,12 +136,13 @@ export const revokeFamily = (db: Db, familyId: string, reason: string, now: numb
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(eq(refreshFamilies.id, familyId), isNull(refreshFamilies.revokedAt)));
 
+/** Ends the user's sessions (in one tenant when given); `onlyIf` guards it inside a batch. */
 export const revokeFamiliesOfUser = (
   db: Db,
   userId: string,
   reason: string,
   now: number,
-  tenantId?: string,
+  options: { tenantId?: string; onlyIf?: SQL } = {},
 ) =>
   db
     .update(refreshFamilies)
@@ -83,6 +151,7 @@ export const revokeFamiliesOfUser = (
       and(
         eq(refreshFamilies.userId, userId),
         isNull(refreshFamilies.revokedAt),
-        tenantId === undefined ? undefined : eq(refreshFamilies.tenantId, tenantId),
+        options.tenantId === undefined ? undefined : eq(refreshFamilies.tenantId, options.tenantId),
+        options.onlyIf,
       ),
     );

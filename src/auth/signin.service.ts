@@ -131,7 +131,7 @@ export async function requestOtp(ctx: RequestContext, phone: string): Promise<vo
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerIp, clientIp(ctx.request));
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerPhone, phone);
   const user = await findUserByVerifiedPhone(ctx.db, phone);
-  if (user) ctx.background(sendSignInCode(ctx, user, phone));
+  if (user) ctx.waitUntil(sendSignInCode(ctx, user, phone));
 }
 
 /** Writes a new sign-in code (replacing any earlier unused one) and sends it. */

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { dbFor } from "../db/client";
+import { requestContext } from "../platform/context";
 import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
@@ -29,11 +29,12 @@ const requestEarlyAccessRoute = createRoute({
       "PAYLOAD_TOO_LARGE",
       "UNSUPPORTED_MEDIA_TYPE",
       "VALIDATION_FAILED",
+      "RATE_LIMITED",
     ),
   },
 });
 
 export const earlyAccessApi = createRouter().openapi(requestEarlyAccessRoute, async (c) => {
-  const receipt = await requestEarlyAccess(dbFor(c.env.DB), c.req.valid("json"));
+  const receipt = await requestEarlyAccess(requestContext(c), c.req.valid("json"));
   return c.json(receipt, 202);
 });

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { freshIp } from "../../test/fixtures";
 import { countRows, expectProblem, postJson } from "../../test/helpers";
 
 const valid = {
@@ -67,11 +68,11 @@ describe("POST /api/v1/early-access", () => {
   });
 
   it("gives the same answer for a phone that already asked, and keeps one row", async () => {
-    await postJson("/api/v1/early-access", valid);
+    await postJson("/api/v1/early-access", { ...valid, phone: "0557654321" });
     const again = await postJson("/api/v1/early-access", {
       ...valid,
       name: "Someone else",
-      phone: "+966551234567",
+      phone: "+966557654321",
     });
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ status: "received" });
@@ -121,5 +122,54 @@ describe("POST /api/v1/early-access", () => {
     const res = await postJson("/api/v1/early-access", { ...valid, name: "x".repeat(200_000) });
     await expectProblem(res, 413, "PAYLOAD_TOO_LARGE");
     expect(await countRows("early_access_requests")).toBe(0);
+  });
+});
+
+let phoneCounter = 0;
+/** A Saudi mobile number no other test uses, so per-phone budgets do not couple tests. */
+const freshPhone = () =>
+  `+96656${(Date.now() % 1000).toString().padStart(3, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
+
+describe("POST /api/v1/early-access rate limits", () => {
+  it("allows 3 requests per phone per hour, whatever its form and IP, then answers 429 with Retry-After", async () => {
+    const phone = freshPhone();
+    const local = `0${phone.slice(4)}`;
+    const answers = [];
+    for (const form of [phone, local, phone]) {
+      const res = await postJson("/api/v1/early-access", { ...valid, phone: form }, freshIp());
+      answers.push({ status: res.status, body: await res.json() });
+    }
+    // The first request is for an unknown phone, the next two for a known one: one answer for all.
+    expect(answers).toEqual(Array(3).fill({ status: 202, body: { status: "received" } }));
+    const rows = await countRows("early_access_requests");
+
+    const limited = await postJson("/api/v1/early-access", { ...valid, phone: local }, freshIp());
+    await expectProblem(limited, 429, "RATE_LIMITED");
+    const retryAfter = Number(limited.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(await countRows("early_access_requests")).toBe(rows);
+    expect(
+      (await postJson("/api/v1/early-access", { ...valid, phone: freshPhone() }, freshIp())).status,
+    ).toBe(202);
+  });
+
+  it("allows 20 requests per IP per hour, then answers 429 with Retry-After, and other IPs go on", async () => {
+    const ip = { "CF-Connecting-IP": "192.0.2.77" };
+    const before = await countRows("early_access_requests");
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push((await postJson("/api/v1/early-access", { ...valid, phone: freshPhone() }, ip)).status);
+    }
+    expect(statuses).toEqual(Array(20).fill(202));
+    expect(await countRows("early_access_requests")).toBe(before + 20);
+
+    const limited = await postJson("/api/v1/early-access", { ...valid, phone: freshPhone() }, ip);
+    await expectProblem(limited, 429, "RATE_LIMITED");
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(await countRows("early_access_requests")).toBe(before + 20);
+    expect(
+      (await postJson("/api/v1/early-access", { ...valid, phone: freshPhone() }, freshIp())).status,
+    ).toBe(202);
   });
 });

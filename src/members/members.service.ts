@@ -1,4 +1,5 @@
 import type { BatchItem } from "drizzle-orm/batch";
+import { activeKeysCreatedBy, revokeKeyUnlessCreatorHolds } from "../api-keys/api-keys.repo";
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import { tenantView, userView } from "../auth/account.service";
 import { findAccount, findUserById, insertUser, type User } from "../auth/auth.repo";
@@ -14,7 +15,7 @@ import { idPrefixes, newId, newSecret } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
 import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
-import { hasRole, type Role } from "../platform/roles";
+import { hasRole, type Role, rolesAllowingScopes, type Scope } from "../platform/roles";
 import { tenantScope } from "../platform/tenant-scope";
 import { findTenant, tenantById } from "../tenants/tenants.repo";
 import { invitations } from "../tenants/tenants.schema";
@@ -47,16 +48,57 @@ export async function members(ctx: TenantContext, cursor: string | undefined, li
   return { data: page.data.map((m) => ({ ...m, joinedAt: iso(m.joinedAt) })), nextCursor: page.nextCursor };
 }
 
+/** The member and the API keys they created that still work, in one read with the session check. */
 async function requireMember(ctx: TenantContext, userId: string) {
-  const [[membership]] = await ctx.scope.read(() => [membershipOf(ctx.scope, userId)] as const);
+  const { scope } = ctx;
+  const [[membership], keys] = await scope.read(
+    () => [membershipOf(scope, userId), activeKeysCreatedBy(scope, userId)] as const,
+  );
   if (!membership) throw new ApiError("NOT_FOUND", "No such member.");
-  return membership;
+  return { membership, keys };
 }
 
-/** Owners change roles; the last owner cannot be demoted, so a tenant always has an owner. */
+/**
+ * Revokes, with an audit row each, the member's keys that their new role (null once removed) may
+ * not back: a key never does more than its creator may. Each revocation re-checks the creator's
+ * membership as the batch leaves it, so a change refused by its guard revokes nothing.
+ */
+function revokeKeysBeyondRole(
+  ctx: TenantContext,
+  userId: string,
+  keys: { id: string; scopes: string[] }[],
+  newRole: Role | null,
+  reason: "creator_removed" | "creator_role_changed",
+) {
+  const { scope, now } = ctx;
+  return keys.flatMap((key) => {
+    const keepingRoles = rolesAllowingScopes(key.scopes as Scope[]);
+    if (newRole !== null && keepingRoles.includes(newRole)) return [];
+    return [
+      revokeKeyUnlessCreatorHolds(scope, { id: key.id, createdBy: userId }, keepingRoles, now),
+      auditInsertIfChanged(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: "api_key.revoked",
+          target: { type: "api_key", id: key.id },
+          details: { reason, creator: userId },
+        },
+        ctx.origin,
+        now,
+      ),
+    ];
+  });
+}
+
+/**
+ * Owners change roles; the last owner cannot be demoted, so a tenant always has an owner. API keys
+ * the member created that the new role may not back are revoked in the same batch.
+ */
 export async function changeRole(ctx: TenantContext, userId: string, role: Role) {
   const { scope, now } = ctx;
-  const membership = await requireMember(ctx, userId);
+  const { membership, keys } = await requireMember(ctx, userId);
   if (membership.role === role) return;
   const [changed] = await scope.write([
     updateMemberRole(scope, userId, role),
@@ -72,16 +114,20 @@ export async function changeRole(ctx: TenantContext, userId: string, role: Role)
       ctx.origin,
       now,
     ),
+    ...revokeKeysBeyondRole(ctx, userId, keys, role, "creator_role_changed"),
   ]);
   if (changed.length === 0) {
     throw new ApiError("CONFLICT", "The last owner cannot be demoted; make someone else owner first.");
   }
 }
 
-/** Removes a member and ends their sessions in this tenant at once; never the last owner. */
+/**
+ * Removes a member and, at once, ends their sessions in this tenant and revokes the API keys they
+ * created; never the last owner.
+ */
 export async function removeMember(ctx: TenantContext, userId: string) {
   const { scope, now } = ctx;
-  const membership = await requireMember(ctx, userId);
+  const { membership, keys } = await requireMember(ctx, userId);
   const [removed] = await scope.write([
     deleteMembership(scope, userId),
     auditInsertIfChanged(
@@ -97,6 +143,7 @@ export async function removeMember(ctx: TenantContext, userId: string) {
       now,
     ),
     revokeSessionsOfFormerMember(scope, userId, now),
+    ...revokeKeysBeyondRole(ctx, userId, keys, null, "creator_removed"),
   ]);
   if (removed.length === 0) throw new ApiError("CONFLICT", "The last owner cannot be removed.");
 }

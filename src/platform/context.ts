@@ -28,8 +28,8 @@ export interface RequestContext {
   origin: RequestOrigin;
   request: Request;
   now: number;
-  /** Runs work after the response is sent (ctx.waitUntil); a failure is reported, never lost. */
-  background(work: Promise<unknown>): void;
+  /** Runs `task` after the response is sent (the request's waitUntil); a failure is reported. */
+  waitUntil(task: Promise<unknown>): void;
 }
 
 /** What a service needs for a tenant's request: set once by requireAccess (or a signed-in page). */
@@ -76,8 +76,8 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
       origin: requestOrigin(c),
       request: c.req.raw,
       now: Date.now(),
-      background: (work) =>
-        c.executionCtx.waitUntil(work.catch((error: unknown) => c.get("reporter").captureException(error))),
+      waitUntil: (task) =>
+        c.executionCtx.waitUntil(task.catch((error: unknown) => c.get("reporter").captureException(error))),
     };
     c.set("requestContext", context);
   }

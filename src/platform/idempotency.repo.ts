@@ -1,4 +1,4 @@
-import { and, eq, lte } from "drizzle-orm";
+import { and, eq, lte, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { idempotencyKeys } from "./idempotency.schema";
 
@@ -10,13 +10,23 @@ interface ClaimInput {
   requestHash: string;
   now: number;
   expiresAt: number;
+  /** A record still in progress that was claimed before this is a crashed request's. */
+  leaseExpiredBefore: number;
+}
+
+/** Which claim of a key a request holds: its `created_at`, reset by every claim and takeover. */
+export interface KeyClaim {
+  scope: string;
+  key: string;
+  claimedAt: number;
 }
 
 /**
  * Claims the key for this request in one statement: inserts it, or takes over a record that has
- * expired. Returns false when a live record already holds the key.
+ * expired or whose first request left it in progress past its lease (a crash must not hold the
+ * key for a day). Returns false when a live record already holds the key.
  */
-export async function claimKey(db: Db, input: ClaimInput): Promise<boolean> {
+export async function claimKey(db: Db, { leaseExpiredBefore, ...input }: ClaimInput): Promise<boolean> {
   const rows = await db
     .insert(idempotencyKeys)
     .values({ ...input, state: "in_progress", createdAt: input.now })
@@ -31,7 +41,10 @@ export async function claimKey(db: Db, input: ClaimInput): Promise<boolean> {
         createdAt: input.now,
         expiresAt: input.expiresAt,
       },
-      setWhere: lte(idempotencyKeys.expiresAt, input.now),
+      setWhere: or(
+        lte(idempotencyKeys.expiresAt, input.now),
+        and(eq(idempotencyKeys.state, "in_progress"), lte(idempotencyKeys.createdAt, leaseExpiredBefore)),
+      ),
     })
     .returning({ scope: idempotencyKeys.scope });
   return rows.length === 1;
@@ -45,10 +58,18 @@ export async function findKey(db: Db, scope: string, key: string): Promise<Idemp
     .get();
 }
 
+/** The record this claim still holds: not taken over by a later request after its lease ran out. */
+const heldBy = (claim: KeyClaim) =>
+  and(
+    eq(idempotencyKeys.scope, claim.scope),
+    eq(idempotencyKeys.key, claim.key),
+    eq(idempotencyKeys.state, "in_progress"),
+    eq(idempotencyKeys.createdAt, claim.claimedAt),
+  );
+
 export async function completeKey(
   db: Db,
-  scope: string,
-  key: string,
+  claim: KeyClaim,
   response: { status: number; contentType: string | null; body: string },
 ): Promise<void> {
   await db
@@ -59,9 +80,9 @@ export async function completeKey(
       responseContentType: response.contentType,
       responseBody: response.body,
     })
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    .where(heldBy(claim));
 }
 
-export async function releaseKey(db: Db, scope: string, key: string): Promise<void> {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+export async function releaseKey(db: Db, claim: KeyClaim): Promise<void> {
+  await db.delete(idempotencyKeys).where(heldBy(claim));
 }

@@ -1,23 +1,44 @@
 import { z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { dbFor } from "../db/client";
 import type { AppEnv } from "./context";
 import { sha256Hex } from "./crypto";
-import { claimKey, completeKey, findKey, releaseKey } from "./idempotency.repo";
+import { claimKey, completeKey, findKey, type KeyClaim, releaseKey } from "./idempotency.repo";
 import { ApiError } from "./problem";
+import { clientNetwork } from "./rate-limit";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+// How long a first request holds its key while it runs. Workers answer within seconds; a record
+// still in progress after a minute belongs to a request that crashed, and a retry may take it over.
+export const IDEMPOTENCY_LEASE_MS = 60 * 1000;
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 
 // Responses to input the caller must fix are not kept, so the same key can be retried once the
-// request is corrected; neither are server errors, so a retry can succeed (as Stripe does).
-const NOT_REMEMBERED = new Set([400, 413, 415, 422]);
+// request is corrected; neither are server errors, so a retry can succeed (as Stripe does), nor
+// rate limiting (429), which says "later", not "this is the answer".
+const NOT_REMEMBERED = new Set([400, 413, 415, 422, 429]);
+
+/**
+ * Whose keys these are: the tenant and user or API key, set by requireAccess (which must run
+ * first). An anonymous caller is its client network (an IPv4 address, an IPv6 /64), hashed so no
+ * address is stored, so two clients never share one anonymous scope; without a known network
+ * (the request did not come through Cloudflare's edge) there is no caller to scope by: null.
+ */
+async function callerOf(c: Context<AppEnv>): Promise<string | null> {
+  const principal = c.get("principal");
+  if (principal) {
+    return `${principal.tenantId}:${principal.kind === "user" ? principal.userId : principal.apiKeyId}`;
+  }
+  const network = clientNetwork(c.req.raw);
+  return network === null ? null : `anonymous:${await sha256Hex(network)}`;
+}
 
 /**
  * `Idempotency-Key` for a POST route that creates something: the first request with a key runs
  * and its response is kept for 24 hours; the same key with the same body replays that response;
- * with a different body it is a 409. Keys are scoped by caller (tenant and user or API key, set
- * by requireAccess, which must run first) and by method and path.
+ * with a different body it is a 409. Keys are scoped by caller (see callerOf) and by method and
+ * path. An anonymous request with no known client network runs without the key's protection.
+ * A request still in progress holds its key for IDEMPOTENCY_LEASE_MS at most.
  *
  * Routes opt in. A route whose response carries a secret (tokens, an API key, an invitation
  * link) must not: the stored response would keep that secret in D1 in clear.
@@ -29,16 +50,22 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     throw new ApiError("INVALID_HEADER", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
   }
 
+  const caller = await callerOf(c);
+  if (caller === null) return next();
   const db = dbFor(c.env.DB);
-  const principal = c.get("principal");
-  const caller = !principal
-    ? "anonymous"
-    : `${principal.tenantId}:${principal.kind === "user" ? principal.userId : principal.apiKeyId}`;
   const scope = `${caller} ${c.req.method} ${c.req.path}`;
   const requestHash = await sha256Hex(await c.req.text());
   const now = Date.now();
 
-  if (!(await claimKey(db, { scope, key, requestHash, now, expiresAt: now + IDEMPOTENCY_TTL_MS }))) {
+  const claimed = await claimKey(db, {
+    scope,
+    key,
+    requestHash,
+    now,
+    expiresAt: now + IDEMPOTENCY_TTL_MS,
+    leaseExpiredBefore: now - IDEMPOTENCY_LEASE_MS,
+  });
+  if (!claimed) {
     const existing = await findKey(db, scope, key);
     if (!existing) {
       throw new ApiError("IDEMPOTENCY_IN_PROGRESS", "Retry the request.", {
@@ -67,12 +94,13 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 
   // A handler's thrown error has already been rendered into c.res by the app's onError here.
   await next();
+  const claim: KeyClaim = { scope, key, claimedAt: now };
   const status = c.res.status;
   if (status >= 500 || NOT_REMEMBERED.has(status)) {
-    await releaseKey(db, scope, key);
+    await releaseKey(db, claim);
     return;
   }
-  await completeKey(db, scope, key, {
+  await completeKey(db, claim, {
     status,
     contentType: c.res.headers.get("Content-Type"),
     body: await c.res.clone().text(),

@@ -34,6 +34,11 @@ const HOUR = 60 * MINUTE;
 // accounts. A refresh happens about once per access-token lifetime per device, so 60 per minute per
 // IP only stops floods.
 export const RATE_LIMITS = {
+  // Early access costs a D1 write and nothing else: a person asks once or twice, so 3 per phone
+  // per hour; 20 per IP per hour leaves room for an office or a carrier NAT and stops a script
+  // filling the list.
+  earlyAccessPerPhone: { name: "early-access-phone", limit: 3, windowSeconds: HOUR, keyedBy: "identity" },
+  earlyAccessPerIp: { name: "early-access-ip", limit: 20, windowSeconds: HOUR, keyedBy: "ip" },
   loginPerAccount: { name: "login-account", limit: 10, windowSeconds: 15 * MINUTE, keyedBy: "identity" },
   loginPerIp: { name: "login-ip", limit: 50, windowSeconds: 15 * MINUTE, keyedBy: "ip" },
   otpRequestPerPhone: {
@@ -103,6 +108,15 @@ type RateLimiterEnv = Pick<Bindings, "RATE_LIMITER">;
  */
 export function clientIp(req: Request): string {
   return req.headers.get("CF-Connecting-IP") ?? "unknown";
+}
+
+/**
+ * The client's network as Cloudflare saw it (see networkOf), or null when the request did not come
+ * through Cloudflare's edge (local tools): callers must not lump such requests together.
+ */
+export function clientNetwork(req: Request): string | null {
+  const ip = req.headers.get("CF-Connecting-IP");
+  return ip ? networkOf(ip) : null;
 }
 
 const IPV6_GROUP = /^[0-9a-f]{1,4}$/;

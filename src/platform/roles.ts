@@ -12,3 +12,14 @@ export const hasRole = (role: Role, minimum: Role) => ROLE_RANK[role] >= ROLE_RA
  */
 export const SCOPES = ["members:read", "audit:read"] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * The least tenant role a key's scope needs, matching the role its routes require of people: a key
+ * never does more than its creator's role allows (when the creator is demoted or removed, keys
+ * beyond the new role are revoked).
+ */
+export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = { "members:read": "manager", "audit:read": "manager" };
+
+/** The roles that may hold a key with all of `scopes`. */
+export const rolesAllowingScopes = (scopes: readonly Scope[]): Role[] =>
+  ROLES.filter((role) => scopes.every((scope) => hasRole(role, SCOPE_MINIMUM_ROLE[scope])));
