@@ -3,6 +3,7 @@ import { getCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { version } from "../package.json";
+import { devTools } from "../pages/dev/dev.routes";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
 import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
@@ -71,6 +72,9 @@ export function createApp() {
 
   app.use(requestId(), requestLogger(), securityHeaders());
   app.use(async (c, next) => {
+    // The locale first: even a misconfigured Worker renders its error page in the visitor's language.
+    const lang = getCookie(c, LOCALE_COOKIE);
+    c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
     const config = loadConfig(c.env);
     c.set("config", config);
     c.set(
@@ -82,8 +86,6 @@ export function createApp() {
         tags: { requestId: c.get("requestId") },
       }),
     );
-    const lang = getCookie(c, LOCALE_COOKIE);
-    c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
     await next();
   });
   app.use(
@@ -130,6 +132,9 @@ export function createApp() {
     return c.json(openApiDocument);
   });
 
+  // The demo seed and the dev outbox: compiled out of the production bundle, and where they are
+  // bundled, answering only in development and test (pages/dev/dev.routes.tsx).
+  if (DEV_TOOLS_BUNDLED) app.route("/", devTools());
   app.route("/", pages);
 
   app.notFound((c) =>

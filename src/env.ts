@@ -17,6 +17,13 @@ export interface Bindings {
   PASSWORD_PEPPER?: string;
 }
 
+/**
+ * Where the dev tools (demo seed, dev outbox) exist. An allow-list: any other environment name
+ * (production, staging, a typo) is treated as deployed, so it gets no dev tools and needs every
+ * production secret.
+ */
+const DEV_ENVIRONMENTS: readonly string[] = ["development", "test"];
+
 /** Secrets production cannot run without. Later capabilities add theirs here. */
 const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN"] as const;
 
@@ -48,7 +55,10 @@ const originList = z
 
 export const configSchema = z
   .object({
-    ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+    // No default: a deployed environment that forgets the var must not run as development.
+    ENVIRONMENT: z
+      .string({ message: "var ENVIRONMENT is required (development, test, production, …)" })
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, "ENVIRONMENT must be a lower-case name like production"),
     APP_VERSION: optionalString,
     CORS_ORIGINS: originList,
     MAX_JSON_BODY_BYTES: z.coerce
@@ -64,10 +74,14 @@ export const configSchema = z
     PASSWORD_PEPPER: z.string({ message: "secret PASSWORD_PEPPER is required" }).min(32),
   })
   .superRefine((config, ctx) => {
-    if (config.ENVIRONMENT !== "production") return;
+    if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!config[name]) {
-        ctx.addIssue({ code: "custom", path: [name], message: `secret ${name} is required in production` });
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `secret ${name} is required in ${config.ENVIRONMENT}`,
+        });
       }
     }
     for (const name of ["JWT_SECRET", "PASSWORD_PEPPER"] as const) {
@@ -78,6 +92,10 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema> & { release: string };
+
+/** Whether the demo seed and the dev outbox may answer (see DEV_ENVIRONMENTS). */
+export const devToolsEnabled = (config: Pick<Config, "ENVIRONMENT">) =>
+  DEV_ENVIRONMENTS.includes(config.ENVIRONMENT);
 
 /** Thrown when vars/secrets are missing or malformed; lists names only, never values. */
 export class ConfigError extends Error {
