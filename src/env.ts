@@ -15,6 +15,7 @@ export interface Bindings {
   SENTRY_DSN?: string;
   JWT_SECRET?: string;
   PASSWORD_PEPPER?: string;
+  HEALTH_TOKEN?: string;
 }
 
 /**
@@ -72,6 +73,9 @@ export const configSchema = z
     JWT_SECRET: z.string({ message: "secret JWT_SECRET is required" }).min(32),
     // Mixed into every password hash; kept out of D1 so a database leak alone cannot be cracked.
     PASSWORD_PEPPER: z.string({ message: "secret PASSWORD_PEPPER is required" }).min(32),
+    // Operators send it as `Authorization: Bearer …` to see /health/deep's per-check detail.
+    // Optional: without it everyone gets the summary only.
+    HEALTH_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32).optional()),
   })
   .superRefine((config, ctx) => {
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
@@ -84,8 +88,8 @@ export const configSchema = z
         });
       }
     }
-    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER"] as const) {
-      if (config[name].startsWith(DEV_ONLY_PREFIX)) {
+    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN"] as const) {
+      if (config[name]?.startsWith(DEV_ONLY_PREFIX)) {
         ctx.addIssue({ code: "custom", path: [name], message: `${name} is the development value` });
       }
     }

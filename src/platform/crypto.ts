@@ -27,6 +27,17 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   return crypto.subtle.timingSafeEqual(left, right);
 }
 
+/**
+ * Compares a presented secret with the expected one without leaking either's length or where
+ * they differ: both are hashed first, so the comparison is always of 32 bytes.
+ */
+export async function secretsMatch(presented: string, expected: string): Promise<boolean> {
+  const [left, right] = await Promise.all(
+    [presented, expected].map((value) => crypto.subtle.digest("SHA-256", encoder.encode(value))),
+  );
+  return crypto.subtle.timingSafeEqual(left as ArrayBuffer, right as ArrayBuffer);
+}
+
 /** A uniformly random decimal code of `digits` digits (rejection sampling avoids modulo bias). */
 export function randomDigits(digits: number): string {
   const range = 10 ** digits;
