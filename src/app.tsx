@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { cors } from "hono/cors";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import { version } from "../package.json";
 import { devTools } from "../pages/dev/dev.routes";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
@@ -20,6 +19,7 @@ import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
 import { handleError, isMachinePath } from "./platform/errors";
 import { requestLogger } from "./platform/logger";
+import { allowedMethodsOf } from "./platform/method-not-allowed";
 import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
 import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
@@ -89,18 +89,6 @@ export function createApp() {
     await next();
   });
   app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(
-          c,
-          new ApiError("METHOD_NOT_ALLOWED", `Use ${methods.join(", ")} on this path.`, {
-            headers: { Allow: methods.join(", ") },
-          }),
-        ),
-    }),
-  );
-  app.use(
     "/api/*",
     cors({
       origin: (origin, c: Context<AppEnv>) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
@@ -137,11 +125,23 @@ export function createApp() {
   if (DEV_TOOLS_BUNDLED) app.route("/", devTools());
   app.route("/", pages);
 
-  app.notFound((c) =>
-    isMachinePath(c.req.path)
+  // A known path asked with another method is a 405 with Allow; it is worked out here, where no
+  // route matched, so matched requests do not pay for it.
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new ApiError("METHOD_NOT_ALLOWED", `Use ${allowed.join(", ")} on this path.`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return isMachinePath(c.req.path)
       ? problemResponse(c, new ApiError("NOT_FOUND", "No such resource."))
-      : renderErrorPage(c, new ApiError("NOT_FOUND")),
-  );
+      : renderErrorPage(c, new ApiError("NOT_FOUND"));
+  });
   app.onError((error, c) => handleError(error, c, renderErrorPage));
 
   return app;

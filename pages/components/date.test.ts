@@ -16,4 +16,12 @@ describe("formatDate", () => {
     expect(gregorian).toMatch(/نوفمبر/);
     expect(hijri).toMatch(/هـ/);
   });
+
+  it("keeps each locale's formatters apart when pages in both languages alternate", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(formatDate(ms, "en").gregorian).toBe("November 29, 2026");
+      expect(formatDate(ms, "ar").gregorian).toMatch(/نوفمبر/);
+      expect(formatDate(ms, "en").hijri).toMatch(/1448 AH$/);
+    }
+  });
 });

@@ -3,17 +3,30 @@ import type { Locale } from "../i18n";
 
 const TIME_ZONE = "Asia/Riyadh";
 
+// Building a DateTimeFormat loads locale and calendar data, far more work than formatting one
+// date: keep one per locale, calendar and time zone for the life of the isolate.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatter(locale: Locale, calendar: "gregory" | "islamic-umalqura", timeZone: string) {
+  const key = `${locale}|${calendar}|${timeZone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(`${locale}-u-ca-${calendar}`, {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone,
+    });
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 /** A date as people in Saudi Arabia read it: Gregorian and Hijri (Umm al-Qura), in Riyadh time. */
 export function formatDate(ms: number, locale: Locale) {
-  const options: Intl.DateTimeFormatOptions = {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: TIME_ZONE,
-  };
   return {
-    gregorian: new Intl.DateTimeFormat(`${locale}-u-ca-gregory`, options).format(ms),
-    hijri: new Intl.DateTimeFormat(`${locale}-u-ca-islamic-umalqura`, options).format(ms),
+    gregorian: dateFormatter(locale, "gregory", TIME_ZONE).format(ms),
+    hijri: dateFormatter(locale, "islamic-umalqura", TIME_ZONE).format(ms),
   };
 }
 
