@@ -164,11 +164,24 @@ function startBareWorker(logCounter) {
   );
 }
 
+/**
+ * The built Worker's modules as wrangler uploads them: index.js (the entry point) first, then the
+ * modules beside it (the Sentry client, the common-password list).
+ */
+function builtModules() {
+  const files = readdirSync(BUILD_DIR, { recursive: true }).filter((file) => /\.(js|txt)$/.test(file));
+  return ["index.js", ...files.filter((file) => file !== "index.js")].map((file) => ({
+    type: file.endsWith(".txt") ? "Text" : "ESModule",
+    path: path.join(BUILD_DIR, file),
+  }));
+}
+
 function startAppWorker(logCounter) {
   return new Miniflare(
     convertV4MiniflareOptions({
       ...sharedOptions(logCounter),
-      scriptPath: BUNDLE_PATH,
+      modules: builtModules(),
+      modulesRoot: BUILD_DIR,
       d1Databases: { DB: "dealix-bench" },
       kvNamespaces: ["FLAGS"],
       durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },

@@ -1,5 +1,6 @@
 import type { Toucan } from "toucan-js";
 import type { Config } from "../env";
+import { loadToucan } from "../vendor/load-toucan";
 import { log } from "./logger";
 import { describeError, redactError, redactText } from "./redact";
 
@@ -28,8 +29,8 @@ type SentryEvent = Parameters<NonNullable<ConstructorParameters<typeof Toucan>[0
 export function createReporter({ config, context, request, tags }: ReporterScope): ErrorReporter {
   let sentry: Promise<Toucan> | undefined;
   const sentryClient = async (dsn: string) => {
-    // A dynamic import keeps toucan out of the isolate's start-up work until the first error.
-    const { Toucan } = await import("toucan-js");
+    // A module of its own (scripts/vendor-assets.mjs), loaded by the first error an isolate reports.
+    const { Toucan } = await loadToucan();
     const client = new Toucan({
       dsn,
       release: config.release,
