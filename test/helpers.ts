@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { createApp } from "../src/app";
 import type { Bindings } from "../src/env";
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from "../src/platform/problem";
+import { countD1RoundTrips } from "./d1-round-trips";
 
 export const ORIGIN = "https://dealix.test";
 
@@ -35,6 +36,16 @@ export async function callWithEnv(overrides: Partial<Bindings>, path: string, in
   );
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/**
+ * Like callWithEnv, with the D1 binding wrapped to count round trips (test/d1-round-trips.ts):
+ * for tests that pin how many queries a request costs.
+ */
+export async function callCountingD1(path: string, init?: RequestInit) {
+  const counted = countD1RoundTrips(env.DB);
+  const res = await callWithEnv({ DB: counted.db }, path, init);
+  return { res, d1RoundTrips: counted.roundTrips() };
 }
 
 /** Asserts an RFC 9457 problem response and returns its body. */
