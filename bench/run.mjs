@@ -185,7 +185,19 @@ function logKind(message) {
   }
 }
 
-// Options both instances share, so the bare Worker measures the same path the app takes.
+// Mirrors [assets] in wrangler.toml: the Worker runs first and hands files to env.ASSETS.
+// has_user_worker is what wrangler sets for a Worker with assets; without it the asset router has
+// no Worker to hand requests to and answers every one with a 500. The bare Workers get it too:
+// every request then passes the asset router before the Worker, which in Miniflare costs about as
+// much CPU as a bare Worker itself, and is part of the path, not of the app's code.
+const ASSETS = {
+  directory: ASSETS_DIR,
+  binding: "ASSETS",
+  run_worker_first: true,
+  routerConfig: { has_user_worker: true },
+};
+
+// Options every instance shares, so the bare Workers measure the same path the app takes.
 function sharedOptions(logCounter) {
   return {
     host: "127.0.0.1",
@@ -207,6 +219,7 @@ function startBareWorker(logCounter) {
       ...sharedOptions(logCounter),
       script: BARE_WORKER_SCRIPT,
       d1Databases: { DB: "bench-bare" },
+      assets: ASSETS,
     }),
   );
 }
@@ -248,15 +261,7 @@ function startAppWorker(logCounter, { dir = BUILD_DIR, main = "index.js" } = {})
       d1Databases: { DB: "dealix-bench" },
       kvNamespaces: ["FLAGS"],
       durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
-      // Mirrors [assets] in wrangler.toml: the Worker runs first and hands files to env.ASSETS.
-      // has_user_worker is what wrangler sets for a Worker with assets; without it the asset
-      // router has no Worker to hand requests to and answers every one with a 500.
-      assets: {
-        directory: ASSETS_DIR,
-        binding: "ASSETS",
-        run_worker_first: true,
-        routerConfig: { has_user_worker: true },
-      },
+      assets: ASSETS,
       bindings: APP_VARS,
     }),
   );
