@@ -43,10 +43,9 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
  * they differ: both are hashed first, so the comparison is always of 32 bytes.
  */
 export async function secretsMatch(presented: string, expected: string): Promise<boolean> {
-  const [left, right] = await Promise.all(
-    [presented, expected].map((value) => crypto.subtle.digest("SHA-256", encoder.encode(value))),
-  );
-  return crypto.subtle.timingSafeEqual(left as ArrayBuffer, right as ArrayBuffer);
+  const digest = (value: string) => crypto.subtle.digest("SHA-256", encoder.encode(value));
+  const [left, right] = await Promise.all([digest(presented), digest(expected)]);
+  return crypto.subtle.timingSafeEqual(left, right);
 }
 
 /** A uniformly random decimal code of `digits` digits (rejection sampling avoids modulo bias). */

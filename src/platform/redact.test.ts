@@ -42,6 +42,13 @@ describe("redaction of error reports", () => {
     expect(safe.stack).not.toContain("secret@example.sa");
   });
 
+  it("copies a message with replacement patterns ($&, $') into the stack as it is", () => {
+    const error = new Error("price is $& or $' params: secret@example.sa");
+    const safe = redactError(error) as Error;
+    expect(safe.message).toBe("price is $& or $' params: [redacted]");
+    expect(safe.stack?.split("\n")[0]).toBe("Error: price is $& or $' params: [redacted]");
+  });
+
   it("leaves ordinary text alone and handles things that are not errors", () => {
     expect(redactText("D1_ERROR: UNIQUE constraint failed: users.email")).toBe(
       "D1_ERROR: UNIQUE constraint failed: users.email",

@@ -40,7 +40,9 @@ export function redactError(error: unknown, depth = 0): unknown {
 
 // The stack's first line repeats the message; the frames below it are kept for Sentry.
 function redactStack(stack: string, originalMessage: string, copy: Error): string {
-  if (originalMessage && stack.includes(originalMessage)) return stack.replace(originalMessage, copy.message);
+  // A function, not a string: `$&` or `$'` in a message must not be read as replacement patterns.
+  if (originalMessage && stack.includes(originalMessage))
+    return stack.replace(originalMessage, () => copy.message);
   // Captured under another message (changed after the throw): keep the frames only.
   const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
   return [`${copy.name}: ${copy.message}`, ...frames].join("\n");
@@ -51,7 +53,7 @@ function redactStack(stack: string, originalMessage: string, copy: Error): strin
 const isFailedQuery = (error: Error): error is Error & { query: string; params: unknown[] } =>
   "query" in error && typeof error.query === "string" && "params" in error && Array.isArray(error.params);
 
-/** `Name: message` of an already-redacted error, for the log line. */
+/** `Name: message` of an error, redacted, for the log line. */
 export function describeError(error: unknown): string {
   const safe = redactError(error);
   return safe instanceof Error ? `${safe.name}: ${safe.message}` : redactText(String(safe));
