@@ -13,7 +13,7 @@
 // BENCH_CONNECTIONS (default 50).
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -155,6 +155,45 @@ function buildWorker() {
   );
   wranglerBuild([COUNTING_ENTRY, "--outdir", path.relative(ROOT, COUNTING_BUILD_DIR)]);
   return bundle;
+}
+
+/**
+ * CPU time of a workerd process, from /proc (Linux; null elsewhere). Unlike requests/s, the CPU a
+ * request costs the server hardly moves when other work competes for the cores, so the CPU ratio
+ * is the steadier figure on a shared machine. Miniflare runs D1, KV and Durable Objects in the
+ * same workerd process as the Worker, so their work is included.
+ */
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+// The fields after "pid (comm) ": state, ppid, …; utime and stime are at indexes 11 and 12.
+const statFields = (pid) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+
+function childProcessIds() {
+  if (!existsSync("/proc/self/stat")) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return statFields(pid)[1] === String(process.pid);
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
+}
+
+function cpuMs(pid) {
+  if (!pid) return null;
+  const fields = statFields(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Starts a Miniflare instance and finds the workerd process it spawned (for its CPU time). */
+async function startInstance(create) {
+  const before = new Set(childProcessIds());
+  const mf = create();
+  const url = await mf.ready;
+  const pid = childProcessIds().find((candidate) => !before.has(candidate)) ?? null;
+  return { mf, url, pid };
 }
 
 /** Counts the Worker's console output by level, instead of printing one line per request. */
@@ -346,13 +385,15 @@ function runLoad(baseUrl, scenario, durationS) {
   });
 }
 
-async function measure(baseUrl, scenario) {
+async function measure(baseUrl, scenario, workerdPid) {
   process.stdout.write(`  ${scenario.name.padEnd(30)} `);
   // One request alone first: a route that is simply broken shows its status and body.
   const preflightProblem = await firstFailure(baseUrl, scenario, 1);
   // The warm-up lets V8 optimise the hot path and fills connection pools; its numbers are dropped.
   if (WARMUP_S > 0) await runLoad(baseUrl, scenario, WARMUP_S);
+  const cpuBefore = cpuMs(workerdPid);
   const result = await runLoad(baseUrl, scenario, DURATION_S);
+  const cpuAfter = cpuMs(workerdPid);
   const row = {
     name: scenario.name,
     method: scenario.method ?? "GET",
@@ -362,6 +403,8 @@ async function measure(baseUrl, scenario) {
     d1RoundTrips: scenario.d1RoundTrips ?? null,
     requestsPerSecond: result.requests.average,
     requestsTotal: result.requests.total,
+    serverCpuMsPerRequest:
+      cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total,
     latencyMs: {
       average: result.latency.average,
       p50: result.latency.p50,
@@ -393,40 +436,58 @@ async function measure(baseUrl, scenario) {
   return row;
 }
 
+const baselineOf = (row, rows) => rows.find((candidate) => candidate.id === (row.id ?? row.baseline));
+
 const ratioToBaseline = (row, rows) => {
-  const baseline = rows.find((candidate) => candidate.id === (row.id ?? row.baseline));
+  const baseline = baselineOf(row, rows);
   return baseline ? row.requestsPerSecond / baseline.requestsPerSecond : null;
 };
 
+// As a ratio of capacity (baseline CPU per request / the route's), comparable with the req/s ratio.
+const cpuRatioToBaseline = (row, rows) => {
+  const baseline = baselineOf(row, rows);
+  return baseline?.serverCpuMsPerRequest && row.serverCpuMsPerRequest
+    ? baseline.serverCpuMsPerRequest / row.serverCpuMsPerRequest
+    : null;
+};
+
 function printTable(rows) {
-  const header = ["scenario", "D1 trips", "req/s (avg)", "p50 ms", "p99 ms", "non-2xx", "errors", "vs"];
-  const lines = rows.map((row) => {
-    const ratio = ratioToBaseline(row, rows);
-    return [
-      row.name,
-      row.d1RoundTrips === null ? "?" : String(row.d1RoundTrips),
-      Math.round(row.requestsPerSecond).toString(),
-      row.latencyMs.p50.toString(),
-      row.latencyMs.p99.toString(),
-      row.non2xx.toString(),
-      (row.errors + row.timeouts).toString(),
-      row.id ? "" : `${ratio === null ? "n/a" : `${ratio.toFixed(2)}×`} ${row.baseline}`,
-    ];
-  });
+  const header = [
+    "scenario",
+    "D1 trips",
+    "req/s (avg)",
+    "p50 ms",
+    "p99 ms",
+    "CPU µs/req",
+    "non-2xx",
+    "errors",
+    "vs (req/s)",
+    "vs (CPU)",
+  ];
+  const times = (ratio) => (ratio === null ? "n/a" : `${ratio.toFixed(2)}×`);
+  const lines = rows.map((row) => [
+    row.name,
+    row.d1RoundTrips === null ? "?" : String(row.d1RoundTrips),
+    Math.round(row.requestsPerSecond).toString(),
+    row.latencyMs.p50.toString(),
+    row.latencyMs.p99.toString(),
+    row.serverCpuMsPerRequest === null ? "n/a" : Math.round(row.serverCpuMsPerRequest * 1000).toString(),
+    row.non2xx.toString(),
+    (row.errors + row.timeouts).toString(),
+    row.id ? "" : `${times(ratioToBaseline(row, rows))} ${row.baseline}`,
+    row.id ? "" : `${times(cpuRatioToBaseline(row, rows))} ${row.baseline}`,
+  ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i].length)));
   // Scenario names read left-aligned; numbers right-aligned so digits line up.
   const format = (cells) =>
-    cells
-      .map((cell, i) =>
-        i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
-      )
-      .join("  ");
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
   console.log();
   console.log(format(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const line of lines) console.log(format(line));
   console.log(
-    `"vs": requests/s as a ratio of the named baseline (${BASELINES.map((b) => `${b.id} = ${b.name}`).join("; ")}).`,
+    `"vs": the route's requests/s, and its capacity by server CPU per request, as a ratio of the ` +
+      `named baseline (${BASELINES.map((b) => `${b.id} = ${b.name}`).join("; ")}).`,
   );
   console.log();
 }
@@ -503,24 +564,25 @@ async function main() {
     await counting.dispose();
     instances.splice(instances.indexOf(counting), 1);
 
-    const bare = startBareWorker(bareLogs);
-    instances.push(bare);
-    const app = startAppWorker(appLogs);
-    instances.push(app);
-    const [bareUrl, appUrl] = await Promise.all([bare.ready, app.ready]);
-    await seedBareDatabase(bare);
-    const migrations = await applyMigrations(app);
+    // One after the other, so each workerd process can be told apart (for its CPU time).
+    const bare = await startInstance(() => startBareWorker(bareLogs));
+    instances.push(bare.mf);
+    const app = await startInstance(() => startAppWorker(appLogs));
+    instances.push(app.mf);
+    await seedBareDatabase(bare.mf);
+    const migrations = await applyMigrations(app.mf);
     console.log(`Applied migrations: ${migrations.join(", ")}`);
 
     console.log(
       `Load: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per scenario, ` +
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
-    const accessToken = await signInDemoOwner(appUrl);
+    const accessToken = await signInDemoOwner(app.url);
     const rows = [];
-    for (const baseline of BASELINES) rows.push(await measure(bareUrl, baseline));
+    for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
     for (const scenario of withCredentials(SCENARIOS, accessToken)) {
-      rows.push(await measure(appUrl, { ...scenario, d1RoundTrips: d1RoundTrips.get(scenario.name) }));
+      const withTrips = { ...scenario, d1RoundTrips: d1RoundTrips.get(scenario.name) };
+      rows.push(await measure(app.url, withTrips, app.pid));
     }
 
     printTable(rows);
@@ -543,7 +605,11 @@ async function main() {
       compatibilityDate: COMPATIBILITY_DATE,
       bundle,
       migrations,
-      scenarios: rows.map((row) => ({ ...row, ratioToBaseline: ratioToBaseline(row, rows) })),
+      scenarios: rows.map((row) => ({
+        ...row,
+        ratioToBaseline: ratioToBaseline(row, rows),
+        cpuRatioToBaseline: cpuRatioToBaseline(row, rows),
+      })),
       workerLogLines: logCounts,
     };
     writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
