@@ -7,6 +7,8 @@ const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrat
 // Tests run inside workerd with the bindings from wrangler.toml (local D1/KV/assets simulators).
 // Storage is isolated per test file. Outbound fetch is intercepted by msw (test/setup/network.ts).
 export default defineConfig({
+  // As wrangler.toml's top level: the dev tools are part of what the tests exercise.
+  define: { DEV_TOOLS_BUNDLED: "true" },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },

@@ -1,17 +1,19 @@
 // Benchmark harness: `npm run bench`.
 //
 // Builds the Worker the way a deploy would, runs the built script on workerd through Miniflare
-// (no `wrangler dev` proxy, which caps throughput at a few hundred requests/s), runs a bare
-// `new Response("ok")` Worker on the same path as the ceiling of this machine, and drives each
-// scenario with autocannon over loopback, one after the other. It prints a table and writes
-// bench/out/results.json. It asserts nothing about speed; it exits non-zero only when the build
-// fails or a scenario answers anything but 2xx (or the client sees errors/timeouts).
+// (no `wrangler dev` proxy, which caps throughput at a few hundred requests/s), runs bare Workers
+// on the same path as the ceilings of this machine (no I/O, one D1 query, two D1 queries, each
+// with the JSON request line), and drives each scenario with autocannon over loopback, one after
+// the other. Each route is reported as a ratio to the baseline with the same unavoidable I/O, with
+// the D1 round trips it costs (counted once by a build that wraps the D1 binding). It prints a
+// table and writes bench/out/results.json. It asserts nothing about speed; it exits non-zero only
+// when the build fails or a scenario answers anything but 2xx (or the client sees errors/timeouts).
 //
 // Settings (env vars): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
 // BENCH_CONNECTIONS (default 50).
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -19,20 +21,51 @@ import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 
 // The routes to measure, against the built Dealix Worker. Later issues add their hot routes here:
-// { name, path, method?, headers?, body? } — every scenario must answer 2xx, so give it the
-// credentials/body it needs (a scenario that expects an error status is a test, not a benchmark).
-// `auth` scenarios get `Authorization: Bearer <access token>` of a demo owner (signed in once).
+// { name, path, baseline, method?, headers?, body? } — every scenario must answer 2xx, so give it
+// the credentials/body it needs (a scenario that expects an error status is a test, not a
+// benchmark). `baseline` names the bare Worker with the same unavoidable I/O (BASELINES below):
+// the route is reported as a ratio to it. `auth` scenarios get `Authorization: Bearer <access
+// token>` of a demo owner (signed in once).
 const SCENARIOS = [
-  { name: "GET /health", path: "/health" },
-  { name: "GET /health/deep", path: "/health/deep" },
-  { name: "GET /openapi.json", path: "/openapi.json" },
-  { name: "GET /api/v1/auth/me", path: "/api/v1/auth/me", auth: true },
-  { name: "GET /api/v1/members", path: "/api/v1/members", auth: true },
+  { name: "GET /health", path: "/health", baseline: "bare" },
+  { name: "GET / (landing page)", path: "/", baseline: "bare" },
+  // Anonymous: D1 query + KV read + assets + Durable Object, compared with the D1 query alone.
+  { name: "GET /health/deep", path: "/health/deep", baseline: "d1x1" },
+  { name: "GET /openapi.json", path: "/openapi.json", baseline: "bare" },
+  // An authenticated read's unavoidable I/O is one D1 round trip (session check and data batched).
+  { name: "GET /api/v1/auth/me", path: "/api/v1/auth/me", auth: true, baseline: "d1x1" },
+  { name: "GET /api/v1/members", path: "/api/v1/members", auth: true, baseline: "d1x1" },
 ];
 
-// The ceiling: the same Miniflare -> workerd path with no application code at all.
-const BARE_SCENARIO = { name: "bare Worker /", path: "/", baseline: true };
-const BARE_WORKER_SCRIPT = `export default { fetch() { return new Response("ok"); } };`;
+// The ceilings: the same Miniflare -> workerd path with no application code, each writing the
+// JSON request line every Dealix request writes, without I/O, with one D1 query returning 50
+// rows, and with two such queries one after the other (a read that costs two round trips).
+const BASELINES = [
+  { name: "bare Worker /", path: "/", id: "bare", d1RoundTrips: 0 },
+  { name: "bare + 1 D1 query (50 rows)", path: "/d1/one", id: "d1x1", d1RoundTrips: 1 },
+  { name: "bare + 2 D1 queries", path: "/d1/two", id: "d1x2", d1RoundTrips: 2 },
+];
+const BARE_WORKER_SCRIPT = `
+const QUERY = "SELECT id, name, email, role, created_at FROM people ORDER BY created_at DESC LIMIT 50";
+export default {
+  async fetch(request, env) {
+    const started = Date.now();
+    const { pathname } = new URL(request.url);
+    let response;
+    if (pathname === "/d1/one") {
+      response = Response.json((await env.DB.prepare(QUERY).all()).results);
+    } else if (pathname === "/d1/two") {
+      await env.DB.prepare("SELECT id FROM people WHERE id = ?").bind("p1").first();
+      response = Response.json((await env.DB.prepare(QUERY).all()).results);
+    } else {
+      response = new Response("ok");
+    }
+    console.log(JSON.stringify({ level: "info", msg: "request", time: new Date().toISOString(),
+      requestId: crypto.randomUUID(), method: request.method, route: pathname, status: response.status,
+      ms: Date.now() - started }));
+    return response;
+  },
+};`;
 
 const DURATION_S = positiveNumberFromEnv("BENCH_DURATION", 10);
 const WARMUP_S = positiveNumberFromEnv("BENCH_WARMUP", 2, { allowZero: true });
@@ -42,6 +75,8 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out");
 const BUILD_DIR = path.join(OUT_DIR, "build");
 const BUNDLE_PATH = path.join(BUILD_DIR, "index.js");
+const COUNTING_BUILD_DIR = path.join(OUT_DIR, "build-d1-round-trips");
+const COUNTING_ENTRY = path.join("bench", "d1-round-trips-entry.ts");
 const RESULTS_PATH = path.join(OUT_DIR, "results.json");
 const MIGRATIONS_DIR = path.join(ROOT, "migrations");
 const ASSETS_DIR = path.join(ROOT, "pages", "public");
@@ -81,19 +116,13 @@ function exitBeforeStart(message) {
 /** An expected failure (such as a failed build): reported as one line, without a stack. */
 class BenchFailure extends Error {}
 
-/** Bundles src/index.ts exactly as `wrangler deploy` would, without uploading anything. */
-function buildWorker() {
-  // A stale bundle from an earlier run must never be measured by mistake.
-  rmSync(BUILD_DIR, { recursive: true, force: true });
+/** Runs `wrangler deploy --dry-run` (no upload) with the given extra arguments. */
+function wranglerBuild(args) {
   // Wrangler's own entry file, run by the Node that runs this script (Node 24 from the `node`
   // devDependency), so the build does not depend on which `node` happens to be first on PATH.
-  // Equivalent to: npx wrangler deploy --dry-run --outdir bench/out/build --env ""
   const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   // --env "" targets the top-level (dev) environment explicitly and silences wrangler's warning.
-  const args = [wrangler, "deploy", "--dry-run", "--outdir", path.relative(ROOT, BUILD_DIR), "--env", ""];
-  console.log('Building: wrangler deploy --dry-run --outdir bench/out/build --env ""');
-  const started = performance.now();
-  const build = spawnSync(process.execPath, args, {
+  const build = spawnSync(process.execPath, [wrangler, "deploy", ...args, "--dry-run", "--env", ""], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
@@ -105,13 +134,66 @@ function buildWorker() {
       `wrangler build failed (exit ${build.status ?? build.signal ?? build.error?.message})`,
     );
   }
+}
+
+/**
+ * Bundles src/index.ts exactly as `wrangler deploy` would (the measured Worker), and
+ * bench/d1-round-trips-entry.ts, the same Worker counting its D1 round trips (never timed).
+ */
+function buildWorker() {
+  // A stale bundle from an earlier run must never be measured by mistake.
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  rmSync(COUNTING_BUILD_DIR, { recursive: true, force: true });
+  console.log('Building: wrangler deploy --dry-run --outdir bench/out/build --env ""');
+  const started = performance.now();
+  wranglerBuild(["--outdir", path.relative(ROOT, BUILD_DIR)]);
   const script = readFileSync(BUNDLE_PATH);
   const bundle = { rawBytes: script.length, gzipBytes: gzipSync(script, { level: 9 }).length };
   console.log(
     `Built ${path.relative(ROOT, BUNDLE_PATH)} in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
       `${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzip`,
   );
+  wranglerBuild([COUNTING_ENTRY, "--outdir", path.relative(ROOT, COUNTING_BUILD_DIR)]);
   return bundle;
+}
+
+/**
+ * CPU time of a workerd process, from /proc (Linux; null elsewhere). Unlike requests/s, the CPU a
+ * request costs the server hardly moves when other work competes for the cores, so the CPU ratio
+ * is the steadier figure on a shared machine. Miniflare runs D1, KV and Durable Objects in the
+ * same workerd process as the Worker, so their work is included.
+ */
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+// The fields after "pid (comm) ": state, ppid, …; utime and stime are at indexes 11 and 12.
+const statFields = (pid) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+
+function childProcessIds() {
+  if (!existsSync("/proc/self/stat")) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return statFields(pid)[1] === String(process.pid);
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
+}
+
+function cpuMs(pid) {
+  if (!pid) return null;
+  const fields = statFields(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Starts a Miniflare instance and finds the workerd process it spawned (for its CPU time). */
+async function startInstance(create) {
+  const before = new Set(childProcessIds());
+  const mf = create();
+  const url = await mf.ready;
+  const pid = childProcessIds().find((candidate) => !before.has(candidate)) ?? null;
+  return { mf, url, pid };
 }
 
 /** Counts the Worker's console output by level, instead of printing one line per request. */
@@ -142,7 +224,19 @@ function logKind(message) {
   }
 }
 
-// Options both instances share, so the bare Worker measures the same path the app takes.
+// Mirrors [assets] in wrangler.toml: the Worker runs first and hands files to env.ASSETS.
+// has_user_worker is what wrangler sets for a Worker with assets; without it the asset router has
+// no Worker to hand requests to and answers every one with a 500. The bare Workers get it too:
+// every request then passes the asset router before the Worker, which in Miniflare costs about as
+// much CPU as a bare Worker itself, and is part of the path, not of the app's code.
+const ASSETS = {
+  directory: ASSETS_DIR,
+  binding: "ASSETS",
+  run_worker_first: true,
+  routerConfig: { has_user_worker: true },
+};
+
+// Options every instance shares, so the bare Workers measure the same path the app takes.
 function sharedOptions(logCounter) {
   return {
     host: "127.0.0.1",
@@ -160,27 +254,53 @@ function sharedOptions(logCounter) {
 
 function startBareWorker(logCounter) {
   return new Miniflare(
-    convertV4MiniflareOptions({ ...sharedOptions(logCounter), script: BARE_WORKER_SCRIPT }),
+    convertV4MiniflareOptions({
+      ...sharedOptions(logCounter),
+      script: BARE_WORKER_SCRIPT,
+      d1Databases: { DB: "bench-bare" },
+      assets: ASSETS,
+    }),
   );
 }
 
-function startAppWorker(logCounter) {
+/** The rows the bare Worker's queries read: 200 people, of which each query returns 50. */
+async function seedBareDatabase(mf) {
+  const db = await mf.getD1Database("DB");
+  await db
+    .prepare(
+      "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL)",
+    )
+    .run();
+  const insert = db.prepare("INSERT INTO people VALUES (?, ?, ?, ?, ?)");
+  await db.batch(
+    Array.from({ length: 200 }, (_, i) =>
+      insert.bind(`p${i}`, `Person ${i}`, `person${i}@example.sa`, ["owner", "manager", "agent"][i % 3], i),
+    ),
+  );
+}
+
+/**
+ * A built Worker's modules as wrangler uploads them: the entry point first, then the modules
+ * beside it (the Sentry client, the common-password list).
+ */
+function builtModules(dir, main) {
+  const files = readdirSync(dir, { recursive: true }).filter((file) => /\.(js|txt)$/.test(file));
+  return [main, ...files.filter((file) => file !== main)].map((file) => ({
+    type: file.endsWith(".txt") ? "Text" : "ESModule",
+    path: path.join(dir, file),
+  }));
+}
+
+function startAppWorker(logCounter, { dir = BUILD_DIR, main = "index.js" } = {}) {
   return new Miniflare(
     convertV4MiniflareOptions({
       ...sharedOptions(logCounter),
-      scriptPath: BUNDLE_PATH,
+      modules: builtModules(dir, main),
+      modulesRoot: dir,
       d1Databases: { DB: "dealix-bench" },
       kvNamespaces: ["FLAGS"],
       durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
-      // Mirrors [assets] in wrangler.toml: the Worker runs first and hands files to env.ASSETS.
-      // has_user_worker is what wrangler sets for a Worker with assets; without it the asset
-      // router has no Worker to hand requests to and answers every one with a 500.
-      assets: {
-        directory: ASSETS_DIR,
-        binding: "ASSETS",
-        run_worker_first: true,
-        routerConfig: { has_user_worker: true },
-      },
+      assets: ASSETS,
       bindings: APP_VARS,
     }),
   );
@@ -265,20 +385,26 @@ function runLoad(baseUrl, scenario, durationS) {
   });
 }
 
-async function measure(baseUrl, scenario) {
-  process.stdout.write(`  ${scenario.name.padEnd(24)} `);
+async function measure(baseUrl, scenario, workerdPid) {
+  process.stdout.write(`  ${scenario.name.padEnd(30)} `);
   // One request alone first: a route that is simply broken shows its status and body.
   const preflightProblem = await firstFailure(baseUrl, scenario, 1);
   // The warm-up lets V8 optimise the hot path and fills connection pools; its numbers are dropped.
   if (WARMUP_S > 0) await runLoad(baseUrl, scenario, WARMUP_S);
+  const cpuBefore = cpuMs(workerdPid);
   const result = await runLoad(baseUrl, scenario, DURATION_S);
+  const cpuAfter = cpuMs(workerdPid);
   const row = {
     name: scenario.name,
     method: scenario.method ?? "GET",
     path: scenario.path,
-    baseline: Boolean(scenario.baseline),
+    // A baseline row has an `id`; a route row names the baseline it is compared with.
+    ...(scenario.id ? { id: scenario.id } : { baseline: scenario.baseline }),
+    d1RoundTrips: scenario.d1RoundTrips ?? null,
     requestsPerSecond: result.requests.average,
     requestsTotal: result.requests.total,
+    serverCpuMsPerRequest:
+      cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total,
     latencyMs: {
       average: result.latency.average,
       p50: result.latency.p50,
@@ -310,17 +436,46 @@ async function measure(baseUrl, scenario) {
   return row;
 }
 
+const baselineOf = (row, rows) => rows.find((candidate) => candidate.id === (row.id ?? row.baseline));
+
+const ratioToBaseline = (row, rows) => {
+  const baseline = baselineOf(row, rows);
+  return baseline ? row.requestsPerSecond / baseline.requestsPerSecond : null;
+};
+
+// As a ratio of capacity (baseline CPU per request / the route's), comparable with the req/s ratio.
+const cpuRatioToBaseline = (row, rows) => {
+  const baseline = baselineOf(row, rows);
+  return baseline?.serverCpuMsPerRequest && row.serverCpuMsPerRequest
+    ? baseline.serverCpuMsPerRequest / row.serverCpuMsPerRequest
+    : null;
+};
+
 function printTable(rows) {
-  const baseline = rows.find((row) => row.baseline)?.requestsPerSecond;
-  const header = ["scenario", "req/s (avg)", "p50 ms", "p99 ms", "non-2xx", "errors", "vs bare"];
+  const header = [
+    "scenario",
+    "D1 trips",
+    "req/s (avg)",
+    "p50 ms",
+    "p99 ms",
+    "CPU µs/req",
+    "non-2xx",
+    "errors",
+    "vs (req/s)",
+    "vs (CPU)",
+  ];
+  const times = (ratio) => (ratio === null ? "n/a" : `${ratio.toFixed(2)}×`);
   const lines = rows.map((row) => [
     row.name,
+    row.d1RoundTrips === null ? "?" : String(row.d1RoundTrips),
     Math.round(row.requestsPerSecond).toString(),
     row.latencyMs.p50.toString(),
     row.latencyMs.p99.toString(),
+    row.serverCpuMsPerRequest === null ? "n/a" : Math.round(row.serverCpuMsPerRequest * 1000).toString(),
     row.non2xx.toString(),
     (row.errors + row.timeouts).toString(),
-    baseline ? `${(row.requestsPerSecond / baseline).toFixed(2)}×` : "n/a",
+    row.id ? "" : `${times(ratioToBaseline(row, rows))} ${row.baseline}`,
+    row.id ? "" : `${times(cpuRatioToBaseline(row, rows))} ${row.baseline}`,
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i].length)));
   // Scenario names read left-aligned; numbers right-aligned so digits line up.
@@ -330,6 +485,10 @@ function printTable(rows) {
   console.log(format(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const line of lines) console.log(format(line));
+  console.log(
+    `"vs": the route's requests/s, and its capacity by server CPU per request, as a ratio of the ` +
+      `named baseline (${BASELINES.map((b) => `${b.id} = ${b.name}`).join("; ")}).`,
+  );
   console.log();
 }
 
@@ -339,6 +498,19 @@ function kib(bytes) {
 
 function packageVersion(name) {
   return JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
+}
+
+/** Each scenario's D1 round trips: one request to the counting build, which reports them. */
+async function countD1RoundTrips(countingUrl, scenarios) {
+  const counts = new Map();
+  for (const scenario of scenarios) {
+    const { method, headers, body } = requestOptions(scenario);
+    const response = await fetch(new URL(scenario.path, countingUrl), { method, headers, body });
+    await response.arrayBuffer();
+    const count = response.headers.get("X-D1-Round-Trips");
+    counts.set(scenario.name, response.ok && count !== null ? Number(count) : null);
+  }
+  return counts;
 }
 
 /** Loads the demo tenants (the dev-only /dev/seed route) and signs in once as the demo owner. */
@@ -354,6 +526,14 @@ async function signInDemoOwner(appUrl) {
   if (!login.ok) throw new Error(`sign-in for the bench answered ${login.status}: ${await login.text()}`);
   return (await login.json()).accessToken;
 }
+
+/** `auth` scenarios with the demo owner's access token. */
+const withCredentials = (scenarios, accessToken) =>
+  scenarios.map((scenario) =>
+    scenario.auth
+      ? { ...scenario, headers: { ...scenario.headers, Authorization: `Bearer ${accessToken}` } }
+      : scenario,
+  );
 
 async function main() {
   mkdirSync(OUT_DIR, { recursive: true });
@@ -371,25 +551,38 @@ async function main() {
   });
 
   try {
-    const bare = startBareWorker(bareLogs);
-    instances.push(bare);
-    const app = startAppWorker(appLogs);
-    instances.push(app);
-    const [bareUrl, appUrl] = await Promise.all([bare.ready, app.ready]);
-    const migrations = await applyMigrations(app);
+    // The D1 round trips per route first, on their own instance, shut down before any timing.
+    const counting = startAppWorker(createLogCounter(), {
+      dir: COUNTING_BUILD_DIR,
+      main: "d1-round-trips-entry.js",
+    });
+    instances.push(counting);
+    const countingUrl = await counting.ready;
+    await applyMigrations(counting);
+    const countingToken = await signInDemoOwner(countingUrl);
+    const d1RoundTrips = await countD1RoundTrips(countingUrl, withCredentials(SCENARIOS, countingToken));
+    await counting.dispose();
+    instances.splice(instances.indexOf(counting), 1);
+
+    // One after the other, so each workerd process can be told apart (for its CPU time).
+    const bare = await startInstance(() => startBareWorker(bareLogs));
+    instances.push(bare.mf);
+    const app = await startInstance(() => startAppWorker(appLogs));
+    instances.push(app.mf);
+    await seedBareDatabase(bare.mf);
+    const migrations = await applyMigrations(app.mf);
     console.log(`Applied migrations: ${migrations.join(", ")}`);
 
     console.log(
       `Load: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per scenario, ` +
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
-    const accessToken = await signInDemoOwner(appUrl);
-    const rows = [await measure(bareUrl, BARE_SCENARIO)];
-    for (const scenario of SCENARIOS) {
-      const withAuth = scenario.auth
-        ? { ...scenario, headers: { ...scenario.headers, Authorization: `Bearer ${accessToken}` } }
-        : scenario;
-      rows.push(await measure(appUrl, withAuth));
+    const accessToken = await signInDemoOwner(app.url);
+    const rows = [];
+    for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
+    for (const scenario of withCredentials(SCENARIOS, accessToken)) {
+      const withTrips = { ...scenario, d1RoundTrips: d1RoundTrips.get(scenario.name) };
+      rows.push(await measure(app.url, withTrips, app.pid));
     }
 
     printTable(rows);
@@ -414,7 +607,8 @@ async function main() {
       migrations,
       scenarios: rows.map((row) => ({
         ...row,
-        ratioToBare: row.requestsPerSecond / rows[0].requestsPerSecond,
+        ratioToBaseline: ratioToBaseline(row, rows),
+        cpuRatioToBaseline: cpuRatioToBaseline(row, rows),
       })),
       workerLogLines: logCounts,
     };

@@ -3,16 +3,13 @@ import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { dbFor } from "../src/db/client";
-import { seedDemoData } from "../src/dev/demo-data";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
-import { latestOutboxMessages } from "../src/outbox/outbox.repo";
 import { type AppEnv, requestContext } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { authPages } from "./auth/auth.pages";
-import { OutboxPage } from "./dev/outbox";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
@@ -51,22 +48,6 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
-
-// Demo tenants and accounts for local use; `npm start` calls it once the Worker is up.
-pages.post("/dev/seed", async (c) => {
-  if (c.get("config").ENVIRONMENT === "production") return c.notFound();
-  return c.json(await seedDemoData(dbFor(c.env.DB), c.get("config").PASSWORD_PEPPER), 200);
-});
-
-// The dev transport's mailbox. It does not exist in production (404), where nothing is written to it.
-pages.get("/dev/outbox", async (c) => {
-  if (c.get("config").ENVIRONMENT === "production") return c.notFound();
-  const messages = await latestOutboxMessages(dbFor(c.env.DB), 50);
-  return renderPage(c, {
-    title: (t) => t.outbox.title,
-    body: (t) => <OutboxPage t={t} messages={messages} />,
-  });
-});
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { TestBrowser } from "../test/browser";
-import { call, countRows } from "../test/helpers";
+import { call, callCountingD1, countRows } from "../test/helpers";
+import { LOCALE_COOKIE } from "./i18n";
+import { CSRF_COOKIE } from "./session/cookies";
 
 /** Loads the landing page (for its CSRF token), then posts the early-access form. */
 async function form(fields: Record<string, string>, options: { origin?: string; lang?: string } = {}) {
@@ -167,5 +169,38 @@ describe("API docs", () => {
     const bundle = await call("/vendor/swagger-ui/swagger-ui-bundle.js");
     expect(bundle.status).toBe(200);
     await bundle.body?.cancel();
+  });
+});
+
+describe("pages for anonymous visitors", () => {
+  // Without a session cookie there is nobody to look up: these must not touch D1 at all.
+  const anonymousPages = [
+    ["/", 200],
+    ["/no-such-page", 404],
+    ["/login", 200],
+    ["/login?next=%2Fteam", 200],
+    ["/login/whatsapp", 200],
+    ["/signup", 200],
+    ["/forgot-password", 200],
+    ["/reset-password?token=abcdefghijklmnopqrstuvwxyz", 200],
+    ["/early-access/thanks", 200],
+    ["/docs", 200],
+    ["/account", 303],
+    ["/team", 303],
+  ] as const;
+
+  it.each(anonymousPages)("GET %s costs no D1 query", async (path, status) => {
+    // A returning visitor's language and CSRF cookies are not a session either.
+    const { res, d1RoundTrips } = await callCountingD1(path, {
+      headers: { Cookie: `${LOCALE_COOKIE}=en; ${CSRF_COOKIE}=${"c".repeat(43)}` },
+    });
+    expect(res.status).toBe(status);
+    expect(d1RoundTrips).toBe(0);
+  });
+
+  it("counts the queries of a page that does need data (the counter works)", async () => {
+    const { res, d1RoundTrips } = await callCountingD1(`/invitations/${"x".repeat(43)}`);
+    expect(res.status).toBe(404);
+    expect(d1RoundTrips).toBeGreaterThanOrEqual(1);
   });
 });

@@ -20,7 +20,8 @@ export interface PageOptions {
 export async function renderPage(c: Context<AppEnv>, options: PageOptions): Promise<Response> {
   const locale = c.get("locale");
   const t = dictionaryFor(locale);
-  const session = await pageSession(c);
+  // Without a valid configuration (the CONFIG_INVALID page) no session can be checked.
+  const session = c.get("config") ? await pageSession(c) : null;
   const page = (
     <Layout
       locale={locale}

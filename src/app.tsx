@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { cors } from "hono/cors";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import { version } from "../package.json";
+import { devTools } from "../pages/dev/dev.routes";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
 import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
@@ -20,6 +20,7 @@ import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
 import { handleError, isMachinePath } from "./platform/errors";
 import { requestLogger } from "./platform/logger";
+import { allowedMethodsOf } from "./platform/method-not-allowed";
 import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
 import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
@@ -77,6 +78,9 @@ export function createApp() {
 
   app.use(requestId(), requestLogger(), securityHeaders());
   app.use(async (c, next) => {
+    // The locale first: even a misconfigured Worker renders its error page in the visitor's language.
+    const lang = getCookie(c, LOCALE_COOKIE);
+    c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
     const config = loadConfig(c.env);
     c.set("config", config);
     c.set(
@@ -89,22 +93,8 @@ export function createApp() {
       }),
     );
     c.set("principalResolver", principalResolver);
-    const lang = getCookie(c, LOCALE_COOKIE);
-    c.set("locale", isLocale(lang) ? lang : DEFAULT_LOCALE);
     await next();
   });
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(
-          c,
-          new ApiError("METHOD_NOT_ALLOWED", `Use ${methods.join(", ")} on this path.`, {
-            headers: { Allow: methods.join(", ") },
-          }),
-        ),
-    }),
-  );
   app.use(
     "/api/*",
     cors({
@@ -130,20 +120,35 @@ export function createApp() {
     description: "An access token from sign-in (JWT, 10 minutes) or an API key (`dlx_live_…`).",
   });
 
-  // The document only changes with a deploy: build it once per isolate, not per request.
-  let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  // The document only changes with a deploy: build and serialise it (≈ 100 KB) once per isolate.
+  let openApiJson: string | undefined;
   app.get("/openapi.json", (c) => {
-    openApiDocument ??= app.getOpenAPI31Document(OPENAPI_INFO);
-    return c.json(openApiDocument);
+    openApiJson ??= JSON.stringify(app.getOpenAPI31Document(OPENAPI_INFO));
+    return c.body(openApiJson, 200, { "Content-Type": "application/json" });
   });
 
+  // The demo seed and the dev outbox: compiled out of the production bundle, and where they are
+  // bundled, answering only in development and test (pages/dev/dev.routes.tsx).
+  if (DEV_TOOLS_BUNDLED) app.route("/", devTools());
   app.route("/", pages);
 
-  app.notFound((c) =>
-    isMachinePath(c.req.path)
+  // A known path asked with another method is a 405 with Allow; it is worked out here, where no
+  // route matched, so matched requests do not pay for it.
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new ApiError("METHOD_NOT_ALLOWED", `Use ${allowed.join(", ")} on this path.`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return isMachinePath(c.req.path)
       ? problemResponse(c, new ApiError("NOT_FOUND", "No such resource."))
-      : renderErrorPage(c, new ApiError("NOT_FOUND")),
-  );
+      : renderErrorPage(c, new ApiError("NOT_FOUND"));
+  });
   app.onError((error, c) => handleError(error, c, renderErrorPage));
 
   return app;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { callWithEnv, expectProblem } from "../test/helpers";
-import { type Bindings, ConfigError, loadConfig } from "./env";
+import { type Bindings, ConfigError, devToolsEnabled, loadConfig } from "./env";
 
 const base = {
   ENVIRONMENT: "development",
@@ -83,7 +83,28 @@ describe("configuration", () => {
     );
     expect(() => loadConfig({ ...base, CORS_ORIGINS: "https://ok.example/path" })).toThrow(/CORS_ORIGINS/);
     expect(() => loadConfig({ ...base, MAX_JSON_BODY_BYTES: "lots" })).toThrow(/MAX_JSON_BODY_BYTES/);
-    expect(() => loadConfig({ ...base, ENVIRONMENT: "staging" })).toThrow(/ENVIRONMENT/);
+    expect(() => loadConfig({ ...base, ENVIRONMENT: "Production!" })).toThrow(/ENVIRONMENT/);
+  });
+
+  it("requires ENVIRONMENT: there is no default to fall back on", async () => {
+    expect(() => loadConfig({ ...base, ENVIRONMENT: undefined })).toThrow(
+      /ENVIRONMENT: var ENVIRONMENT is required/,
+    );
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await callWithEnv({ ENVIRONMENT: undefined }, "/dev/outbox");
+    errors.mockRestore();
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('data-testid="outbox-page"');
+  });
+
+  it("treats an environment other than development and test as deployed", () => {
+    const staging = { ...base, ENVIRONMENT: "staging", APP_ORIGIN: "https://staging.dealix.sa" };
+    expect(() => loadConfig(staging)).toThrow(/SENTRY_DSN: secret SENTRY_DSN is required in staging/);
+    const config = loadConfig({ ...staging, SENTRY_DSN: "https://k@o1.ingest.sentry.io/1" });
+    expect(config.ENVIRONMENT).toBe("staging");
+    expect(devToolsEnabled(config)).toBe(false);
+    expect(devToolsEnabled(loadConfig({ ...base, ENVIRONMENT: "test" }))).toBe(true);
+    expect(devToolsEnabled(loadConfig(base))).toBe(true);
   });
 
   it("answers every request with a 500 CONFIG_INVALID problem and logs the missing names", async () => {

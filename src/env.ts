@@ -16,7 +16,15 @@ export interface Bindings {
   SENTRY_DSN?: string;
   JWT_SECRET?: string;
   PASSWORD_PEPPER?: string;
+  HEALTH_TOKEN?: string;
 }
+
+/**
+ * Where the dev tools (demo seed, dev outbox) exist. An allow-list: any other environment name
+ * (production, staging, a typo) is treated as deployed, so it gets no dev tools and needs every
+ * production secret.
+ */
+const DEV_ENVIRONMENTS: readonly string[] = ["development", "test"];
 
 /** Secrets production cannot run without. Later capabilities add theirs here. */
 const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN"] as const;
@@ -49,7 +57,10 @@ const originList = z
 
 export const configSchema = z
   .object({
-    ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+    // No default: a deployed environment that forgets the var must not run as development.
+    ENVIRONMENT: z
+      .string({ message: "var ENVIRONMENT is required (development, test, production, …)" })
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, "ENVIRONMENT must be a lower-case name like production"),
     APP_VERSION: optionalString,
     CORS_ORIGINS: originList,
     // Where people open Dealix: links in emails and WhatsApp messages point here, never at the
@@ -69,12 +80,19 @@ export const configSchema = z
     JWT_SECRET: z.string({ message: "secret JWT_SECRET is required" }).min(32),
     // Mixed into every password hash; kept out of D1 so a database leak alone cannot be cracked.
     PASSWORD_PEPPER: z.string({ message: "secret PASSWORD_PEPPER is required" }).min(32),
+    // Operators send it as `Authorization: Bearer …` to see /health/deep's per-check detail.
+    // Optional: without it everyone gets the summary only.
+    HEALTH_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32).optional()),
   })
   .superRefine((config, ctx) => {
-    if (config.ENVIRONMENT !== "production") return;
+    if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!config[name]) {
-        ctx.addIssue({ code: "custom", path: [name], message: `secret ${name} is required in production` });
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `secret ${name} is required in ${config.ENVIRONMENT}`,
+        });
       }
     }
     if (!config.APP_ORIGIN.startsWith("https://")) {
@@ -84,14 +102,18 @@ export const configSchema = z
         message: "APP_ORIGIN must be an https origin in production",
       });
     }
-    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER"] as const) {
-      if (config[name].startsWith(DEV_ONLY_PREFIX)) {
+    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN"] as const) {
+      if (config[name]?.startsWith(DEV_ONLY_PREFIX)) {
         ctx.addIssue({ code: "custom", path: [name], message: `${name} is the development value` });
       }
     }
   });
 
 export type Config = z.output<typeof configSchema> & { release: string };
+
+/** Whether the demo seed and the dev outbox may answer (see DEV_ENVIRONMENTS). */
+export const devToolsEnabled = (config: Pick<Config, "ENVIRONMENT">) =>
+  DEV_ENVIRONMENTS.includes(config.ENVIRONMENT);
 
 /** Thrown when vars/secrets are missing or malformed; lists names only, never values. */
 export class ConfigError extends Error {

@@ -112,10 +112,11 @@ export async function signupViaApi(overrides: Record<string, unknown> = {}) {
 }
 
 let phoneCounter = 0;
-const phoneBase = Math.floor(Math.random() * 10_000);
+// 055 is a Saudi mobile prefix that libphonenumber-js accepts (051 and 052 are not in use).
+const phoneBase = Math.floor(Math.random() * 1_000);
 /** A Saudi mobile number no other test in the file uses. */
 export const uniquePhone = () =>
-  `+9665${phoneBase.toString().padStart(4, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
+  `+96655${phoneBase.toString().padStart(3, "0")}${(phoneCounter++ % 10_000).toString().padStart(4, "0")}`;
 
 /** The newest six-digit code the dev transport sent to `recipient`, or "". */
 export async function latestCodeSentTo(recipient: string): Promise<string> {

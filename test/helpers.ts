@@ -6,6 +6,7 @@ import type { Bindings } from "../src/env";
 import worker from "../src/index";
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from "../src/platform/problem";
 import { expectConformsToContract } from "./contract";
+import { countD1RoundTrips } from "./d1-round-trips";
 
 export const ORIGIN = "https://dealix.test";
 
@@ -63,6 +64,16 @@ export async function callWithEnv(overrides: Partial<Bindings>, path: string, in
   await waitOnExecutionContext(ctx);
   await expectConformsToContract(init?.method ?? "GET", path, res);
   return res;
+}
+
+/**
+ * Like callWithEnv, with the D1 binding wrapped to count round trips (test/d1-round-trips.ts):
+ * for tests that pin how many queries a request costs.
+ */
+export async function callCountingD1(path: string, init?: RequestInit) {
+  const counted = countD1RoundTrips(env.DB);
+  const res = await callWithEnv({ DB: counted.db }, path, init);
+  return { res, d1RoundTrips: counted.roundTrips() };
 }
 
 /** Asserts an RFC 9457 problem response and returns its body. */

@@ -216,8 +216,8 @@ describe("dev outbox page", () => {
     expect(html).not.toContain("<b>bold</b>");
   });
 
-  it("does not exist in production", async () => {
-    const res = await callWithEnv(PRODUCTION_BINDINGS, "/dev/outbox");
+  it.each(["production", "staging"])("does not exist in %s", async (environment) => {
+    const res = await callWithEnv({ ...PRODUCTION_BINDINGS, ENVIRONMENT: environment }, "/dev/outbox");
     expect(res.status).toBe(404);
     expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await res.text();

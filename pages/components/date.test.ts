@@ -26,4 +26,12 @@ describe("formatDate", () => {
     expect(formatDate(LATE_EVENING_UTC, "en", null)).toEqual(riyadh);
     expect(formatDate(LATE_EVENING_UTC, "en", "Mars/Olympus_Mons")).toEqual(riyadh);
   });
+
+  it("keeps each locale's formatters apart when pages in both languages alternate", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(formatDate(LATE_EVENING_UTC, "en", null).gregorian).toBe("November 29, 2026");
+      expect(formatDate(LATE_EVENING_UTC, "ar", null).gregorian).toBe("29 نوفمبر 2026");
+      expect(formatDate(LATE_EVENING_UTC, "en", null).hijri).toBe("Jumada II 19, 1448 AH");
+    }
+  });
 });

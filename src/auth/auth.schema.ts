@@ -52,7 +52,7 @@ export const refreshFamilies = sqliteTable(
     revokedAt: integer("revoked_at"),
     revokedReason: text("revoked_reason"),
   },
-  (t) => [index("refresh_families_user").on(t.userId)],
+  (t) => [index("refresh_families_user").on(t.userId), index("refresh_families_expires_at").on(t.expiresAt)],
 );
 
 export const refreshTokens = sqliteTable(
@@ -69,7 +69,7 @@ export const refreshTokens = sqliteTable(
     usedAt: integer("used_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("refresh_tokens_family").on(t.familyId)],
+  (t) => [index("refresh_tokens_family").on(t.familyId), index("refresh_tokens_expires_at").on(t.expiresAt)],
 );
 
 /** WhatsApp sign-in codes: stored as an HMAC, five minutes, single use, five attempts. */
@@ -84,7 +84,7 @@ export const otpCodes = sqliteTable(
     consumedAt: integer("consumed_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("otp_codes_phone").on(t.phone, t.createdAt)],
+  (t) => [index("otp_codes_phone").on(t.phone, t.createdAt), index("otp_codes_expires_at").on(t.expiresAt)],
 );
 
 export const passwordResets = sqliteTable(
@@ -99,7 +99,7 @@ export const passwordResets = sqliteTable(
     usedAt: integer("used_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("password_resets_user").on(t.userId)],
+  (t) => [index("password_resets_user").on(t.userId), index("password_resets_expires_at").on(t.expiresAt)],
 );
 
 /**

@@ -1,6 +1,6 @@
 import { base64url } from "jose";
 import { ApiError } from "../platform/problem";
-import { COMMON_PASSWORDS } from "./common-passwords";
+import { commonPasswords } from "./common-passwords";
 
 /**
  * Workers in production reject PBKDF2 above 100,000 iterations (local workerd does not), so this is
@@ -106,7 +106,7 @@ export function checkPasswordPolicy(
   if (length < MIN_LENGTH) problems.push("too_short");
   if (length > MAX_LENGTH) problems.push("too_long");
   const folded = normalized.toLowerCase();
-  if (COMMON_PASSWORDS.has(folded)) problems.push("common");
+  if (commonPasswords().has(folded)) problems.push("common");
   if (context.email) {
     const at = context.email.lastIndexOf("@");
     const localPart = normalize(at === -1 ? context.email : context.email.slice(0, at)).toLowerCase();

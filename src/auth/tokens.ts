@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { hmacKey } from "../platform/crypto";
 import type { Role } from "../platform/roles";
 
 /** Access tokens live ten minutes; revocation is also checked per request (see platform/auth). */
@@ -21,7 +22,8 @@ export interface AccessClaims {
   issuedAt: number;
 }
 
-const keyFor = (secret: string) => new TextEncoder().encode(secret);
+// One imported CryptoKey per secret for the isolate's life; from raw bytes jose imports per call.
+const keyFor = hmacKey;
 
 export async function signAccessToken(
   secret: string,
@@ -36,7 +38,7 @@ export async function signAccessToken(
     .setSubject(claims.userId)
     .setIssuedAt(now)
     .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
-    .sign(keyFor(secret));
+    .sign(await keyFor(secret));
 }
 
 /**
@@ -49,7 +51,7 @@ export async function verifyAccessToken(
   nowMs: number,
 ): Promise<AccessClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyFor(secret), {
+    const { payload } = await jwtVerify(token, await keyFor(secret), {
       algorithms: [ALGORITHM],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,

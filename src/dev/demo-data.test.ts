@@ -21,6 +21,15 @@ describe("POST /dev/seed", () => {
     expect(await countRows("users")).toBe(users);
   });
 
+  it("does not exist in an environment outside the allow-list, such as staging", async () => {
+    const users = await countRows("users");
+    const res = await callWithEnv({ ...PRODUCTION_BINDINGS, ENVIRONMENT: "staging" }, "/dev/seed", {
+      method: "POST",
+    });
+    expect(res.status).toBe(404);
+    expect(await countRows("users")).toBe(users);
+  });
+
   it("creates the demo tenants and accounts once, however often it runs", async () => {
     const first = await call("/dev/seed", { method: "POST" });
     expect(first.status).toBe(200);

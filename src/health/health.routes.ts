@@ -1,5 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { anyClientErrorResponse } from "../platform/problem";
+import type { Context } from "hono";
+import type { AppEnv } from "../platform/context";
+import { secretsMatch } from "../platform/crypto";
+import { ApiError, anyClientErrorResponse, problemResponses } from "../platform/problem";
 import { createRouter } from "../platform/router";
 import { checkD1, deepCheck } from "./health.service";
 
@@ -19,7 +22,10 @@ const DeepHealthSchema = z
   .object({
     status: z.enum(["ok", "down"]),
     release: z.string(),
-    checks: z.object({ d1: CheckSchema, kv: CheckSchema, assets: CheckSchema, rateLimiter: CheckSchema }),
+    checks: z
+      .object({ d1: CheckSchema, kv: CheckSchema, assets: CheckSchema, rateLimiter: CheckSchema })
+      .optional()
+      .openapi({ description: "Each check's status, latency and detail: operators (HEALTH_TOKEN) only." }),
   })
   .openapi("DeepHealth");
 
@@ -47,16 +53,18 @@ const deep = createRoute({
   path: "/health/deep",
   tags: ["health"],
   operationId: "getDeepHealth",
-  security: [],
-  summary:
-    "Checks every binding (D1, KV, static assets, rate limiter) with real I/O and reports each latency",
+  summary: "Checks every binding (D1, KV, static assets, rate limiter) with real I/O",
+  description:
+    "Anyone gets the overall status (KV is only read). Operators who send `Authorization: Bearer " +
+    "<HEALTH_TOKEN>` also get each check's latency and detail, and KV is written and read back.",
+  security: [{}, { HealthToken: [] }],
   responses: {
     200: { description: "All checks up", content: { "application/json": { schema: DeepHealthSchema } } },
     503: {
       description: "At least one check down",
       content: { "application/json": { schema: DeepHealthSchema } },
     },
-    ...anyClientErrorResponse,
+    ...problemResponses("UNAUTHENTICATED"),
   },
 });
 
@@ -74,17 +82,34 @@ const readiness = createRoute({
   },
 });
 
+/**
+ * Operators prove themselves with the HEALTH_TOKEN secret as a bearer token. No credential means
+ * an anonymous caller (summary only); a wrong one, or any when no token is configured, is a 401
+ * so a misconfigured monitor notices.
+ */
+async function isOperator(c: Context<AppEnv>): Promise<boolean> {
+  const header = c.req.header("Authorization");
+  if (header === undefined) return false;
+  const expected = c.get("config").HEALTH_TOKEN;
+  const presented = /^Bearer (.+)$/.exec(header)?.[1];
+  if (expected && presented && (await secretsMatch(presented, expected))) return true;
+  throw new ApiError("UNAUTHENTICATED", "Send the health token as `Authorization: Bearer <token>`.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="health"' },
+  });
+}
+
 export const healthApi = createRouter()
   .openapi(liveness, (c) => {
     const { release, ENVIRONMENT } = c.get("config");
     return c.json({ status: "ok" as const, release, environment: ENVIRONMENT }, 200, noStore);
   })
   .openapi(deep, async (c) => {
-    const { healthy, checks } = await deepCheck(c.env);
+    const operator = await isOperator(c);
+    const { healthy, checks } = await deepCheck(c.env, { writes: operator });
     const body = {
       status: healthy ? ("ok" as const) : ("down" as const),
       release: c.get("config").release,
-      checks,
+      ...(operator ? { checks } : {}),
     };
     return healthy ? c.json(body, 200, noStore) : c.json(body, 503, noStore);
   })
@@ -94,3 +119,9 @@ export const healthApi = createRouter()
     const body = { status: ready ? ("ready" as const) : ("not_ready" as const), checks: { d1 } };
     return ready ? c.json(body, 200, noStore) : c.json(body, 503, noStore);
   });
+
+healthApi.openAPIRegistry.registerComponent("securitySchemes", "HealthToken", {
+  type: "http",
+  scheme: "bearer",
+  description: "The HEALTH_TOKEN secret, for operators' monitoring of /health/deep.",
+});

@@ -42,17 +42,24 @@ export const checkD1 = (db: D1Database) =>
   });
 
 /**
- * KV: write a value and read it back (same location, so it must be visible at once). Each check
- * uses its own key: KV allows about one write per second per key, and concurrent checks must not
- * overwrite each other. The probe expires by itself after a minute.
+ * KV, for operators: write a value and read it back (same location, so it must be visible at
+ * once). Each check uses its own key: KV allows about one write per second per key, and
+ * concurrent checks must not overwrite each other. The probe expires by itself after a minute.
  */
-export const checkKv = (kv: KVNamespace) =>
+export const checkKvWrite = (kv: KVNamespace) =>
   timed(async () => {
     const nonce = crypto.randomUUID();
     const key = `health:probe:${nonce}`;
     await kv.put(key, nonce, { expirationTtl: 60 });
     const read = await kv.get(key);
     if (read !== nonce) throw new Error("read did not return the value just written");
+    return undefined;
+  });
+
+/** KV, for anyone: a read, which costs no write quota however often the endpoint is called. */
+export const checkKvRead = (kv: KVNamespace) =>
+  timed(async () => {
+    await kv.get("health:probe");
     return undefined;
   });
 
@@ -72,11 +79,14 @@ export const checkRateLimiter = (rateLimiter: Bindings["RATE_LIMITER"]) =>
     return undefined;
   });
 
-/** Every binding the Worker depends on, checked in parallel. */
-export async function deepCheck(env: Bindings) {
+/**
+ * Every binding the Worker depends on, checked in parallel. `writes` adds the KV write probe,
+ * which is for operators only: public calls must not spend KV write quota.
+ */
+export async function deepCheck(env: Bindings, { writes }: { writes: boolean }) {
   const [d1, kv, assets, rateLimiter] = await Promise.all([
     checkD1(env.DB),
-    checkKv(env.FLAGS),
+    writes ? checkKvWrite(env.FLAGS) : checkKvRead(env.FLAGS),
     checkAssets(env.ASSETS),
     checkRateLimiter(env.RATE_LIMITER),
   ]);

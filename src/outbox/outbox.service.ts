@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import type { Config } from "../env";
+import { type Config, devToolsEnabled } from "../env";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { insertOutboxMessage } from "./outbox.repo";
@@ -12,17 +12,17 @@ export interface OutboundMessage {
 }
 
 /**
- * Sends a WhatsApp message or an email. Until the messaging integration exists, messages outside
- * production go to the dev outbox (shown at /dev/outbox). In production there is no transport
- * yet: the message is not sent, and the failure is logged and returned so the caller can report
- * it — never silently dropped.
+ * Sends a WhatsApp message or an email. Until the messaging integration exists, messages in
+ * development and test go to the dev outbox (shown at /dev/outbox). Anywhere else there is no
+ * transport yet: the message is not sent, and the failure is logged and returned so the caller
+ * can report it — never silently dropped.
  */
 export async function deliver(
   db: Db,
   config: Config,
   message: OutboundMessage,
 ): Promise<{ delivered: boolean }> {
-  if (config.ENVIRONMENT === "production") {
+  if (!devToolsEnabled(config)) {
     log("error", "delivery_unavailable", { channel: message.channel });
     return { delivered: false };
   }

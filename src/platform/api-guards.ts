@@ -22,13 +22,25 @@ export const requireJsonBody = (): MiddlewareHandler<AppEnv> => async (c, next) 
   await next();
 };
 
-/** Rejects bodies over the configured size before anything reads them into memory. */
-export const jsonBodyLimit = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const maxSize = c.get("config").MAX_JSON_BODY_BYTES;
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxSize} bytes.`);
-    },
-  })(c, next);
+/**
+ * Rejects bodies over the configured size before anything reads them into memory. The limit
+ * comes from the config, so it is known per request, but it does not change within an isolate:
+ * hono's middleware is built once per distinct limit, not per request.
+ */
+export const jsonBodyLimit = (): MiddlewareHandler<AppEnv> => {
+  let built: { maxSize: number; limit: MiddlewareHandler } | undefined;
+  return (c, next) => {
+    if (!c.req.raw.body) return next();
+    const maxSize = c.get("config").MAX_JSON_BODY_BYTES;
+    if (built?.maxSize !== maxSize) {
+      const limit = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new ApiError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxSize} bytes.`);
+        },
+      });
+      built = { maxSize, limit };
+    }
+    return built.limit(c, next);
+  };
 };

@@ -7,16 +7,27 @@ export async function sha256Hex(input: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
 }
 
+// Secrets live as long as the isolate, and importing a key costs more than the HMAC it is used
+// for, so each secret is imported once (a failed import is forgotten and retried).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC-SHA256 key for a server secret (sign and verify), imported once per isolate. */
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    key.catch(() => hmacKeys.delete(secret));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** HMAC-SHA256 keyed with a server secret: for short secrets (OTP codes) a plain hash could be brute-forced. */
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
 }
 
 const derivedSecrets = new Map<string, Promise<string>>();
@@ -51,6 +62,16 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const left = encoder.encode(a);
   const right = encoder.encode(b);
   if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
+
+/**
+ * Compares a presented secret with the expected one without leaking either's length or where
+ * they differ: both are hashed first, so the comparison is always of 32 bytes.
+ */
+export async function secretsMatch(presented: string, expected: string): Promise<boolean> {
+  const digest = (value: string) => crypto.subtle.digest("SHA-256", encoder.encode(value));
+  const [left, right] = await Promise.all([digest(presented), digest(expected)]);
   return crypto.subtle.timingSafeEqual(left, right);
 }
 

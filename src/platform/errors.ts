@@ -4,6 +4,7 @@ import { ConfigError } from "../env";
 import type { AppEnv } from "./context";
 import { log } from "./logger";
 import { ApiError, type ProblemCode, problemResponse } from "./problem";
+import { describeError } from "./redact";
 
 const CODE_FOR_HTTP_STATUS: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_REQUEST",
@@ -52,7 +53,7 @@ export function handleError(
   } else if (apiError.status >= 500) {
     const reporter = c.get("reporter");
     if (reporter) reporter.captureException(error);
-    else log("error", "unhandled_error", { requestId: c.get("requestId"), error: String(error) });
+    else log("error", "unhandled_error", { requestId: c.get("requestId"), error: describeError(error) });
   }
   return isMachinePath(c.req.path) ? problemResponse(c, apiError) : renderHtml(c, apiError);
 }

@@ -26,7 +26,19 @@ describe("errors", () => {
     expect(res.headers.get("Allow")).toBe("POST");
     const health = await call("/health", { method: "DELETE" });
     await expectProblem(health, 405, "METHOD_NOT_ALLOWED");
-    expect(health.headers.get("Allow")).toContain("GET");
+    expect(health.headers.get("Allow")).toBe("GET, HEAD");
+    // Paths with parameters: every method registered on the pattern, whatever the id.
+    const member = await call("/api/v1/members/usr_0123456789abcdefghij", { method: "PUT" });
+    await expectProblem(member, 405, "METHOD_NOT_ALLOWED");
+    expect(member.headers.get("Allow")?.split(", ").sort()).toEqual(["DELETE", "PATCH"]);
+  });
+
+  it("answers HEAD on a GET route and 404 (not 405) where a route itself says not found", async () => {
+    const head = await call("/health", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    const missingAsset = await call("/assets/no-such-file.css");
+    expect(missingAsset.status).toBe(404);
+    expect(missingAsset.headers.get("Allow")).toBeNull();
   });
 
   it("turns an unexpected exception into a 500 problem without internals, and reports it", async () => {

@@ -1,10 +1,21 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { network } from "../../test/setup/network";
 import { createApp } from "../app";
+import { dbFor } from "../db/client";
 import type { Bindings } from "../env";
+
+// A new person per test, so each test's first insert succeeds and only the second one fails.
+const newPerson = () => ({
+  name: "نورة القحطاني",
+  email: `noura.${crypto.randomUUID().slice(0, 8)}@example.sa`,
+  phone: `+9665${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`,
+  hash: `pbkdf2-sha256$100000$${crypto.randomUUID()}`,
+});
+let person = newPerson();
 
 const DSN = "https://publickey@o1.ingest.sentry.io/42";
 const ENVELOPE_URL = "https://o1.ingest.sentry.io/api/42/envelope/";
@@ -13,6 +24,18 @@ async function run(path: string, bindings: Partial<Bindings>, init?: RequestInit
   const app = createApp();
   app.get("/api/v1/boom", () => {
     throw new Error("database exploded");
+  });
+  // A real query that fails on personal data: the second insert breaks the UNIQUE verified email
+  // and phone (only verified values are unique).
+  app.get("/api/v1/duplicate-user", async (c) => {
+    const insert = (id: string) =>
+      dbFor(c.env.DB).run(sql`
+        INSERT INTO users (id, name, email, phone, password_hash, locale, email_verified_at, phone_verified_at,
+          created_at, updated_at)
+        VALUES (${id}, ${person.name}, ${person.email}, ${person.phone}, ${person.hash}, 'ar', 1, 1, 0, 0)`);
+    await insert(`usr_first${crypto.randomUUID().slice(0, 8)}`);
+    await insert(`usr_second${crypto.randomUUID().slice(0, 8)}`);
+    return c.text("unreachable");
   });
   const ctx = createExecutionContext();
   const res = await app.fetch(
@@ -77,5 +100,43 @@ describe("Sentry reporting", () => {
     expect(errors.mock.calls.some((args) => String(args[0]).includes("database exploded"))).toBe(true);
     expect(envelopes).toHaveLength(0);
     vi.restoreAllMocks();
+  });
+});
+
+describe("personal data in failed queries", () => {
+  beforeEach(() => {
+    person = newPerson();
+  });
+
+  it("keeps the bound values of a failed query out of the log line and the Sentry event", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const envelopes = captureEnvelopes();
+    const res = await run("/api/v1/duplicate-user", { SENTRY_DSN: DSN });
+    expect(res.status).toBe(500);
+
+    const logged = errors.mock.calls.map((args) => String(args[0])).join("\n");
+    errors.mockRestore();
+    expect(envelopes).toHaveLength(1);
+    const envelope = envelopes[0] ?? "";
+    // Still useful: the failed statement, the constraint, where it was thrown.
+    for (const report of [logged, envelope]) {
+      expect(report).toContain("Failed query:");
+      expect(report).toContain("INSERT INTO users");
+      expect(report).toContain("params: [redacted]");
+      for (const value of Object.values(person)) expect(report).not.toContain(value);
+    }
+    expect(envelope).toMatch(/UNIQUE constraint failed: users\.(email|phone)/);
+    expect(envelope).toContain("reporter.test.ts");
+  });
+
+  it("keeps them out of the log line when Sentry is not configured", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await run("/api/v1/duplicate-user", { SENTRY_DSN: "" });
+    expect(res.status).toBe(500);
+    const logged = errors.mock.calls.map((args) => String(args[0])).join("\n");
+    errors.mockRestore();
+    expect(logged).toContain('"msg":"unhandled_error"');
+    expect(logged).toContain("params: [redacted]");
+    for (const value of Object.values(person)) expect(logged).not.toContain(value);
   });
 });

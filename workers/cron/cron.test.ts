@@ -1,7 +1,11 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { lte, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { otpCodes, passwordResets, refreshFamilies, refreshTokens } from "../../src/auth/auth.schema";
+import { dbFor } from "../../src/db/client";
 import worker from "../../src/index";
+import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 import { createTenant } from "../../test/fixtures";
 import { countRows } from "../../test/helpers";
 
@@ -65,4 +69,31 @@ describe("scheduled: purge expired records", () => {
       .first();
     expect(ownerFamily).not.toBeNull();
   });
+});
+
+describe("purge indexes", () => {
+  const expiring = [
+    ["idempotency_keys", idempotencyKeys, idempotencyKeys.expiresAt],
+    ["otp_codes", otpCodes, otpCodes.expiresAt],
+    ["password_resets", passwordResets, passwordResets.expiresAt],
+    ["refresh_tokens", refreshTokens, refreshTokens.expiresAt],
+    ["refresh_families", refreshFamilies, refreshFamilies.expiresAt],
+  ] as const;
+
+  it.each(expiring)(
+    "finds expired %s rows through the expires_at index, not a table scan",
+    async (name, table, column) => {
+      const query = dbFor(env.DB)
+        .select({ rowid: sql<number>`rowid` })
+        .from(table)
+        .where(lte(column, Date.now()))
+        .limit(500)
+        .toSQL();
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+        .bind(...query.params)
+        .all<{ detail: string }>();
+      const plan = results.map((row) => row.detail).join("; ");
+      expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX ${name}_expires_at`));
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { dbFor } from "../../src/db/client";
 import { type Bindings, loadConfig } from "../../src/env";
 import { log } from "../../src/platform/logger";
+import { redactError } from "../../src/platform/redact";
 import { createReporter } from "../../src/platform/reporter";
 import { purgeExpired } from "./purge-expired";
 
@@ -22,6 +23,7 @@ export async function runScheduledJobs(
     log("info", "job", { job: "purge_expired", ...purged, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);
-    throw error;
+    // Rethrown so the run shows as failed; redacted, because the runtime logs what a job throws.
+    throw redactError(error);
   }
 }
