@@ -154,7 +154,17 @@ async function main() {
   await applyMigrations();
   if (stopping) return;
   console.log(`start: starting wrangler dev on ${baseUrl}`);
-  const wrangler = spawnWrangler(["dev", "--ip", HOST, "--port", String(port), ...persistArgs()]);
+  // Links in invitations and reset emails point at this server, whatever PORT it runs on.
+  const wrangler = spawnWrangler([
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--var",
+    `APP_ORIGIN:${baseUrl}`,
+    ...persistArgs(),
+  ]);
   wrangler.on("exit", (code, signal) => {
     if (stopping) process.exit(0);
     console.error(`start: wrangler dev stopped unexpectedly (${signal ?? `exit code ${code}`})`);
