@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import type { previewInvitation } from "../../src/members/members.service";
+import type { previewInvitation } from "../../src/members/invitations.service";
 import { CsrfField, ErrorSummary, Field } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
 

@@ -1,19 +1,17 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import {
+  acceptInvitation,
+  cancelInvitation,
+  invite,
+  pendingInvitations,
+  previewInvitation,
+} from "../../src/members/invitations.service";
+import {
   AcceptInvitationInputSchema,
   ChangeRoleInputSchema,
   CreateInvitationInputSchema,
 } from "../../src/members/members.model";
-import {
-  acceptInvitation,
-  cancelInvitation,
-  changeRole,
-  invite,
-  members,
-  pendingInvitations,
-  previewInvitation,
-  removeMember,
-} from "../../src/members/members.service";
+import { changeRole, members, removeMember } from "../../src/members/members.service";
 import { tenantOf } from "../../src/platform/access";
 import { type AppEnv, requestContext } from "../../src/platform/context";
 import { isId, SECRET_PATTERN } from "../../src/platform/ids";

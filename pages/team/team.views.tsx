@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
-import type { members, pendingInvitations } from "../../src/members/members.service";
+import type { pendingInvitations } from "../../src/members/invitations.service";
+import type { members } from "../../src/members/members.service";
 import { hasRole, ROLES, type Role } from "../../src/platform/roles";
 import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { DateText } from "../components/date";

@@ -7,6 +7,13 @@ import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { ApiError, problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import {
+  acceptInvitation,
+  cancelInvitation,
+  invite,
+  pendingInvitations,
+  previewInvitation,
+} from "./invitations.service";
+import {
   AcceptInvitationInputSchema,
   ChangeRoleInputSchema,
   CreatedInvitationSchema,
@@ -15,16 +22,7 @@ import {
   InvitationSchema,
   MemberSchema,
 } from "./members.model";
-import {
-  acceptInvitation,
-  cancelInvitation,
-  changeRole,
-  invite,
-  members,
-  pendingInvitations,
-  previewInvitation,
-  removeMember,
-} from "./members.service";
+import { changeRole, members, removeMember } from "./members.service";
 
 const UserIdParam = pathId("userId", "usr");
 const InvitationIdParam = pathId("invitationId", "inv");
