@@ -1,11 +1,14 @@
 import { env } from "cloudflare:workers";
+import type { MiddlewareHandler } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { principalResolver } from "../src/auth/credentials";
 import { loadConfig } from "../src/env";
 import type { AccessRule } from "../src/platform/access";
-import { requireAccess } from "../src/platform/access";
+import { access, requireAccess } from "../src/platform/access";
+import type { AppEnv } from "../src/platform/context";
 import { toApiError } from "../src/platform/errors";
+import { idempotency } from "../src/platform/idempotency";
 import { problemResponse } from "../src/platform/problem";
 import { hasRole, ROLES, type Role, SCOPES } from "../src/platform/roles";
 import { createRouter } from "../src/platform/router";
@@ -265,6 +268,36 @@ describe("the session check rides with the first read", () => {
     const refused = await get();
     expect(refused.status).toBe(401);
     expect(await refused.text()).not.toContain("secret");
+  });
+
+  it("checks the session before middleware that writes ahead of the handler (idempotency)", async () => {
+    const app = createRouter();
+    app.use(async (c, next) => {
+      c.set("config", loadConfig(c.env));
+      c.set("principalResolver", principalResolver);
+      await next();
+    });
+    const [first, ...rest] = access({ role: "agent" }, idempotency()).middleware;
+    app.use("/api/v1/things", first as MiddlewareHandler<AppEnv>, ...(rest as MiddlewareHandler<AppEnv>[]));
+    app.post("/api/v1/things", (c) => c.json({ created: true }, 201));
+    app.onError((error, c) => problemResponse(c, toApiError(error)));
+    const { tenantId } = await createTenant();
+    const agent = await createMember(tenantId, "agent");
+    await env.DB.prepare("UPDATE refresh_families SET revoked_at = ? WHERE id = ?")
+      .bind(Date.now(), agent.familyId)
+      .run();
+    const keys = await countRows("idempotency_keys");
+    const res = await app.request(
+      `${ORIGIN}/api/v1/things`,
+      {
+        method: "POST",
+        headers: { ...agent.auth, "Content-Type": "application/json", "Idempotency-Key": "revoked-1" },
+        body: "{}",
+      },
+      env,
+    );
+    expect(res.status).toBe(401);
+    expect(await countRows("idempotency_keys")).toBe(keys);
   });
 
   it("refuses a removed member on a read, though the token is still valid", async () => {

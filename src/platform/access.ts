@@ -165,10 +165,17 @@ export const requireAccess =
  */
 export const access = (rule: AccessRule, ...after: MiddlewareHandler<AppEnv>[]) => ({
   security: [{ Bearer: [] }],
-  // Guard first: middleware after it (e.g. idempotency(), which scopes keys by caller) sees the principal.
-  middleware: [requireAccess(rule), ...after],
+  // Guard first: middleware after it (e.g. idempotency(), which scopes keys by caller) sees the
+  // principal. Such middleware may write before the handler reads, so the session is checked first.
+  middleware: after.length > 0 ? [requireAccess(rule), settledSession, ...after] : [requireAccess(rule)],
   "x-access": rule,
 });
+
+/** Runs the pending session check now, for middleware that writes before the handler's first read. */
+const settledSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await tenantOf(c).scope.settle();
+  await next();
+};
 
 /** The context set by requireAccess (or a signed-in page); on any other route a programming error. */
 export function tenantOf(c: Context<AppEnv>): TenantContext {
