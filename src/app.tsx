@@ -26,6 +26,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
   error.status === 404
@@ -90,6 +91,7 @@ export function createApp() {
         context: c.executionCtx,
         request: c.req.raw,
         tags: { requestId: c.get("requestId") },
+        loadSentry: loadToucan,
       }),
     );
     c.set("principalResolver", principalResolver);

@@ -54,7 +54,7 @@ export interface AccessRule {
 
 const SESSION_ENDED = "The session has ended or the access token is invalid; sign in again.";
 
-export const unauthenticated = (detail = SESSION_ENDED) =>
+const unauthenticated = (detail = SESSION_ENDED) =>
   new ApiError("UNAUTHENTICATED", detail, { headers: { "WWW-Authenticate": 'Bearer realm="dealix"' } });
 
 const forbiddenRole = (rule: AccessRule) =>
@@ -182,13 +182,6 @@ export function tenantOf(c: Context<AppEnv>): TenantContext {
   const context = c.get("tenant");
   if (!context) throw new Error("tenantOf: route is missing requireAccess()");
   return context;
-}
-
-/** The signed-in user, on routes whose requireAccess() has no scope (API keys never reach them). */
-export function userPrincipalOf(c: Context<AppEnv>): Extract<Principal, { kind: "user" }> {
-  const principal = tenantOf(c).principal;
-  if (principal.kind !== "user") throw new Error("userPrincipalOf: route lets API keys in");
-  return principal;
 }
 
 export const actorOf = (principal: Principal) =>

@@ -1,6 +1,5 @@
 import type { Toucan } from "toucan-js";
 import type { Config } from "../env";
-import { loadToucan } from "../vendor/load-toucan";
 import { log } from "./logger";
 import { describeError, redactError, redactText } from "./redact";
 
@@ -15,6 +14,9 @@ interface ReporterScope {
   /** The incoming request, for request reporters; jobs and queue batches have none. */
   request?: Request;
   tags: Record<string, string>;
+  /** Loads the Sentry client module (src/vendor/load-toucan.ts, wired by the entry points): it is
+   * a module of its own, loaded by the first error an isolate reports. */
+  loadSentry: () => Promise<{ Toucan: typeof Toucan }>;
 }
 
 type SentryEvent = Parameters<NonNullable<ConstructorParameters<typeof Toucan>[0]["beforeSend"]>>[0];
@@ -26,11 +28,11 @@ type SentryEvent = Parameters<NonNullable<ConstructorParameters<typeof Toucan>[0
  * method, URL path and user agent (no cookies, query string, body or IP address), and query
  * parameters are redacted from the log line and from every text Sentry receives.
  */
-export function createReporter({ config, context, request, tags }: ReporterScope): ErrorReporter {
+export function createReporter({ config, context, request, tags, loadSentry }: ReporterScope): ErrorReporter {
   let sentry: Promise<Toucan> | undefined;
   const sentryClient = async (dsn: string) => {
     // A module of its own (scripts/vendor-assets.mjs), loaded by the first error an isolate reports.
-    const { Toucan } = await loadToucan();
+    const { Toucan } = await loadSentry();
     const client = new Toucan({
       dsn,
       release: config.release,

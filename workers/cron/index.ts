@@ -3,6 +3,7 @@ import { type Bindings, loadConfig } from "../../src/env";
 import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
 import { createReporter } from "../../src/platform/reporter";
+import { loadToucan } from "../../src/vendor/load-toucan";
 import { purgeExpired } from "./purge-expired";
 
 /** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
@@ -16,6 +17,7 @@ export async function runScheduledJobs(
     config,
     context: ctx,
     tags: { job: "purge_expired", cron: controller.cron },
+    loadSentry: loadToucan,
   });
   const started = Date.now();
   try {
