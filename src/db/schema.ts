@@ -1,4 +1,6 @@
 // The schema index drizzle-kit reads to generate migrations. Tables live beside their capability.
+
+export { activities } from "../activities/activities.schema";
 export { apiKeys } from "../api-keys/api-keys.schema";
 export { auditEvents } from "../audit/audit.schema";
 export {
@@ -9,7 +11,13 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { companies } from "../companies/companies.schema";
+export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
+export { assignmentAgents, crmSettings } from "../crm/crm.schema";
+export { customFieldDefinitions } from "../custom-fields/custom-fields.schema";
+export { dealStageHistory, deals } from "../deals/deals.schema";
 export { earlyAccessRequests } from "../early-access/early-access.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
+export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";
 export { invitations, memberships, tenants } from "../tenants/tenants.schema";

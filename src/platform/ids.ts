@@ -17,6 +17,15 @@ export const idPrefixes = {
   auditEvent: "aud",
   outboxMessage: "msg",
   verification: "ver",
+  contact: "con",
+  company: "com",
+  pipeline: "pip",
+  stage: "stg",
+  deal: "deal",
+  stageChange: "dsh",
+  activity: "act",
+  customField: "cfd",
+  import: "imp",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

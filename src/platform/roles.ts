@@ -10,7 +10,7 @@ export const hasRole = (role: Role, minimum: Role) => ROLE_RANK[role] >= ROLE_RA
  * What an API key may be allowed to do: the catalogue every route's access rule names. Capabilities
  * add their scopes here, as they add problem codes to the problem catalogue.
  */
-export const SCOPES = ["members:read", "audit:read"] as const;
+export const SCOPES = ["members:read", "audit:read", "crm:read", "crm:write", "crm:admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -18,7 +18,15 @@ export type Scope = (typeof SCOPES)[number];
  * never does more than its creator's role allows (when the creator is demoted or removed, keys
  * beyond the new role are revoked).
  */
-export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = { "members:read": "manager", "audit:read": "manager" };
+export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = {
+  "members:read": "manager",
+  "audit:read": "manager",
+  // CRM records: read and write what the key's creator could (keys see every record of the tenant).
+  "crm:read": "agent",
+  "crm:write": "agent",
+  // Pipelines, stages, custom fields, assignment and visibility settings, templates.
+  "crm:admin": "manager",
+};
 
 /** The roles that may hold a key with all of `scopes`. */
 export const rolesAllowingScopes = (scopes: readonly Scope[]): Role[] =>
