@@ -14,6 +14,10 @@ export const ar = {
     signUp: "إنشاء حساب",
     account: "حسابي",
     team: "الفريق",
+    contacts: "العملاء",
+    deals: "الصفقات",
+    tasks: "مهامي",
+    settings: "الإعدادات",
   },
   landing: {
     eyebrow: "لوسطاء العقار أولاً، ثم العيادات",

@@ -17,6 +17,10 @@ export const en: Dictionary = {
     signUp: "Create account",
     account: "My account",
     team: "Team",
+    contacts: "Contacts",
+    deals: "Pipeline",
+    tasks: "My tasks",
+    settings: "Settings",
   },
   landing: {
     eyebrow: "For real-estate brokers first, then clinics",

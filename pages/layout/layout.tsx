@@ -59,8 +59,12 @@ export const Layout: FC<LayoutProps> = ({
             <nav class="site-nav" aria-label={locale === "ar" ? "التنقل" : "Navigation"}>
               {session ? (
                 <>
+                  <a href="/contacts">{t.nav.contacts}</a>
+                  <a href="/deals">{t.nav.deals}</a>
+                  <a href="/tasks">{t.nav.tasks}</a>
                   <a href="/account">{t.nav.account}</a>
                   {session.role !== "agent" ? <a href="/team">{t.nav.team}</a> : null}
+                  {session.role !== "agent" ? <a href="/settings/crm">{t.nav.settings}</a> : null}
                   <form method="post" action="/logout">
                     <CsrfField token={csrf} />
                     <button type="submit" class="link-button" data-testid="sign-out">
