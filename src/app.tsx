@@ -12,6 +12,9 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { companiesApi } from "./companies/companies.routes";
+import { contactsApi } from "./contacts/contacts.routes";
+import { crmSettingsApi } from "./crm/crm-settings.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
@@ -116,6 +119,9 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
+  app.route("/api/v1", crmSettingsApi);
+  app.route("/api/v1", contactsApi);
+  app.route("/api/v1", companiesApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

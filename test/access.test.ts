@@ -68,6 +68,9 @@ const GUARDED = ALL.filter((op) => op.access);
 // behind a 422. Writes go to ids of another tenant, so nothing is changed.
 const VALID_BODIES: Record<string, unknown> = {
   changeMemberRole: { role: "agent" },
+  updateContact: { status: "contacted" },
+  mergeContacts: { otherId: "con_00000000000000000000" },
+  updateCompany: { name: "Renamed" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -88,6 +91,16 @@ async function createKey(owner: Actor, scopes: readonly string[]) {
   return (await res.json()) as { id: string; key: string };
 }
 
+async function createdId(owner: Actor, path: string, body: unknown) {
+  const res = await call(path, {
+    method: "POST",
+    headers: { ...owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
 beforeAll(async () => {
   [home, other] = await Promise.all([createTenant("Home"), createTenant("Other")]);
   const invitation = await call("/api/v1/invitations", {
@@ -99,6 +112,11 @@ beforeAll(async () => {
   foreignIds.usr = other.agent.userId;
   foreignIds.inv = ((await invitation.json()) as { invitation: { id: string } }).invitation.id;
   foreignIds.key = (await createKey(other.owner, ["members:read"])).id;
+  foreignIds.con = await createdId(other.owner, "/api/v1/contacts", {
+    name: "Foreign lead",
+    source: "walk_in",
+  });
+  foreignIds.com = await createdId(other.owner, "/api/v1/companies", { name: "Foreign company" });
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });

@@ -16,6 +16,7 @@ export const problemCatalog = {
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   CONFLICT: { status: 409, title: "Conflict" },
+  DUPLICATE_CONTACT: { status: 409, title: "A contact with this phone, email or name exists" },
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: "Idempotency-Key reused with a different request" },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: "A request with this Idempotency-Key is still running" },
   VERSION_MISMATCH: { status: 412, title: "The record changed since you read it" },

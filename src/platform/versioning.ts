@@ -2,6 +2,8 @@
 // read returns the record's version as an ETag, every update must name the version it was based
 // on, and an update of a version that has moved on is refused instead of silently overwriting.
 import { z } from "@hono/zod-openapi";
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError } from "./problem";
 
 /** The ETag of a record version: a strong validator, `"3"`. */
@@ -14,7 +16,6 @@ export const IfMatchHeadersSchema = z.object({
     .max(40)
     .optional()
     .openapi({
-      param: { name: "If-Match", in: "header" },
       description:
         'The record\'s ETag (its `version` in quotes, e.g. `"3"`) as last read; required, so concurrent edits are never silently lost.',
       example: '"3"',
@@ -40,4 +41,21 @@ export const versionMismatch = (current: number) =>
     "VERSION_MISMATCH",
     `Someone changed this record since you read it (it is now version ${current}); reload it and apply your change again.`,
     { headers: { ETag: etagOf(current) } },
+  );
+
+/**
+ * The new version for a guarded update: one more when the row is still at `expected` (and
+ * `condition` holds), else NULL. Version columns are NOT NULL, so a stale update fails the whole
+ * D1 batch it is in (a batch is atomic): statements batched with it (child rows, audit) never
+ * apply to a version nobody read. Catch the failure with `isStaleVersionError` and re-read to
+ * answer 412 or 404.
+ */
+export const nextVersionIf = (versionColumn: SQLiteColumn, expected: number, condition?: SQL): SQL =>
+  sql`CASE WHEN ${versionColumn} = ${expected}${condition ? sql` AND ${condition}` : sql``} THEN ${versionColumn} + 1 END`;
+
+/** True for the error a stale `nextVersionIf` update raises. */
+export const isStaleVersionError = (error: unknown) =>
+  error instanceof Error &&
+  /NOT NULL constraint failed: \w+\.version/.test(
+    String(error.message) + String((error as { cause?: unknown }).cause ?? ""),
   );

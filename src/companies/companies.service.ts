@@ -1,0 +1,194 @@
+import type { z } from "@hono/zod-openapi";
+import { auditInsert } from "../audit/audit.service";
+import { membership } from "../contacts/contacts.repo";
+import { visibleRecords } from "../crm/visibility";
+import type { TenantContext } from "../platform/context";
+import { isUniqueViolation } from "../platform/errors";
+import { idPrefixes, newId } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
+import { ApiError, type FieldError } from "../platform/problem";
+import { hasRole } from "../platform/roles";
+import { normaliseText } from "../platform/text-normalise";
+import { expectedVersion, isStaleVersionError, versionMismatch } from "../platform/versioning";
+import type {
+  CompanyListQuerySchema,
+  CreateCompanyInputSchema,
+  UpdateCompanyInputSchema,
+} from "./companies.model";
+import { type CompanyRow, companyById, insertCompany, listCompanies, updateCompany } from "./companies.repo";
+import { companies } from "./companies.schema";
+
+type CreateCompanyInput = z.infer<typeof CreateCompanyInputSchema>;
+type UpdateCompanyInput = z.infer<typeof UpdateCompanyInputSchema>;
+
+export const companyView = (row: CompanyRow) => ({
+  id: row.id,
+  name: row.name,
+  vatNumber: row.vatNumber,
+  crNumber: row.crNumber,
+  nationalAddress: row.nationalAddress ?? null,
+  website: row.website,
+  ownerId: row.ownerId,
+  contactCount: row.contactCount,
+  createdAt: new Date(row.createdAt).toISOString(),
+  updatedAt: new Date(row.updatedAt).toISOString(),
+  version: row.version,
+});
+
+const notFound = () => new ApiError("NOT_FOUND", "No such company.");
+const invalid = (errors: FieldError[]) =>
+  new ApiError("VALIDATION_FAILED", "Some fields are not valid; nothing was saved.", { errors });
+const vatTaken = () =>
+  invalid([
+    { path: "vatNumber", code: "duplicate_vat", message: "Another company already has this VAT number." },
+  ]);
+
+function ownerErrors(ctx: TenantContext, ownerId: string | null | undefined): FieldError[] {
+  const { principal } = ctx;
+  if (ownerId === undefined || principal.kind !== "user" || hasRole(principal.role, "manager")) return [];
+  if (ownerId === principal.userId) return [];
+  return [
+    { path: "ownerId", code: "forbidden_owner", message: "Agents can assign companies only to themselves." },
+  ];
+}
+
+export async function listCompaniesFor(ctx: TenantContext, query: z.infer<typeof CompanyListQuerySchema>) {
+  const after = query.cursor ? decodeCursor(query.cursor, "string") : null;
+  const needle = query.q ? normaliseText(query.q) : undefined;
+  const [rows] = await ctx.scope.read(
+    () =>
+      [
+        listCompanies(
+          ctx.scope,
+          { ownerId: query.ownerId, needle },
+          visibleRecords(ctx, companies.ownerId),
+          after,
+          query.limit,
+        ),
+      ] as const,
+  );
+  const page = toPage(rows, query.limit, (row) => ({ sort: row.nameNorm, id: row.id }));
+  return { data: page.data.map(companyView), nextCursor: page.nextCursor };
+}
+
+export async function getCompany(ctx: TenantContext, id: string) {
+  const [[row]] = await ctx.scope.read(
+    () => [companyById(ctx.scope, id, visibleRecords(ctx, companies.ownerId))] as const,
+  );
+  if (!row) throw notFound();
+  return companyView(row);
+}
+
+export async function createCompany(ctx: TenantContext, input: CreateCompanyInput) {
+  const { scope, now } = ctx;
+  const errors = ownerErrors(ctx, input.ownerId);
+  if (errors.length > 0) throw invalid(errors);
+  const ownerId =
+    input.ownerId === undefined
+      ? ctx.principal.kind === "user"
+        ? ctx.principal.userId
+        : null
+      : input.ownerId;
+  const [owner] = await scope.read(() => [membership(scope, ownerId ?? "")] as const);
+  if (ownerId && owner.length === 0) {
+    throw invalid([
+      { path: "ownerId", code: "not_a_member", message: "The owner must be a member of this team." },
+    ]);
+  }
+  const id = newId(idPrefixes.company);
+  try {
+    await scope.write([
+      insertCompany(scope, {
+        id,
+        name: input.name,
+        nameNorm: normaliseText(input.name),
+        vatNumber: input.vatNumber ?? null,
+        crNumber: input.crNumber ?? null,
+        nationalAddress: input.nationalAddress ?? null,
+        website: input.website ?? null,
+        ownerId,
+        createdBy: ctx.actor.id,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: "company.created",
+          target: { type: "company", id },
+        },
+        ctx.origin,
+        now,
+      ),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw vatTaken();
+    throw error;
+  }
+  return getCompany(ctx, id);
+}
+
+export async function updateCompanyFor(
+  ctx: TenantContext,
+  id: string,
+  ifMatch: string | undefined,
+  input: UpdateCompanyInput,
+) {
+  const { scope, now } = ctx;
+  const errors = ownerErrors(ctx, input.ownerId);
+  if (errors.length > 0) throw invalid(errors);
+  const visible = () => visibleRecords(ctx, companies.ownerId);
+  const [[current], owner] = await scope.read(
+    () => [companyById(scope, id, visible()), membership(scope, input.ownerId ?? "")] as const,
+  );
+  if (!current) throw notFound();
+  // Existence first: a record the caller cannot see is a 404 whatever the precondition says.
+  const version = expectedVersion(ifMatch);
+  if (input.ownerId && owner.length === 0) {
+    throw invalid([
+      { path: "ownerId", code: "not_a_member", message: "The owner must be a member of this team." },
+    ]);
+  }
+  if (current.version !== version) throw versionMismatch(current.version);
+  try {
+    await scope.write([
+      updateCompany(
+        scope,
+        id,
+        version,
+        {
+          ...(input.name !== undefined ? { name: input.name, nameNorm: normaliseText(input.name) } : {}),
+          ...(input.vatNumber !== undefined ? { vatNumber: input.vatNumber } : {}),
+          ...(input.crNumber !== undefined ? { crNumber: input.crNumber } : {}),
+          ...(input.nationalAddress !== undefined ? { nationalAddress: input.nationalAddress } : {}),
+          ...(input.website !== undefined ? { website: input.website } : {}),
+          ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}),
+          updatedAt: now,
+        },
+        visible(),
+      ),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: "company.updated",
+          target: { type: "company", id },
+          details: { fields: Object.keys(input).sort().join(" ") },
+        },
+        ctx.origin,
+        now,
+      ),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw vatTaken();
+    if (isStaleVersionError(error)) {
+      const [[row]] = await scope.read(() => [companyById(scope, id, visible())] as const);
+      throw row ? versionMismatch(row.version) : notFound();
+    }
+    throw error;
+  }
+  return getCompany(ctx, id);
+}
