@@ -243,23 +243,33 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   return contactView(row as ContactWithListsRow);
 }
 
+/** A create refused as a likely duplicate; `matches` names only the contacts the caller may see. */
+export class DuplicateContactError extends ApiError {
+  constructor(
+    errors: FieldError[],
+    readonly matches: { id: string | null; name: string | null; matchedOn: DuplicateRow["matchedOn"] }[],
+  ) {
+    super(
+      "DUPLICATE_CONTACT",
+      'This looks like a contact you already have; open it, or send "onDuplicate": "create" to add it anyway.',
+      { errors },
+    );
+  }
+}
+
 function duplicateProblem(ctx: TenantContext, rows: DuplicateRow[]) {
-  const errors = rows.map((row) => {
+  const matches = rows.map((row) => {
     const { visible } = duplicateMatch(ctx, row);
-    const path = row.matchedOn === "phone" ? "phones" : row.matchedOn;
-    return {
-      path,
-      code: `duplicate_${row.matchedOn}`,
-      message: visible
-        ? `Contact ${row.id} (${row.name}) has the same ${row.matchedOn}.`
-        : `A contact assigned to another member has the same ${row.matchedOn}.`,
-    };
+    return { id: visible ? row.id : null, name: visible ? row.name : null, matchedOn: row.matchedOn };
   });
-  return new ApiError(
-    "DUPLICATE_CONTACT",
-    'This looks like a contact you already have; open it, or send "onDuplicate": "create" to add it anyway.',
-    { errors },
-  );
+  const errors = matches.map((match) => ({
+    path: match.matchedOn === "phone" ? "phones" : match.matchedOn,
+    code: `duplicate_${match.matchedOn}`,
+    message: match.id
+      ? `Contact ${match.id} (${match.name}) has the same ${match.matchedOn}.`
+      : `A contact assigned to another member has the same ${match.matchedOn}.`,
+  }));
+  return new DuplicateContactError(errors, matches);
 }
 
 /** The contacts that look like this one (phone, then email, then name), among those the caller sees. */

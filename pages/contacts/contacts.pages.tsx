@@ -1,0 +1,279 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import {
+  ContactListQuerySchema,
+  CreateContactInputSchema,
+  UpdateContactInputSchema,
+} from "../../src/contacts/contacts.model";
+import {
+  type ContactView,
+  createContact,
+  DuplicateContactError,
+  duplicatesOf,
+  getContact,
+  listContactsFor,
+  mergeContacts,
+  updateContactFor,
+} from "../../src/contacts/contacts.service";
+import { UpdateCrmSettingsInputSchema } from "../../src/crm/crm-settings.model";
+import { crmSettingsFor, updateCrmSettings } from "../../src/crm/crm-settings.service";
+import { members } from "../../src/members/members.service";
+import { tenantOf } from "../../src/platform/access";
+import type { AppEnv } from "../../src/platform/context";
+import { isId } from "../../src/platform/ids";
+import { ApiError } from "../../src/platform/problem";
+import { hasRole } from "../../src/platform/roles";
+import { etagOf } from "../../src/platform/versioning";
+import type { Dictionary } from "../i18n";
+import { renderPage } from "../render";
+import { formValues, parseWith } from "../session/forms";
+import { requireSignedIn, signedInUser } from "../session/page-session";
+import {
+  type ContactFormState,
+  type ContactListFilters,
+  ContactPage,
+  ContactsListPage,
+  CrmSettingsPage,
+  contactFormValues,
+  type DuplicateNotice,
+} from "./contacts.views";
+
+const MEMBER_LIST_SIZE = 100;
+const CONTACT_FIELDS = [
+  "name",
+  "phone",
+  "phone2",
+  "email",
+  "source",
+  "status",
+  "ownerId",
+  "tags",
+  "notes",
+] as const;
+
+export const contactsPages = new Hono<AppEnv>();
+for (const path of ["/contacts", "/contacts/*", "/settings/crm"]) contactsPages.use(path, requireSignedIn());
+
+const canAssign = (c: Context<AppEnv>) => hasRole(signedInUser(c).role, "manager");
+
+async function teamMembers(c: Context<AppEnv>) {
+  const { data } = await members(tenantOf(c), undefined, MEMBER_LIST_SIZE);
+  return data.map((m) => ({ userId: m.userId, name: m.name }));
+}
+
+/** Form text as API input: empty fields left out, phones and comma-separated tags as lists. */
+function contactInput(values: Record<string, string>, full: boolean) {
+  const phones = [values.phone, values.phone2].filter((phone): phone is string => Boolean(phone));
+  const tags = (values.tags ?? "")
+    .split(/[,،]/)
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  return {
+    name: values.name,
+    phones,
+    ...(values.email ? { email: values.email } : full ? { email: null } : {}),
+    source: values.source,
+    ...(full ? { status: values.status } : {}),
+    ...(values.ownerId ? { ownerId: values.ownerId } : {}),
+    tags,
+    ...(values.notes ? { notes: values.notes } : full ? { notes: null } : {}),
+  };
+}
+
+/** Field errors as the form shows them, in the reader's language. */
+function formErrors(t: Dictionary, error: ApiError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const e of error.errors ?? []) {
+    const [field, index] = e.path.split(".");
+    const name = field === "phones" ? (index === "1" ? "phone2" : "phone") : (field ?? "");
+    errors[name] = name.startsWith("phone") ? t.auth.errors.phone : e.message;
+  }
+  return errors;
+}
+
+function filtersOf(c: Context<AppEnv>): ContactListFilters {
+  const q = c.req.query();
+  return { q: q.q, status: q.status, source: q.source, ownerId: q.ownerId, tag: q.tag };
+}
+
+async function renderList(
+  c: Context<AppEnv>,
+  form: (t: Dictionary) => ContactFormState,
+  status: 200 | 409 | 422 = 200,
+) {
+  const filters = filtersOf(c);
+  // Filters a person typed badly are dropped rather than answered with an error page.
+  const parsed = ContactListQuerySchema.safeParse({
+    ...Object.fromEntries(Object.entries(filters).filter(([, v]) => Boolean(v))),
+    cursor: c.req.query("cursor"),
+    limit: 50,
+  });
+  const query = parsed.success ? parsed.data : ContactListQuerySchema.parse({ limit: 50 });
+  const [list, memberList] = await Promise.all([listContactsFor(tenantOf(c), query), teamMembers(c)]);
+  return renderPage(c, {
+    title: (t) => t.contacts.title,
+    body: (t, csrf) => (
+      <ContactsListPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        csrf={csrf}
+        members={memberList}
+        contacts={list.data}
+        nextCursor={list.nextCursor}
+        filters={filters}
+        canAssign={canAssign(c)}
+        form={form(t)}
+      />
+    ),
+    status,
+  });
+}
+
+contactsPages.get("/contacts", (c) => renderList(c, () => ({})));
+
+contactsPages.post("/contacts", async (c) => {
+  const values = await formValues(c, [...CONTACT_FIELDS, "onDuplicate"]);
+  try {
+    const input = parseWith(CreateContactInputSchema, {
+      ...contactInput(values, false),
+      onDuplicate: values.onDuplicate === "create" ? "create" : "refuse",
+    });
+    const contact = await createContact(tenantOf(c), input);
+    return c.redirect(`/contacts/${contact.id}?created=1`, 303);
+  } catch (error) {
+    if (error instanceof DuplicateContactError) {
+      const duplicates: DuplicateNotice = {
+        visible: error.matches.flatMap((m) =>
+          m.id && m.name ? [{ id: m.id, name: m.name, matchedOn: m.matchedOn }] : [],
+        ),
+        hidden: error.matches.some((m) => m.id === null),
+      };
+      return renderList(c, () => ({ values, duplicates }), 409);
+    }
+    if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
+      return renderList(c, (t) => ({ values, errors: formErrors(t, error), error: t.contacts.invalid }), 422);
+    }
+    throw error;
+  }
+});
+
+async function renderContact(
+  c: Context<AppEnv>,
+  contact: ContactView,
+  form: (t: Dictionary) => ContactFormState,
+  status: 200 | 412 | 422 = 200,
+) {
+  const [duplicates, memberList] = await Promise.all([
+    contact.mergedIntoId ? Promise.resolve([]) : duplicatesOf(tenantOf(c), contact.id),
+    teamMembers(c),
+  ]);
+  c.header("ETag", etagOf(contact.version));
+  return renderPage(c, {
+    title: () => contact.name,
+    body: (t, csrf) => (
+      <ContactPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        csrf={csrf}
+        members={memberList}
+        contact={contact}
+        duplicates={duplicates}
+        canAssign={canAssign(c)}
+        form={form(t)}
+      />
+    ),
+    status,
+  });
+}
+
+const contactIdOf = (c: Context<AppEnv>) => {
+  const id = c.req.param("contactId") ?? "";
+  if (!isId("con", id)) throw new ApiError("NOT_FOUND");
+  return id;
+};
+
+contactsPages.get("/contacts/:contactId", async (c) => {
+  const contact = await getContact(tenantOf(c), contactIdOf(c));
+  const notice = (t: Dictionary) =>
+    c.req.query("created") ? t.contacts.created_ : c.req.query("merged") ? t.contacts.merged : undefined;
+  return renderContact(c, contact, (t) => ({ notice: notice(t) }));
+});
+
+contactsPages.post("/contacts/:contactId", async (c) => {
+  const id = contactIdOf(c);
+  const values = await formValues(c, [...CONTACT_FIELDS, "version"]);
+  try {
+    const input = parseWith(UpdateContactInputSchema, contactInput(values, true));
+    const contact = await updateContactFor(tenantOf(c), id, `"${values.version}"`, input);
+    return renderContact(c, contact, (t) => ({ notice: t.contacts.saved }));
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "VERSION_MISMATCH") {
+      const latest = await getContact(tenantOf(c), id);
+      return renderContact(
+        c,
+        latest,
+        (t) => ({ error: t.contacts.stale, values: contactFormValues(latest) }),
+        412,
+      );
+    }
+    if (error.code === "VALIDATION_FAILED" || error.code === "INVALID_HEADER") {
+      const current = await getContact(tenantOf(c), id);
+      return renderContact(
+        c,
+        current,
+        (t) => ({ values, errors: formErrors(t, error), error: t.contacts.invalid }),
+        422,
+      );
+    }
+    throw error;
+  }
+});
+
+contactsPages.post("/contacts/:contactId/merge", async (c) => {
+  const id = contactIdOf(c);
+  const { otherId } = await formValues(c, ["otherId"]);
+  if (!otherId || !isId("con", otherId)) throw new ApiError("NOT_FOUND");
+  await mergeContacts(tenantOf(c), id, otherId);
+  return c.redirect(`/contacts/${id}?merged=1`, 303);
+});
+
+const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
+  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
+  await next();
+};
+
+async function renderSettings(c: Context<AppEnv>, notice?: (t: Dictionary) => string) {
+  const [settings, memberList] = await Promise.all([crmSettingsFor(tenantOf(c)), teamMembers(c)]);
+  return renderPage(c, {
+    title: (t) => t.crmSettings.title,
+    body: (t, csrf) => (
+      <CrmSettingsPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        csrf={csrf}
+        members={memberList}
+        settings={settings}
+        notice={notice?.(t)}
+      />
+    ),
+  });
+}
+
+contactsPages.get("/settings/crm", managersOnly, (c) => renderSettings(c));
+
+contactsPages.post("/settings/crm", managersOnly, async (c) => {
+  const form = await c.req.parseBody({ all: true });
+  const agents =
+    form.agents === undefined ? [] : [form.agents].flat().filter((v): v is string => typeof v === "string");
+  const input = parseWith(UpdateCrmSettingsInputSchema, {
+    visibility: form.visibility,
+    assignment: form.assignment,
+    roundRobinAgentIds: agents,
+  });
+  await updateCrmSettings(tenantOf(c), input);
+  return renderSettings(c, (t) => t.crmSettings.saved);
+});
