@@ -67,6 +67,8 @@ async function stopServer(server) {
 function runTests(env) {
   const files = readdirSync(e2eDir)
     .filter((name) => name.endsWith(".e2e.mjs"))
+    // E2E_ONLY=contacts runs only the files whose name contains it (while working on one area).
+    .filter((name) => !process.env.E2E_ONLY || name.includes(process.env.E2E_ONLY))
     .sort()
     .map((name) => join("e2e", name));
   return new Promise((resolvePromise) => {

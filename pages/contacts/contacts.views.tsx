@@ -210,7 +210,7 @@ export const ContactsListPage: FC<
           <Select
             name="status"
             label={t.contacts.status}
-            options={[{ value: "", label: t.contacts.anyone }, ...statusOptions(t)]}
+            options={[{ value: "", label: t.contacts.any }, ...statusOptions(t)]}
             selected={filters.status}
           />
           <Select
@@ -231,7 +231,7 @@ export const ContactsListPage: FC<
           <Select
             name="source"
             label={t.contacts.source}
-            options={[{ value: "", label: t.contacts.anyone }, ...sourceOptions(t)]}
+            options={[{ value: "", label: t.contacts.any }, ...sourceOptions(t)]}
             selected={filters.source}
           />
           <button type="submit" class="button button--small">

@@ -235,6 +235,7 @@ export const ar = {
     unassigned: "غير مسند",
     me: "أنا",
     anyone: "الكل",
+    any: "الكل",
     tags: "الوسوم",
     tagsHint: "افصل بينها بفاصلة، مثل: فيلا، عميل مميز",
     notes: "ملاحظات",

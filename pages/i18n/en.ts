@@ -252,6 +252,7 @@ export const en: Dictionary = {
     unassigned: "Unassigned",
     me: "Me",
     anyone: "Everyone",
+    any: "Any",
     tags: "Tags",
     tagsHint: "Separate with commas, e.g. villa, vip",
     notes: "Notes",
