@@ -136,6 +136,36 @@ export function duplicateCandidates(
 }
 
 /**
+ * The duplicates of a stored contact, found from its own phones, email and name key inside the
+ * statement, so they can be read in the same batch as the contact itself.
+ */
+export function duplicatesOfStored(scope: TenantScope, id: string, limit = 20) {
+  const self = sql`(SELECT c.email FROM contacts c WHERE c.id = ${id})`;
+  const phoneMatch = sql`${contacts.id} IN (SELECT p.contact_id FROM ${contactPhones} p WHERE p.tenant_id = ${scope.tenantId} AND p.phone IN (SELECT own.phone FROM ${contactPhones} own WHERE own.contact_id = ${id}))`;
+  const emailMatch = sql`${contacts.email} = ${self}`;
+  const nameMatch = sql`${contacts.nameKey} = (SELECT c.name_key FROM contacts c WHERE c.id = ${id}) AND ${contacts.nameKey} <> ''`;
+  const matchedOn = sql<
+    "phone" | "email" | "name"
+  >`CASE WHEN ${phoneMatch} THEN 'phone' WHEN ${emailMatch} THEN 'email' ELSE 'name' END`;
+  return scope.db
+    .select({ ...getTableColumns(contacts), matchedOn })
+    .from(contacts)
+    .where(
+      scope.where(
+        contacts.tenantId,
+        isNull(contacts.mergedIntoId),
+        ne(contacts.id, id),
+        or(phoneMatch, emailMatch, nameMatch),
+      ),
+    )
+    .orderBy(
+      sql`CASE ${matchedOn} WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END`,
+      desc(contacts.updatedAt),
+    )
+    .limit(limit);
+}
+
+/**
  * The owner a round-robin rule gives the next lead: the turn counter (incremented by the statement
  * before this one in the batch) modulo the eligible agents, in a stable order. Agents who left the
  * tenant are not eligible. Null when the rule is not round-robin or nobody is eligible.

@@ -19,6 +19,7 @@ import {
   deletePhones,
   deleteTags,
   duplicateCandidates,
+  duplicatesOfStored,
   insertContact,
   insertPhones,
   insertTags,
@@ -133,7 +134,7 @@ export async function getContact(ctx: TenantContext, id: string) {
   return contactView(row as ContactWithListsRow);
 }
 
-type DuplicateRow = ContactRow & { matchedOn: "phone" | "email" | "name" };
+export type DuplicateRow = ContactRow & { matchedOn: "phone" | "email" | "name" };
 
 /** What a caller is told about a duplicate: the record itself only when they may see it. */
 function duplicateMatch(ctx: TenantContext, row: DuplicateRow) {
@@ -275,22 +276,17 @@ function duplicateProblem(ctx: TenantContext, rows: DuplicateRow[]) {
 /** The contacts that look like this one (phone, then email, then name), among those the caller sees. */
 export async function duplicatesOf(ctx: TenantContext, id: string) {
   const { scope } = ctx;
-  const [[row]] = await scope.read(
-    () => [contactById(scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
+  const [[row], candidates] = await scope.read(
+    () =>
+      [contactById(scope, id, visibleRecords(ctx, contacts.ownerId)), duplicatesOfStored(scope, id)] as const,
   );
   if (!row || row.mergedIntoId) throw notFound();
-  const contact = contactView(row as ContactWithListsRow);
-  const [candidates] = await scope.read(
-    () =>
-      [
-        duplicateCandidates(
-          scope,
-          { phones: contact.phones, email: contact.email, nameKey: row.nameKey },
-          id,
-        ),
-      ] as const,
-  );
-  return (candidates as DuplicateRow[])
+  return visibleDuplicates(ctx, candidates as DuplicateRow[]);
+}
+
+/** Duplicates as the API shows them: only the ones the caller may see. */
+export const visibleDuplicates = (ctx: TenantContext, candidates: DuplicateRow[]) =>
+  candidates
     .filter((candidate) => duplicateMatch(ctx, candidate).visible)
     .map((candidate) => ({
       id: candidate.id,
@@ -300,7 +296,6 @@ export async function duplicatesOf(ctx: TenantContext, id: string) {
       ownerId: candidate.ownerId,
       matchedOn: candidate.matchedOn,
     }));
-}
 
 /**
  * Updates the fields given, at the version the caller read (If-Match). A change of owner is
