@@ -12,6 +12,7 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { customFieldsApi } from "./custom-fields/custom-fields.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
@@ -66,6 +67,7 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    { name: "custom-fields", description: "Tenant-defined fields on contacts, companies and deals" },
   ],
 };
 
@@ -116,6 +118,7 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
+  app.route("/api/v1", customFieldsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
