@@ -68,6 +68,7 @@ const GUARDED = ALL.filter((op) => op.access);
 // behind a 422. Writes go to ids of another tenant, so nothing is changed.
 const VALID_BODIES: Record<string, unknown> = {
   changeMemberRole: { role: "agent" },
+  updateCustomField: { labelEn: "Matrix" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -99,6 +100,13 @@ beforeAll(async () => {
   foreignIds.usr = other.agent.userId;
   foreignIds.inv = ((await invitation.json()) as { invitation: { id: string } }).invitation.id;
   foreignIds.key = (await createKey(other.owner, ["members:read"])).id;
+  const customField = await call("/api/v1/custom-fields", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ objectType: "contact", key: "matrix", labelAr: "م", labelEn: "M", type: "text" }),
+  });
+  expect(customField.status).toBe(201);
+  foreignIds.cfd = ((await customField.json()) as { id: string }).id;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
