@@ -110,6 +110,8 @@ export function customFieldCondition(
  * Every `custom.<key>` parameter of a list's query string (e.g. `c.req.query()`), ANDed; other
  * parameters are ignored. A key with no definition on this object is a 422. The list route's query
  * schema must let `custom.*` through (e.g. `.catchall(z.string())` or reading `c.req.query()`).
+ * The condition depends on each field's type, so a list request that carries `custom.*` filters
+ * reads the definitions first (customFieldDefinitionsFor): one extra round trip, only for those.
  */
 export function customFilterConditions(
   customColumn: SQLiteColumn,

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { ApiError } from "../platform/problem";
 import type { CUSTOM_FIELD_TYPES, CustomFieldOption } from "./custom-fields.schema";
 import {
   applyCustomValues,
   type CustomFieldDefinition,
   checkCustomValues,
   customValueFromText,
+  customValuesOrThrow,
+  customValueToText,
 } from "./custom-values";
 
 type FieldType = (typeof CUSTOM_FIELD_TYPES)[number];
@@ -196,5 +199,47 @@ describe("customValueFromText (forms and CSV cells)", () => {
     ["text", "  ", null],
   ] as [FieldType, string, unknown][])("%s %j → %j", (type, text, value) => {
     expect(customValueFromText(field(type), text)).toEqual(value);
+  });
+});
+
+describe("customValueToText (exports) reads back with customValueFromText (imports)", () => {
+  it.each([
+    ["money", 150050, undefined, "1500.50"],
+    ["number", 2.5, undefined, "2.5"],
+    ["select", "olaya", "ar", "العليا"],
+    ["select", "olaya", undefined, "olaya"],
+    ["select", "removed_option", "en", "removed_option"],
+    ["multi_select", ["olaya", "hittin"], "en", "Olaya, Hittin"],
+    ["date", "2026-12-01", "ar", "2026-12-01"],
+    ["phone", "+966551234567", "ar", "+966551234567"],
+  ] as [FieldType, never, "ar" | "en" | undefined, string][])(
+    "%s %j (%s) → %j",
+    (type, value, locale, text) => {
+      const definition = field(type);
+      expect(customValueToText(definition, value, locale)).toBe(text);
+      if (type !== "select" || value !== "removed_option") {
+        expect(customValueFromText(definition, text)).toEqual(value);
+      }
+    },
+  );
+
+  it("writes nothing for a missing value", () => {
+    expect(customValueToText(field("text"), undefined)).toBe("");
+    expect(customValueToText(field("text"), null)).toBe("");
+  });
+});
+
+describe("customValuesOrThrow", () => {
+  it("returns the values, or throws a 422 naming every bad value", () => {
+    const definitions = [field("number", { key: "a" }), field("url", { key: "b" })];
+    expect(customValuesOrThrow(definitions, { a: 1 }, { partial: true })).toEqual({ a: 1 });
+    try {
+      customValuesOrThrow(definitions, { a: "x", b: "ftp://x", c: 1 }, { partial: true });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(422);
+      expect((error as ApiError).errors?.map((e) => e.path)).toEqual(["custom.a", "custom.b", "custom.c"]);
+    }
   });
 });

@@ -3,7 +3,7 @@
 // batch (customFieldDefinitionsFor) and check values before they write anything.
 import { parsePhoneNumberFromString } from "libphonenumber-js/mobile";
 import type { CustomValues } from "../contacts/contacts.schema";
-import type { FieldError } from "../platform/problem";
+import { ApiError, type FieldError } from "../platform/problem";
 import { asciiDigits } from "../platform/text-normalise";
 import type { CustomFieldDefinitionRow } from "./custom-fields.repo";
 
@@ -190,6 +190,22 @@ export function checkCustomValues(
   return { values, errors };
 }
 
+/**
+ * checkCustomValues for a route: the values, or a 422 VALIDATION_FAILED problem listing every bad
+ * value (callers that validate other fields too can merge `errors` themselves instead).
+ */
+export function customValuesOrThrow(
+  definitions: readonly CustomFieldDefinition[],
+  input: unknown,
+  options: CheckOptions,
+): Record<string, CustomValue> {
+  const { values, errors } = checkCustomValues(definitions, input, options);
+  if (errors.length > 0) {
+    throw new ApiError("VALIDATION_FAILED", "Some custom field values are invalid.", { errors });
+  }
+  return values;
+}
+
 /** A record's values after a checked update (null clears a key), as `json_patch` would make them. */
 export function applyCustomValues(
   current: CustomValues | null | undefined,
@@ -253,4 +269,25 @@ export function customValueFromText(definition: CustomFieldDefinition, text: str
     default:
       return trimmed;
   }
+}
+
+/**
+ * A stored value as a CSV cell or plain text (exports): amounts in riyals (`1500.50`), lists
+ * joined with `, `, options by their label in `locale` when given (customValueFromText reads
+ * labels and values back, so an exported file imports again), else by value.
+ */
+export function customValueToText(
+  definition: CustomFieldDefinition,
+  value: CustomValues[string] | undefined,
+  locale?: "ar" | "en",
+): string {
+  if (value === null || value === undefined) return "";
+  const option = (item: string) => {
+    const found = locale ? (definition.options ?? []).find((o) => o.value === item) : undefined;
+    return found ? (locale === "ar" ? found.labelAr : found.labelEn) : item;
+  };
+  if (definition.type === "money" && typeof value === "number") return (value / 100).toFixed(2);
+  if (Array.isArray(value)) return value.map(option).join(", ");
+  if (definition.type === "select") return option(String(value));
+  return String(value);
 }
