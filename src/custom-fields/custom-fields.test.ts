@@ -193,6 +193,31 @@ describe("POST /api/v1/custom-fields", () => {
   });
 });
 
+describe("concurrent creates", () => {
+  it("never pass the limit together: one of five succeeds at 49 active fields", async () => {
+    const { tenantId, manager } = await createTenant();
+    const now = Date.now();
+    await env.DB.batch(
+      Array.from({ length: MAX_ACTIVE_FIELDS_PER_OBJECT - 1 }, (_, i) =>
+        env.DB.prepare(
+          "INSERT INTO custom_field_definitions (id, tenant_id, object_type, key, label_ar, label_en, type, required, position, created_at, updated_at) VALUES (?, ?, 'deal', ?, 'ح', 'F', 'text', 0, ?, ?, ?)",
+        ).bind(newId(idPrefixes.customField), tenantId, `field_${i}`, i, now, now),
+      ),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        create(manager.auth, { ...DISTRICT, objectType: "deal", key: `race_${i}` }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    expect(await fieldRows(tenantId)).toHaveLength(MAX_ACTIVE_FIELDS_PER_OBJECT);
+    expect(new Set((await fieldRows(tenantId)).map((r) => r.position)).size).toBe(
+      MAX_ACTIVE_FIELDS_PER_OBJECT,
+    );
+    expect(await auditActions(tenantId)).toHaveLength(1);
+  });
+});
+
 describe("GET /api/v1/custom-fields", () => {
   it("lists the tenant's fields per object, archived ones included, to agents too", async () => {
     const a = await createTenant();
