@@ -10,7 +10,17 @@ import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { authPages } from "./auth/auth.pages";
+
+<<<<<<< HEAD
+
 import { contactsPages } from "./contacts/contacts.pages";
+
+=======
+
+import { customFieldsPages } from "./custom-fields/custom-fields.pages";
+
+>>>>>>> cfields
+
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
@@ -49,7 +59,11 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+<<<<<<< HEAD
 pages.route("/", contactsPages);
+=======
+pages.route("/", customFieldsPages);
+>>>>>>> cfields
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -71,6 +71,7 @@ const VALID_BODIES: Record<string, unknown> = {
   updateContact: { status: "contacted" },
   mergeContacts: { otherId: "con_00000000000000000000" },
   updateCompany: { name: "Renamed" },
+  updateCustomField: { labelEn: "Matrix" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -117,6 +118,13 @@ beforeAll(async () => {
     source: "walk_in",
   });
   foreignIds.com = await createdId(other.owner, "/api/v1/companies", { name: "Foreign company" });
+  const customField = await call("/api/v1/custom-fields", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ objectType: "contact", key: "matrix", labelAr: "م", labelEn: "M", type: "text" }),
+  });
+  expect(customField.status).toBe(201);
+  foreignIds.cfd = ((await customField.json()) as { id: string }).id;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
