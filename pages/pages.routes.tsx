@@ -11,15 +11,9 @@ import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { authPages } from "./auth/auth.pages";
 
-<<<<<<< HEAD
-
 import { contactsPages } from "./contacts/contacts.pages";
 
-=======
-
 import { customFieldsPages } from "./custom-fields/custom-fields.pages";
-
->>>>>>> cfields
 
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
@@ -59,11 +53,8 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
-<<<<<<< HEAD
 pages.route("/", contactsPages);
-=======
 pages.route("/", customFieldsPages);
->>>>>>> cfields
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

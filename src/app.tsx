@@ -13,17 +13,11 @@ import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
 
-<<<<<<< HEAD
-
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
 import { crmSettingsApi } from "./crm/crm-settings.routes";
 
-=======
-
 import { customFieldsApi } from "./custom-fields/custom-fields.routes";
-
->>>>>>> cfields
 
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
@@ -79,6 +73,9 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    { name: "crm-settings", description: "Record visibility and lead assignment rules" },
+    { name: "contacts", description: "Leads and customers: duplicates, merge, assignment" },
+    { name: "companies", description: "Customer companies with VAT and CR numbers" },
     { name: "custom-fields", description: "Tenant-defined fields on contacts, companies and deals" },
   ],
 };
@@ -130,17 +127,15 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
-<<<<<<< HEAD
   app.route("/api/v1", crmSettingsApi);
   app.route("/api/v1", contactsApi);
   app.route("/api/v1", companiesApi);
-=======
   app.route("/api/v1", customFieldsApi);
->>>>>>> cfields
-  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", 
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
-    description: "An access token from sign-in (JWT, 10 minutes) or an API key (`dlx_live_…`).",);
+    description: "An access token from sign-in (JWT, 10 minutes) or an API key (`dlx_live_…`).",
+  });
 
   // The document only changes with a deploy: build and serialise it (≈ 100 KB) once per isolate.
   let openApiJson: string | undefined;

@@ -36,9 +36,15 @@ const revocations = (tenantId: string) =>
     .then((r) => r.results.map((row) => ({ ...row, details: JSON.parse(row.details) })));
 
 describe("API keys of a member whose role changes", () => {
-  it("maps every scope to the manager role, so only managers and owners can back a key", () => {
+  it("maps each scope to the least role its routes need, so a key never does more than its creator", () => {
     expect(SCOPES.length).toBeGreaterThan(0);
-    for (const scope of SCOPES) expect(rolesAllowingScopes([scope]), scope).toEqual(["owner", "manager"]);
+    for (const scope of ["members:read", "audit:read", "crm:admin"] as const) {
+      expect(rolesAllowingScopes([scope]), scope).toEqual(["owner", "manager"]);
+    }
+    for (const scope of ["crm:read", "crm:write"] as const) {
+      expect(rolesAllowingScopes([scope]), scope).toEqual([...ROLES]);
+    }
+    expect(rolesAllowingScopes(["crm:read", "audit:read"])).toEqual(["owner", "manager"]);
     expect(rolesAllowingScopes([])).toEqual([...ROLES]);
   });
 
