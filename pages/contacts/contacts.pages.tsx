@@ -16,6 +16,7 @@ import {
 } from "../../src/contacts/contacts.service";
 import { UpdateCrmSettingsInputSchema } from "../../src/crm/crm-settings.model";
 import { crmSettingsFor, updateCrmSettings } from "../../src/crm/crm-settings.service";
+import { customFieldDefinitionsFor } from "../../src/custom-fields/custom-fields.repo";
 import { members } from "../../src/members/members.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
@@ -23,6 +24,7 @@ import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
+import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
@@ -54,6 +56,13 @@ export const contactsPages = new Hono<AppEnv>();
 for (const path of ["/contacts", "/contacts/*", "/settings/crm"]) contactsPages.use(path, requireSignedIn());
 
 const canAssign = (c: Context<AppEnv>) => hasRole(signedInUser(c).role, "manager");
+
+/** The tenant's contact fields (archived ones too: their stored values are still shown). */
+async function contactFields(c: Context<AppEnv>) {
+  const { scope } = tenantOf(c);
+  const [definitions] = await scope.read(() => [customFieldDefinitionsFor(scope, "contact")] as const);
+  return definitions;
+}
 
 async function teamMembers(c: Context<AppEnv>) {
   const { data } = await members(tenantOf(c), undefined, MEMBER_LIST_SIZE);
@@ -90,6 +99,16 @@ function formErrors(t: Dictionary, error: ApiError): Record<string, string> {
   return errors;
 }
 
+/** The custom field inputs of a posted contact form, typed for the API, and as typed. */
+async function postedCustomValues(c: Context<AppEnv>) {
+  const definitions = await contactFields(c);
+  const form = await c.req.parseBody({ all: true });
+  return {
+    custom: customValuesFromForm(definitions, form),
+    customText: customFormText(definitions, form),
+  };
+}
+
 function filtersOf(c: Context<AppEnv>): ContactListFilters {
   const q = c.req.query();
   return { q: q.q, status: q.status, source: q.source, ownerId: q.ownerId, tag: q.tag };
@@ -108,7 +127,11 @@ async function renderList(
     limit: 50,
   });
   const query = parsed.success ? parsed.data : ContactListQuerySchema.parse({ limit: 50 });
-  const [list, memberList] = await Promise.all([listContactsFor(tenantOf(c), query), teamMembers(c)]);
+  const [list, memberList, definitions] = await Promise.all([
+    listContactsFor(tenantOf(c), query),
+    teamMembers(c),
+    contactFields(c),
+  ]);
   return renderPage(c, {
     title: (t) => t.contacts.title,
     body: (t, csrf) => (
@@ -118,6 +141,7 @@ async function renderList(
         timeZone={signedInUser(c).tenantTimeZone}
         csrf={csrf}
         members={memberList}
+        definitions={definitions}
         contacts={list.data}
         nextCursor={list.nextCursor}
         filters={filters}
@@ -133,9 +157,11 @@ contactsPages.get("/contacts", (c) => renderList(c, () => ({})));
 
 contactsPages.post("/contacts", async (c) => {
   const values = await formValues(c, [...CONTACT_FIELDS, "onDuplicate"]);
+  const { custom, customText } = await postedCustomValues(c);
   try {
     const input = parseWith(CreateContactInputSchema, {
       ...contactInput(values, false),
+      custom,
       onDuplicate: values.onDuplicate === "create" ? "create" : "refuse",
     });
     const contact = await createContact(tenantOf(c), input);
@@ -148,10 +174,20 @@ contactsPages.post("/contacts", async (c) => {
         ),
         hidden: error.matches.some((m) => m.id === null),
       };
-      return renderList(c, () => ({ values, duplicates }), 409);
+      return renderList(c, () => ({ values, customValues: customText, duplicates }), 409);
     }
     if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
-      return renderList(c, (t) => ({ values, errors: formErrors(t, error), error: t.contacts.invalid }), 422);
+      return renderList(
+        c,
+        (t) => ({
+          values,
+          customValues: customText,
+          customErrors: error.errors ?? [],
+          errors: formErrors(t, error),
+          error: t.contacts.invalid,
+        }),
+        422,
+      );
     }
     throw error;
   }
@@ -163,9 +199,10 @@ async function renderContact(
   form: (t: Dictionary) => ContactFormState,
   status: 200 | 412 | 422 = 200,
 ) {
-  const [duplicates, memberList] = await Promise.all([
+  const [duplicates, memberList, definitions] = await Promise.all([
     contact.mergedIntoId ? Promise.resolve([]) : duplicatesOf(tenantOf(c), contact.id),
     teamMembers(c),
+    contactFields(c),
   ]);
   c.header("ETag", etagOf(contact.version));
   return renderPage(c, {
@@ -177,6 +214,7 @@ async function renderContact(
         timeZone={signedInUser(c).tenantTimeZone}
         csrf={csrf}
         members={memberList}
+        definitions={definitions}
         contact={contact}
         duplicates={duplicates}
         canAssign={canAssign(c)}
@@ -203,8 +241,9 @@ contactsPages.get("/contacts/:contactId", async (c) => {
 contactsPages.post("/contacts/:contactId", async (c) => {
   const id = contactIdOf(c);
   const values = await formValues(c, [...CONTACT_FIELDS, "version"]);
+  const { custom, customText } = await postedCustomValues(c);
   try {
-    const input = parseWith(UpdateContactInputSchema, contactInput(values, true));
+    const input = parseWith(UpdateContactInputSchema, { ...contactInput(values, true), custom });
     const contact = await updateContactFor(tenantOf(c), id, `"${values.version}"`, input);
     return renderContact(c, contact, (t) => ({ notice: t.contacts.saved }));
   } catch (error) {
@@ -256,6 +295,7 @@ async function renderSettings(c: Context<AppEnv>, notice?: (t: Dictionary) => st
         timeZone={signedInUser(c).tenantTimeZone}
         csrf={csrf}
         members={memberList}
+        definitions={[]}
         settings={settings}
         notice={notice?.(t)}
       />

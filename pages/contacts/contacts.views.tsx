@@ -1,9 +1,13 @@
 import type { FC } from "hono/jsx";
 import { CONTACT_SOURCES, CONTACT_STATUSES } from "../../src/contacts/contacts.schema";
 import type { ContactView } from "../../src/contacts/contacts.service";
+import type { CustomFieldDefinitionRow } from "../../src/custom-fields/custom-fields.repo";
+import type { FieldError } from "../../src/platform/problem";
 import { PHONE_INPUT_MAX_LENGTH } from "../../src/platform/schemas";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
+import { CustomFieldInputs } from "../custom-fields/custom-field-inputs";
+import { CustomFieldValues } from "../custom-fields/custom-field-values";
 import type { Dictionary, Locale } from "../i18n";
 
 export interface Member {
@@ -19,14 +23,20 @@ export interface DuplicateNotice {
 /** What a contact form shows again after a refused submit: the values typed and the fields in error. */
 export interface ContactFormState {
   values?: Record<string, string>;
+  /** Custom field inputs as typed (after a refused post) and their errors. */
+  customValues?: Record<string, string | string[]>;
+  customErrors?: FieldError[];
   errors?: Record<string, string>;
   error?: string | undefined;
   notice?: string | undefined;
   duplicates?: DuplicateNotice;
 }
 
+type Definitions = readonly CustomFieldDefinitionRow[];
+
 interface PageBase {
   t: Dictionary;
+  definitions: Definitions;
   locale: Locale;
   timeZone: string | null;
   csrf: string;
@@ -68,12 +78,16 @@ const StatusBadge: FC<{ t: Dictionary; status: ContactView["status"] }> = ({ t, 
 /** The fields shared by the add and edit forms. */
 const ContactFields: FC<{
   t: Dictionary;
+  locale: Locale;
+  definitions: Definitions;
+  customValues: ContactView["custom"] | Record<string, string | string[]>;
+  customErrors: readonly FieldError[];
   values: Record<string, string>;
   errors: Record<string, string>;
   members: Member[];
   canAssign: boolean;
   full: boolean;
-}> = ({ t, values, errors, members, canAssign, full }) => (
+}> = ({ t, locale, definitions, customValues, customErrors, values, errors, members, canAssign, full }) => (
   <>
     <Field
       name="name"
@@ -129,6 +143,13 @@ const ContactFields: FC<{
       error={errors.tags}
       hint={t.contacts.tagsHint}
     />
+    <CustomFieldInputs
+      t={t}
+      locale={locale}
+      definitions={definitions}
+      values={customValues}
+      errors={customErrors}
+    />
     <div class="field">
       <label for="notes">{t.contacts.notes}</label>
       <textarea id="notes" name="notes" rows={3} maxlength={5000}>
@@ -172,7 +193,7 @@ export const ContactsListPage: FC<
     canAssign: boolean;
     form: ContactFormState;
   }
-> = ({ t, locale, timeZone, csrf, members, contacts, nextCursor, filters, canAssign, form }) => {
+> = ({ t, locale, timeZone, csrf, members, definitions, contacts, nextCursor, filters, canAssign, form }) => {
   const filtered = Object.values(filters).some(Boolean);
   const nextHref = nextCursor
     ? `/contacts?${new URLSearchParams({ ...clean(filters), cursor: nextCursor }).toString()}`
@@ -190,6 +211,10 @@ export const ContactsListPage: FC<
             {form.duplicates ? <Duplicates t={t} duplicates={form.duplicates} /> : null}
             <ContactFields
               t={t}
+              locale={locale}
+              definitions={definitions}
+              customValues={form.customValues ?? {}}
+              customErrors={form.customErrors ?? []}
               values={form.values ?? {}}
               errors={form.errors ?? {}}
               members={members}
@@ -202,7 +227,7 @@ export const ContactsListPage: FC<
           </form>
         </details>
 
-        <form method="get" action="/contacts" class="filters" role="search" data-testid="contact-filters">
+        <form method="get" action="/contacts" class="filters" data-testid="contact-filters">
           <div class="field">
             <label for="q">{t.contacts.search}</label>
             <input id="q" name="q" type="search" value={filters.q ?? ""} maxlength={100} />
@@ -309,7 +334,7 @@ export const ContactPage: FC<
     form: ContactFormState;
     timeline?: unknown;
   }
-> = ({ t, locale, timeZone, csrf, members, contact, duplicates, canAssign, form, timeline }) => (
+> = ({ t, locale, timeZone, csrf, members, definitions, contact, duplicates, canAssign, form, timeline }) => (
   <section class="section">
     <div class="container stack" data-testid="contact-page" data-contact-id={contact.id}>
       <div>
@@ -335,6 +360,7 @@ export const ContactPage: FC<
         </div>
       ) : null}
       <Notice message={form.notice} />
+      <CustomFieldValues t={t} locale={locale} definitions={definitions} values={contact.custom} />
       <div class="actions" data-testid="quick-actions">
         {contact.phones[0] ? (
           <>
@@ -372,6 +398,10 @@ export const ContactPage: FC<
             <ErrorSummary message={form.error} />
             <ContactFields
               t={t}
+              locale={locale}
+              definitions={definitions}
+              customValues={form.customValues ?? contact.custom}
+              customErrors={form.customErrors ?? []}
               values={form.values ?? contactFormValues(contact)}
               errors={form.errors ?? {}}
               members={members}
@@ -427,6 +457,9 @@ export const CrmSettingsPage: FC<
   <section class="section">
     <div class="container stack" data-testid="crm-settings-page">
       <h1>{t.crmSettings.title}</h1>
+      <nav class="actions" aria-label={t.crmSettings.title}>
+        <a href="/settings/custom-fields">{t.customFields.title}</a>
+      </nav>
       <Notice message={notice} />
       <ErrorSummary message={error} />
       <form method="post" action="/settings/crm" class="form card">

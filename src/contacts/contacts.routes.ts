@@ -34,7 +34,7 @@ const listContactsRoute = createRoute({
   tags: ["contacts"],
   operationId: "listContacts",
   summary: "Contacts (leads and customers), filtered and sorted, a page at a time",
-  description: VISIBILITY,
+  description: `${VISIBILITY} Custom fields filter as \`custom.<key>=value\` (\`a,b\` any of; \`from..to\` ranges for numbers, money and dates).`,
   ...readers,
   request: { query: ContactListQuerySchema },
   responses: {
@@ -147,9 +147,12 @@ const mergeRoute = createRoute({
 });
 
 export const contactsApi = createRouter()
-  .openapi(listContactsRoute, async (c) =>
-    c.json(await listContactsFor(tenantOf(c), c.req.valid("query")), 200),
-  )
+  .openapi(listContactsRoute, async (c) => {
+    const customFilters = Object.fromEntries(
+      Object.entries(c.req.query()).filter(([name]) => name.startsWith("custom.")),
+    );
+    return c.json(await listContactsFor(tenantOf(c), c.req.valid("query"), customFilters), 200);
+  })
   .openapi(createContactRoute, async (c) => {
     const contact = await createContact(tenantOf(c), c.req.valid("json"));
     return c.json(contact, 201, { ETag: etagOf(contact.version) });

@@ -3,6 +3,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
 import { visibleRecords } from "../crm/visibility";
+import { customFilterConditions } from "../custom-fields/custom-field-filter";
+import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
+import { applyCustomValues, checkCustomValues } from "../custom-fields/custom-values";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
@@ -75,18 +78,6 @@ const companyVisible = (ctx: TenantContext, companyId: string) =>
       ),
     );
 
-/**
- * Custom field values are checked against the tenant's definitions; until a tenant defines a
- * field, any key is unknown.
- */
-function checkCustom(custom: CustomValues | undefined): FieldError[] {
-  return Object.keys(custom ?? {}).map((key) => ({
-    path: `custom.${key}`,
-    code: "unknown_field",
-    message: `No custom field "${key}" is defined for contacts.`,
-  }));
-}
-
 /** Agents work their own leads: they may not hand a lead to someone else. */
 function ownerErrors(ctx: TenantContext, ownerId: string | null | undefined): FieldError[] {
   const { principal } = ctx;
@@ -98,13 +89,24 @@ function ownerErrors(ctx: TenantContext, ownerId: string | null | undefined): Fi
 }
 
 /** A page of the contacts the caller may see, filtered and sorted; one D1 round trip. */
-export async function listContactsFor(ctx: TenantContext, query: ContactListQuery) {
+export async function listContactsFor(
+  ctx: TenantContext,
+  query: ContactListQuery,
+  customFilters: Record<string, string> = {},
+) {
   const { cursor, limit, sort, q, ownerId, ...rest } = query;
   const after = cursor ? decodeCursor(cursor, sortKindOf(sort)) : null;
   const me = ctx.principal.kind === "user" ? ctx.principal.userId : null;
   const owner = ownerId === "none" ? null : ownerId === "me" ? (me ?? "") : ownerId;
   const needle = q ? normaliseText(q) : "";
   const conditions = needle ? [sql`instr(${contacts.nameNorm}, ${needle}) > 0`] : [];
+  if (Object.keys(customFilters).length > 0) {
+    // A custom-field filter depends on the field's type: its definition is read first.
+    const [definitions] = await ctx.scope.read(
+      () => [customFieldDefinitionsFor(ctx.scope, "contact")] as const,
+    );
+    conditions.push(customFilterConditions(contacts.custom, definitions, customFilters) ?? sql`1`);
+  }
   const [rows] = await ctx.scope.read(
     () =>
       [
@@ -156,10 +158,10 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   const key = nameKey(input.name);
   const me = principal.kind === "user" ? principal.userId : null;
   const explicitOwner = input.ownerId;
-  const errors = [...ownerErrors(ctx, explicitOwner), ...checkCustom(input.custom)];
+  const errors = ownerErrors(ctx, explicitOwner);
   if (errors.length > 0) throw invalid(errors);
 
-  const [settingsRows, duplicates, ownerRows, companyRows] = await scope.read(
+  const [settingsRows, duplicates, ownerRows, companyRows, definitions] = await scope.read(
     () =>
       [
         crmSettingsOf(scope),
@@ -173,8 +175,11 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
         ),
         membership(scope, explicitOwner ?? ""),
         companyVisible(ctx, input.companyId ?? ""),
+        customFieldDefinitionsFor(scope, "contact"),
       ] as const,
   );
+  const custom = checkCustomValues(definitions, input.custom, { partial: false });
+  errors.push(...custom.errors);
   if (explicitOwner && ownerRows.length === 0) {
     errors.push({
       path: "ownerId",
@@ -308,15 +313,16 @@ export async function updateContactFor(
   input: UpdateContactInput,
 ) {
   const { scope, now } = ctx;
-  const errors = [...ownerErrors(ctx, input.ownerId), ...checkCustom(input.custom)];
+  const errors = ownerErrors(ctx, input.ownerId);
   if (errors.length > 0) throw invalid(errors);
   const visible = () => visibleRecords(ctx, contacts.ownerId);
-  const [[current], ownerRows, companyRows] = await scope.read(
+  const [[current], ownerRows, companyRows, definitions] = await scope.read(
     () =>
       [
         contactById(scope, id, visible()),
         membership(scope, input.ownerId ?? ""),
         companyVisible(ctx, input.companyId ?? ""),
+        customFieldDefinitionsFor(scope, "contact"),
       ] as const,
   );
   if (!current || current.mergedIntoId) throw notFound();
@@ -332,6 +338,11 @@ export async function updateContactFor(
   if (input.companyId && companyRows.length === 0) {
     errors.push({ path: "companyId", code: "not_found", message: "No such company." });
   }
+  const custom =
+    input.custom === undefined
+      ? undefined
+      : checkCustomValues(definitions, input.custom, { partial: true, current: current.custom });
+  errors.push(...(custom?.errors ?? []));
   if (errors.length > 0) throw invalid(errors);
   if (current.version !== version) throw versionMismatch(current.version);
 
@@ -355,7 +366,7 @@ export async function updateContactFor(
           ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}),
           ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
           ...(input.notes !== undefined ? { notes: input.notes } : {}),
-          ...(input.custom !== undefined ? { custom: input.custom } : {}),
+          ...(custom ? { custom: applyCustomValues(current.custom, custom.values) } : {}),
           updatedAt: now,
         },
         visible(),

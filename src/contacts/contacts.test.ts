@@ -441,3 +441,54 @@ describe("round-robin assignment", () => {
     expect((await create(team.agent, { name: "Walk-in" })).ownerId).toBe(team.agent.userId);
   });
 });
+
+describe("custom fields on contacts", () => {
+  it("validates values on create and update, and filters the list by them", async () => {
+    const team = await createTenant("Custom");
+    const defined = await send(team.manager, "POST", "/custom-fields", {
+      objectType: "contact",
+      key: "district",
+      labelAr: "الحي",
+      labelEn: "District",
+      type: "select",
+      options: [
+        { value: "narjis", labelAr: "النرجس", labelEn: "Al Narjis" },
+        { value: "malqa", labelAr: "الملقا", labelEn: "Al Malqa" },
+      ],
+    });
+    expect(defined.status, await defined.clone().text()).toBe(201);
+    const before = await contactCount(team.tenantId);
+    const refused = await expectProblem(
+      await send(team.manager, "POST", "/contacts", {
+        name: "A",
+        source: "walk_in",
+        custom: { district: "olaya" },
+      }),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(refused.errors?.[0]?.path).toBe("custom.district");
+    expect(await contactCount(team.tenantId)).toBe(before);
+    const narjis = await create(team.manager, { name: "In Narjis", custom: { district: "narjis" } });
+    await create(team.manager, { name: "In Malqa", custom: { district: "malqa" } });
+    const list = await send(team.manager, "GET", "/contacts?custom.district=narjis");
+    expect(((await list.json()) as { data: Contact[] }).data.map((c) => c.id)).toEqual([narjis.id]);
+    await expectProblem(
+      await send(team.manager, "GET", "/contacts?custom.nothing=1"),
+      422,
+      "VALIDATION_FAILED",
+    );
+    const updated = await send(
+      team.manager,
+      "PATCH",
+      `/contacts/${narjis.id}`,
+      { custom: { district: "malqa" } },
+      {
+        "If-Match": '"1"',
+      },
+    );
+    expect(((await updated.json()) as { custom: Record<string, unknown> }).custom).toEqual({
+      district: "malqa",
+    });
+  });
+});
