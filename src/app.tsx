@@ -8,6 +8,7 @@ import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
+import { activitiesApi } from "./activities/activities.routes";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
@@ -66,6 +67,10 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    {
+      name: "activities",
+      description: "Notes, calls, visits, meetings and tasks on contacts and deals; my tasks",
+    },
   ],
 };
 
@@ -116,6 +121,7 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
+  app.route("/api/v1", activitiesApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

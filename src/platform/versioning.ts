@@ -14,7 +14,9 @@ export const IfMatchHeadersSchema = z.object({
     .max(40)
     .optional()
     .openapi({
-      param: { name: "If-Match", in: "header" },
+      // Hono hands header validators lower-case names, and the OpenAPI generator needs the
+      // parameter's name to equal its key; header names are case-insensitive anyway.
+      param: { name: "if-match", in: "header" },
       description:
         'The record\'s ETag (its `version` in quotes, e.g. `"3"`) as last read; required, so concurrent edits are never silently lost.',
       example: '"3"',
