@@ -67,3 +67,32 @@ export function todayBounds(now: number, timeZone: string) {
   const end = startOfDay(start + DAY_MS + DAY_MS / 2, timeZone);
   return { start, end };
 }
+
+/**
+ * The instant a wall-clock date and time (`2026-11-22`, `09:30`, as a date and a time input send
+ * them) names in `timeZone`; null when they are not a real date and time.
+ */
+export function zonedInstant(date: string, time: string, timeZone: string): number | null {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2})$/.exec(time);
+  if (!d || !t) return null;
+  const [year, month, day, hour, minute] = [d[1], d[2], d[3], t[1], t[2]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (hour > 23 || minute > 59) return null;
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  const check = new Date(asUtc);
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  const guess = asUtc - offsetAt(asUtc, timeZone);
+  return asUtc - offsetAt(guess, timeZone);
+}
+
+/** The calendar date (`YYYY-MM-DD`) an instant falls on in `timeZone`, for date inputs. */
+export function dateInZone(ms: number, timeZone: string): string {
+  const w = wallClock(ms, timeZone);
+  return `${w.year}-${String(w.month).padStart(2, "0")}-${String(w.day).padStart(2, "0")}`;
+}
