@@ -51,8 +51,11 @@ export const When: FC<{ ms: number; locale: Locale; timeZone: string | null }> =
   const zone = timeZone ?? DEFAULT_TIME_ZONE;
   const { gregorian, hijri } = formatDate(ms, locale, zone);
   return (
-    <time datetime={new Date(ms).toISOString()}>
-      {gregorian} ({hijri}) · {timeFormatter(locale, zone).format(ms)}
+    <time datetime={new Date(ms).toISOString()} class="when">
+      <span>
+        {gregorian} ({hijri})
+      </span>{" "}
+      <span class="when__time">{timeFormatter(locale, zone).format(ms)}</span>
     </time>
   );
 };
@@ -119,9 +122,17 @@ export const Timeline: FC<TimelineProps> = ({ t, locale, timeZone, csrf, items, 
             <li class="timeline__item" data-testid="timeline-item" data-kind={item.kind} data-id={item.id}>
               <div class="timeline__head">
                 <KindBadge t={t} kind={item.kind} />
-                {item.title ? <strong class="timeline__title">{item.title}</strong> : null}
+                {item.title ? (
+                  <strong class="timeline__title" dir="auto">
+                    {item.title}
+                  </strong>
+                ) : null}
               </div>
-              {item.body ? <p class="timeline__body">{item.body}</p> : null}
+              {item.body ? (
+                <p class="timeline__body" dir="auto">
+                  {item.body}
+                </p>
+              ) : null}
               <p class="timeline__meta muted">
                 <When ms={item.occurredAt} locale={locale} timeZone={timeZone} /> · {t.activities.by}{" "}
                 {item.authorName ?? t.activities.viaApi}
@@ -258,6 +269,7 @@ export const QuickActions: FC<QuickActionsProps> = ({ t, csrf, target, back, tim
                 id="task-date"
                 name="dueDate"
                 type="date"
+                dir="ltr"
                 required
                 min={today}
                 value={submitted("task", "dueDate") || today}

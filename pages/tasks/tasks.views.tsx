@@ -22,14 +22,20 @@ const About: FC<{ t: Dictionary; task: ActivityWithNames }> = ({ t, task }) => {
   if (task.dealId && task.dealTitle) {
     return (
       <p class="task__about">
-        {t.tasks.about}: <a href={`/deals/${task.dealId}`}>{task.dealTitle}</a>
+        {t.tasks.about}:{" "}
+        <a href={`/deals/${task.dealId}`} dir="auto">
+          {task.dealTitle}
+        </a>
       </p>
     );
   }
   if (task.contactId && task.contactName) {
     return (
       <p class="task__about">
-        {t.tasks.about}: <a href={`/contacts/${task.contactId}`}>{task.contactName}</a>
+        {t.tasks.about}:{" "}
+        <a href={`/contacts/${task.contactId}`} dir="auto">
+          {task.contactName}
+        </a>
       </p>
     );
   }
@@ -65,7 +71,7 @@ const TaskList: FC<{
             <div class="task__main">
               <div class="timeline__head">
                 <KindBadge t={t} kind={task.kind} />
-                <strong>{task.title ?? task.body ?? t.activities.kinds[task.kind]}</strong>
+                <strong dir="auto">{task.title ?? task.body ?? t.activities.kinds[task.kind]}</strong>
               </div>
               <About t={t} task={task} />
               {task.dueAt !== null ? (
