@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { access, tenantOf } from "../platform/access";
-import { idempotency } from "../platform/idempotency";
+import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { pageSchema } from "../platform/pagination";
 import { ApiError, problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
@@ -40,7 +40,7 @@ const createActivityRoute = createRoute({
     "Honours `Idempotency-Key`. A call, visit or meeting that is done moves the contact's `lastContactedAt`. " +
     "An activity on a deal alone is also put on the timeline of the deal's contact.",
   ...creators,
-  request: jsonBody(CreateActivityInputSchema),
+  request: { headers: IdempotencyKeyHeaderSchema, ...jsonBody(CreateActivityInputSchema) },
   responses: {
     201: { description: "Logged", ...etagHeader, ...jsonContent(ActivitySchema) },
     ...problemResponses(
