@@ -297,6 +297,47 @@ describe("GET /api/v1/activities (timeline)", () => {
   });
 });
 
+describe("deal timelines and my tasks by page", () => {
+  it("lists a deal's timeline for the agent who owns the deal, 404 for another agent", async () => {
+    const { tenantId, agent } = await createTenant();
+    const colleague = await createMember(tenantId, "agent");
+    const dealId = await insertDeal(tenantId, agent.userId);
+    const meeting = await created(agent.auth, { kind: "meeting", dealId, title: "توقيع العقد" });
+    const page = (await (await listTimeline(agent.auth, `dealId=${dealId}`)).json()) as Page;
+    expect(page.data.map((a) => a.id)).toEqual([meeting.id]);
+    expect(page.data[0]?.contactId).toBeNull();
+    await expectProblem(await listTimeline(colleague.auth, `dealId=${dealId}`), 404, "NOT_FOUND");
+    await expectProblem(await get(colleague.auth, meeting.id), 404, "NOT_FOUND");
+  });
+
+  it("pages through a bucket of my tasks, and gives an API key an empty list", async () => {
+    const { tenantId, owner, agent } = await createTenant();
+    const contactId = await insertContact(tenantId, agent.userId);
+    const { end } = todayBounds(Date.now(), "Asia/Riyadh");
+    for (let i = 1; i <= 3; i++) {
+      await created(agent.auth, {
+        kind: "task",
+        contactId,
+        title: `t${i}`,
+        dueAt: new Date(end + i * 60_000).toISOString(),
+      });
+    }
+    const first = (await (
+      await call("/api/v1/tasks/mine?bucket=upcoming&limit=2", { headers: agent.auth })
+    ).json()) as Page;
+    expect(first.data.map((a) => a.title)).toEqual(["t1", "t2"]);
+    const rest = (await (
+      await call(`/api/v1/tasks/mine?bucket=upcoming&limit=2&cursor=${first.nextCursor}`, {
+        headers: agent.auth,
+      })
+    ).json()) as Page;
+    expect(rest).toMatchObject({ data: [expect.objectContaining({ title: "t3" })], nextCursor: null });
+    const key = await keyFor(owner, ["crm:read"]);
+    const keyTasks = await call("/api/v1/tasks/mine?bucket=upcoming", { headers: key });
+    expect(await keyTasks.json()).toEqual({ data: [], nextCursor: null });
+  });
+});
+
 describe("GET/PATCH/DELETE /api/v1/activities/{id}", () => {
   it("updates with If-Match: 428 without it, 412 when stale, 200 with the new ETag", async () => {
     const { tenantId, agent } = await createTenant();
