@@ -176,8 +176,59 @@ export const openTasksDue = (
     .orderBy(asc(activities.dueAt), asc(activities.id))
     .limit(limit + 1);
 
-export const insertActivity = (scope: TenantScope, row: ActivityRow) =>
-  scope.db.insert(activities).values({ ...row, tenantId: scope.tenantId });
+/**
+ * Inserts the activity only when every record it names is there for the caller when the batch
+ * runs (the contact, the deal, the assignee): as INSERT … SELECT … WHERE EXISTS …, so the lookups
+ * that explain a refusal and the insert share one round trip and a refused create writes nothing.
+ * An activity on a deal alone takes the deal's contact.
+ */
+export function insertActivityIfAllowed(
+  ctx: TenantContext,
+  row: ActivityRow,
+  refs: { contactId?: string | undefined; dealId?: string | undefined; assigneeId?: string | undefined },
+) {
+  const { scope } = ctx;
+  const value = (v: string | number | boolean | null, name: string) => sql`${v}`.as(name);
+  const contactId =
+    row.contactId === null && refs.dealId
+      ? sql`(SELECT ${deals.contactId} FROM ${deals} WHERE ${deals.tenantId} = ${scope.tenantId} AND ${deals.id} = ${refs.dealId})`.as(
+          "contact_id",
+        )
+      : value(row.contactId, "contact_id");
+  return scope.db
+    .insert(activities)
+    .select(
+      scope.db
+        .select({
+          id: value(row.id, "id"),
+          tenantId: value(scope.tenantId, "tenant_id"),
+          kind: value(row.kind, "kind"),
+          contactId,
+          dealId: value(row.dealId, "deal_id"),
+          title: value(row.title, "title"),
+          body: value(row.body, "body"),
+          occurredAt: value(row.occurredAt, "occurred_at"),
+          dueAt: value(row.dueAt, "due_at"),
+          remindAt: value(row.remindAt, "remind_at"),
+          doneAt: value(row.doneAt, "done_at"),
+          assigneeId: value(row.assigneeId, "assignee_id"),
+          sample: value(row.sample ? 1 : 0, "sample"),
+          createdBy: value(row.createdBy, "created_by"),
+          createdAt: value(row.createdAt, "created_at"),
+          updatedAt: value(row.updatedAt, "updated_at"),
+          version: value(row.version, "version"),
+        })
+        .from(sql`(SELECT 1)`)
+        .where(
+          and(
+            refs.contactId ? exists(visibleContact(ctx, refs.contactId)) : undefined,
+            refs.dealId ? exists(visibleDeal(ctx, refs.dealId)) : undefined,
+            refs.assigneeId ? exists(tenantMember(scope, refs.assigneeId)) : undefined,
+          ),
+        ),
+    )
+    .returning();
+}
 
 export type ActivityChanges = Partial<
   Pick<ActivityRow, "title" | "body" | "dueAt" | "remindAt" | "assigneeId" | "doneAt">
@@ -201,24 +252,22 @@ export const deleteActivity = (scope: TenantScope, id: string) =>
   scope.db.delete(activities).where(scope.where(activities.tenantId, eq(activities.id, id)));
 
 /**
- * Moves a contact's "last contacted" forward to `at` (never back: a call logged late for last week
- * does not hide this morning's visit). Not a user edit, so the contact's version stays.
- * With `onlyIfPreviousChanged`, it runs only when the statement just before it in the batch
- * changed a row (a guarded update's audit insert), so a refused update touches nothing.
+ * Moves the "last contacted" of the activity's contact forward to `at` (never back: a call logged
+ * late for last week does not hide this morning's visit). Not a user edit, so the contact's
+ * version stays. It runs only when the statement just before it in the batch changed a row (the
+ * audit insert of a create or update that happened), so a refused write touches nothing.
  */
-export const markContacted = (
-  scope: TenantScope,
-  contactId: string,
-  at: number,
-  onlyIfPreviousChanged = false,
-) =>
+export const markContactedIfChanged = (scope: TenantScope, activityId: string, at: number) =>
   scope.db
     .update(contacts)
     .set({ lastContactedAt: sql`max(coalesce(${contacts.lastContactedAt}, 0), ${at})` })
     .where(
       scope.where(
         contacts.tenantId,
-        eq(contacts.id, contactId),
-        onlyIfPreviousChanged ? sql`changes() > 0` : undefined,
+        eq(
+          contacts.id,
+          sql`(SELECT ${activities.contactId} FROM ${activities} WHERE ${activities.tenantId} = ${scope.tenantId} AND ${activities.id} = ${activityId})`,
+        ),
+        sql`changes() > 0`,
       ),
     );

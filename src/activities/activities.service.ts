@@ -1,5 +1,5 @@
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
-import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
+import { auditInsertIfChanged } from "../audit/audit.service";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
@@ -19,8 +19,8 @@ import {
   activityById,
   activityVersion,
   deleteActivity,
-  insertActivity,
-  markContacted,
+  insertActivityIfAllowed,
+  markContactedIfChanged,
   openTasksDue,
   type TimelineTarget,
   tenantMember,
@@ -70,30 +70,15 @@ const refused = (errors: FieldError[]) =>
 const notFound = () => new ApiError("NOT_FOUND", "No such activity.");
 
 /**
- * Logs an activity: one read (with the session check) that finds the contact, the deal and the
- * assignee as the caller may see them, then one batch with the row, the contact's "last contacted"
- * and the audit record. An activity on a deal alone is also put on the deal's contact's timeline.
+ * Logs an activity in one batch: the lookups of the contact, deal and assignee as the caller may
+ * see them, the insert (which happens only when they all check out), its audit record and the
+ * contact's "last contacted". When the insert did not happen, the lookups say which field is wrong.
  */
 export async function createActivity(ctx: TenantContext, input: CreateActivityInput): Promise<ActivityRow> {
   const { scope, principal, now } = ctx;
-  const defaultAssignee = principal.kind === "user" ? principal.userId : null;
-  const assigneeId = input.assigneeId ?? defaultAssignee;
-  const [contactRows, dealRows, assigneeRows] = await scope.read(
-    () =>
-      [
-        visibleContact(ctx, input.contactId),
-        visibleDeal(ctx, input.dealId),
-        tenantMember(scope, input.assigneeId),
-      ] as const,
-  );
-  const errors: FieldError[] = [];
-  if (input.contactId && contactRows.length === 0) errors.push(fieldError("contactId", "No such contact."));
-  if (input.dealId && dealRows.length === 0) errors.push(fieldError("dealId", "No such deal."));
-  if (input.assigneeId && assigneeRows.length === 0) {
-    errors.push(fieldError("assigneeId", "The assignee is not a member of this team."));
-  }
-  if (errors.length > 0) throw refused(errors);
-
+  // Visibility is built for the caller's current role, so the session check comes first (the API
+  // route has run it already, ahead of idempotency(); a page pays for it here).
+  await scope.settle();
   const occurredAt = msOf(input.occurredAt) ?? now;
   const dueAt = msOf(input.dueAt) ?? null;
   const loggedAsHappened = CONTACT_KINDS.has(input.kind) && dueAt === null;
@@ -102,7 +87,7 @@ export async function createActivity(ctx: TenantContext, input: CreateActivityIn
     id: newId(idPrefixes.activity),
     tenantId: scope.tenantId,
     kind: input.kind,
-    contactId: input.contactId ?? dealRows[0]?.contactId ?? null,
+    contactId: input.contactId ?? null,
     dealId: input.dealId ?? null,
     title: input.title ?? null,
     body: input.body ?? null,
@@ -110,14 +95,14 @@ export async function createActivity(ctx: TenantContext, input: CreateActivityIn
     dueAt,
     remindAt: msOf(input.remindAt) ?? null,
     doneAt: done ? (dueAt === null ? occurredAt : now) : null,
-    assigneeId,
+    assigneeId: input.assigneeId ?? (principal.kind === "user" ? principal.userId : null),
     sample: false,
     createdBy: ctx.actor.id,
     createdAt: now,
     updatedAt: now,
     version: 1,
   };
-  const audit = auditInsert(
+  const audit = auditInsertIfChanged(
     scope.db,
     {
       tenantId: scope.tenantId,
@@ -129,13 +114,27 @@ export async function createActivity(ctx: TenantContext, input: CreateActivityIn
     ctx.origin,
     now,
   );
-  const contacted = row.contactId && done && CONTACT_KINDS.has(row.kind);
-  if (contacted && row.contactId && row.doneAt !== null) {
-    await scope.write([insertActivity(scope, row), markContacted(scope, row.contactId, row.doneAt), audit]);
-  } else {
-    await scope.write([insertActivity(scope, row), audit]);
+  const lookups = [
+    visibleContact(ctx, input.contactId),
+    visibleDeal(ctx, input.dealId),
+    tenantMember(scope, input.assigneeId),
+    insertActivityIfAllowed(ctx, row, input),
+    audit,
+  ] as const;
+  const contacted = row.doneAt !== null && CONTACT_KINDS.has(row.kind);
+  const [contactRows, dealRows, assigneeRows, [inserted]] = contacted
+    ? await scope.write([...lookups, markContactedIfChanged(scope, row.id, row.doneAt ?? now)])
+    : await scope.write(lookups);
+  if (inserted) return inserted;
+  const errors: FieldError[] = [];
+  if (input.contactId && contactRows.length === 0) errors.push(fieldError("contactId", "No such contact."));
+  if (input.dealId && dealRows.length === 0) errors.push(fieldError("dealId", "No such deal."));
+  if (input.assigneeId && assigneeRows.length === 0) {
+    errors.push(fieldError("assigneeId", "The assignee is not a member of this team."));
   }
-  return row;
+  // A record that vanished between the lookups and the insert cannot happen inside one batch.
+  if (errors.length === 0) throw new Error("createActivity: insert refused with every reference present");
+  throw refused(errors);
 }
 
 /** One activity the caller may see, in one round trip with the session check. */
@@ -199,7 +198,7 @@ export async function updateActivityOf(
   const contactedNow = becomesDone && current.contactId !== null && CONTACT_KINDS.has(current.kind);
   const [updated] =
     contactedNow && current.contactId
-      ? await scope.write([update, audit, markContacted(scope, current.contactId, now, true)])
+      ? await scope.write([update, audit, markContactedIfChanged(scope, id, now)])
       : await scope.write([update, audit]);
   const [row] = updated;
   if (row) return row;
