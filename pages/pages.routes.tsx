@@ -9,6 +9,7 @@ import { type AppEnv, requestContext } from "../src/platform/context";
 import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
+import { activityPages } from "./activities/activities.pages";
 import { authPages } from "./auth/auth.pages";
 
 import { contactsPages } from "./contacts/contacts.pages";
@@ -22,6 +23,7 @@ import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
+import { taskPages } from "./tasks/tasks.pages";
 import { teamPages } from "./team/team.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -55,6 +57,8 @@ pages.route("/", accountPages);
 pages.route("/", teamPages);
 pages.route("/", contactsPages);
 pages.route("/", customFieldsPages);
+pages.route("/", activityPages);
+pages.route("/", taskPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

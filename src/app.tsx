@@ -8,6 +8,7 @@ import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
+import { activitiesApi } from "./activities/activities.routes";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
@@ -77,6 +78,10 @@ const OPENAPI_INFO = {
     { name: "contacts", description: "Leads and customers: duplicates, merge, assignment" },
     { name: "companies", description: "Customer companies with VAT and CR numbers" },
     { name: "custom-fields", description: "Tenant-defined fields on contacts, companies and deals" },
+    {
+      name: "activities",
+      description: "Notes, calls, visits, meetings and tasks on contacts and deals; my tasks",
+    },
   ],
 };
 
@@ -131,6 +136,7 @@ export function createApp() {
   app.route("/api/v1", contactsApi);
   app.route("/api/v1", companiesApi);
   app.route("/api/v1", customFieldsApi);
+  app.route("/api/v1", activitiesApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

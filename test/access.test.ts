@@ -9,6 +9,7 @@ import { access, requireAccess } from "../src/platform/access";
 import type { AppEnv } from "../src/platform/context";
 import { toApiError } from "../src/platform/errors";
 import { idempotency } from "../src/platform/idempotency";
+import { idPrefixes, newId } from "../src/platform/ids";
 import { problemResponse } from "../src/platform/problem";
 import { hasRole, ROLES, type Role, SCOPES } from "../src/platform/roles";
 import { createRouter } from "../src/platform/router";
@@ -72,6 +73,7 @@ const VALID_BODIES: Record<string, unknown> = {
   mergeContacts: { otherId: "con_00000000000000000000" },
   updateCompany: { name: "Renamed" },
   updateCustomField: { labelEn: "Matrix" },
+  updateActivity: { title: "matrix" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -125,9 +127,27 @@ beforeAll(async () => {
   });
   expect(customField.status).toBe(201);
   foreignIds.cfd = ((await customField.json()) as { id: string }).id;
+  foreignIds.act = await foreignActivity(other);
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
+
+/** An activity of `tenant`, on a contact written straight to D1. */
+async function foreignActivity(tenant: Tenant) {
+  const contactId = newId(idPrefixes.contact);
+  await env.DB.prepare(
+    "INSERT INTO contacts (id, tenant_id, name, name_norm, name_key, source, created_at, updated_at) VALUES (?, ?, 'x', 'x', 'x', 'import', 0, 0)",
+  )
+    .bind(contactId, tenant.tenantId)
+    .run();
+  const res = await call("/api/v1/activities", {
+    method: "POST",
+    headers: { ...tenant.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ kind: "note", contactId, body: "matrix" }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
 
 const memberOf = (tenant: Tenant, role: Role) =>
   role === "owner" ? tenant.owner : role === "manager" ? tenant.manager : tenant.agent;
