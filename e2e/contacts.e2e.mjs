@@ -48,7 +48,7 @@ test("add a contact on a phone and find it by an Arabic spelling variant", async
   assert.match(new URL(page.url()).pathname, /^\/contacts\/con_[0-9a-z]{20}$/);
   assert.equal((await page.getByTestId("contact-name").textContent())?.trim(), `مُحَمَّد الشَّهري ${unique}`);
   const whatsapp = await page
-    .getByTestId("quick-actions")
+    .getByTestId("contact-actions")
     .locator('a[href^="https://wa.me/"]')
     .getAttribute("href");
   assert.equal(whatsapp, `https://wa.me/96655${unique}`);

@@ -6,10 +6,9 @@ import {
 } from "../../src/contacts/contacts.model";
 import {
   type ContactView,
+  contactWorkspace,
   createContact,
   DuplicateContactError,
-  duplicatesOf,
-  getContact,
   listContactsFor,
   mergeContacts,
   updateContactFor,
@@ -24,6 +23,7 @@ import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
+import { QuickActions, TIMELINE_PAGE_SIZE, Timeline } from "../activities/timeline";
 import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
@@ -195,15 +195,15 @@ contactsPages.post("/contacts", async (c) => {
 
 async function renderContact(
   c: Context<AppEnv>,
-  contact: ContactView,
-  form: (t: Dictionary) => ContactFormState,
+  id: string,
+  form: (t: Dictionary, contact: ContactView) => ContactFormState,
   status: 200 | 412 | 422 = 200,
 ) {
-  const [duplicates, memberList, definitions] = await Promise.all([
-    contact.mergedIntoId ? Promise.resolve([]) : duplicatesOf(tenantOf(c), contact.id),
-    teamMembers(c),
-    contactFields(c),
-  ]);
+  const workspace = await contactWorkspace(tenantOf(c), id, TIMELINE_PAGE_SIZE);
+  const { contact } = workspace;
+  const timeZone = signedInUser(c).tenantTimeZone;
+  const back = `/contacts/${contact.id}`;
+  const now = Date.now();
   c.header("ETag", etagOf(contact.version));
   return renderPage(c, {
     title: () => contact.name,
@@ -211,14 +211,37 @@ async function renderContact(
       <ContactPage
         t={t}
         locale={c.get("locale")}
-        timeZone={signedInUser(c).tenantTimeZone}
+        timeZone={timeZone}
         csrf={csrf}
-        members={memberList}
-        definitions={definitions}
+        members={workspace.members}
+        definitions={workspace.definitions}
         contact={contact}
-        duplicates={duplicates}
+        duplicates={workspace.duplicates}
         canAssign={canAssign(c)}
-        form={form(t)}
+        form={form(t, contact)}
+        timeline={
+          <>
+            {contact.mergedIntoId ? null : (
+              <QuickActions
+                t={t}
+                csrf={csrf}
+                target={{ contactId: contact.id }}
+                back={back}
+                timeZone={timeZone}
+                now={now}
+              />
+            )}
+            <Timeline
+              t={t}
+              locale={c.get("locale")}
+              timeZone={timeZone}
+              csrf={csrf}
+              items={workspace.timeline}
+              back={back}
+              now={now}
+            />
+          </>
+        }
       />
     ),
     status,
@@ -232,10 +255,9 @@ const contactIdOf = (c: Context<AppEnv>) => {
 };
 
 contactsPages.get("/contacts/:contactId", async (c) => {
-  const contact = await getContact(tenantOf(c), contactIdOf(c));
   const notice = (t: Dictionary) =>
     c.req.query("created") ? t.contacts.created_ : c.req.query("merged") ? t.contacts.merged : undefined;
-  return renderContact(c, contact, (t) => ({ notice: notice(t) }));
+  return renderContact(c, contactIdOf(c), (t) => ({ notice: notice(t) }));
 });
 
 contactsPages.post("/contacts/:contactId", async (c) => {
@@ -244,24 +266,22 @@ contactsPages.post("/contacts/:contactId", async (c) => {
   const { custom, customText } = await postedCustomValues(c);
   try {
     const input = parseWith(UpdateContactInputSchema, { ...contactInput(values, true), custom });
-    const contact = await updateContactFor(tenantOf(c), id, `"${values.version}"`, input);
-    return renderContact(c, contact, (t) => ({ notice: t.contacts.saved }));
+    await updateContactFor(tenantOf(c), id, `"${values.version}"`, input);
+    return renderContact(c, id, (t) => ({ notice: t.contacts.saved }));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.code === "VERSION_MISMATCH") {
-      const latest = await getContact(tenantOf(c), id);
       return renderContact(
         c,
-        latest,
-        (t) => ({ error: t.contacts.stale, values: contactFormValues(latest) }),
+        id,
+        (t, latest) => ({ error: t.contacts.stale, values: contactFormValues(latest) }),
         412,
       );
     }
     if (error.code === "VALIDATION_FAILED" || error.code === "INVALID_HEADER") {
-      const current = await getContact(tenantOf(c), id);
       return renderContact(
         c,
-        current,
+        id,
         (t) => ({ values, errors: formErrors(t, error), error: t.contacts.invalid }),
         422,
       );

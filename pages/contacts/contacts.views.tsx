@@ -361,7 +361,7 @@ export const ContactPage: FC<
       ) : null}
       <Notice message={form.notice} />
       <CustomFieldValues t={t} locale={locale} definitions={definitions} values={contact.custom} />
-      <div class="actions" data-testid="quick-actions">
+      <div class="actions" data-testid="contact-actions">
         {contact.phones[0] ? (
           <>
             <a class="button button--small" href={`tel:${contact.phones[0]}`}>
@@ -384,10 +384,9 @@ export const ContactPage: FC<
         ) : null}
       </div>
 
-      <section class="card" id="contact-timeline" aria-labelledby="timeline-heading">
-        <h2 id="timeline-heading">{t.contacts.timeline}</h2>
+      <div class="card stack--tight" id="contact-timeline">
         {timeline ?? null}
-      </section>
+      </div>
 
       {contact.mergedIntoId ? null : (
         <details class="card" open={Boolean(form.error)}>
