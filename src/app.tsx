@@ -12,10 +12,12 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
 import { membersApi } from "./members/members.routes";
+import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
 import { handleError, isMachinePath } from "./platform/errors";
@@ -66,6 +68,8 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    { name: "pipelines", description: "Sales pipelines and their stages" },
+    { name: "deals", description: "Deals, board moves and stage history" },
   ],
 };
 
@@ -116,6 +120,8 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
+  app.route("/api/v1", pipelinesApi);
+  app.route("/api/v1", dealsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

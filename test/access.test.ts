@@ -68,6 +68,13 @@ const GUARDED = ALL.filter((op) => op.access);
 // behind a 422. Writes go to ids of another tenant, so nothing is changed.
 const VALID_BODIES: Record<string, unknown> = {
   changeMemberRole: { role: "agent" },
+  updatePipeline: { name: "Renamed" },
+  addStage: { name: "Viewing", kind: "open" },
+  reorderStages: { stageIds: ["stg_00000000000000000000"] },
+  updateStage: { name: "Renamed" },
+  archiveStage: {},
+  updateDeal: { title: "Renamed" },
+  moveDeal: { stageId: "stg_00000000000000000000" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -99,6 +106,16 @@ beforeAll(async () => {
   foreignIds.usr = other.agent.userId;
   foreignIds.inv = ((await invitation.json()) as { invitation: { id: string } }).invitation.id;
   foreignIds.key = (await createKey(other.owner, ["members:read"])).id;
+  const deal = await call("/api/v1/deals", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ title: "Foreign deal" }),
+  });
+  expect(deal.status).toBe(201);
+  const foreignDeal = (await deal.json()) as { id: string; pipelineId: string; stageId: string };
+  foreignIds.deal = foreignDeal.id;
+  foreignIds.pip = foreignDeal.pipelineId;
+  foreignIds.stg = foreignDeal.stageId;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });

@@ -9,16 +9,12 @@ export const etagOf = (version: number) => `"${version}"`;
 
 /** The header part of an update's contract. */
 export const IfMatchHeadersSchema = z.object({
-  "if-match": z
-    .string()
-    .max(40)
-    .optional()
-    .openapi({
-      param: { name: "If-Match", in: "header" },
-      description:
-        'The record\'s ETag (its `version` in quotes, e.g. `"3"`) as last read; required, so concurrent edits are never silently lost.',
-      example: '"3"',
-    }),
+  "if-match": z.string().max(40).optional().openapi({
+    // No `param` name here: zod-to-openapi refuses one that differs from the key ("if-match").
+    description:
+      'The record\'s ETag (its `version` in quotes, e.g. `"3"`) as last read; required, so concurrent edits are never silently lost.',
+    example: '"3"',
+  }),
 });
 
 /** The version an update is based on, from `If-Match`; 428 without it, 400 when it is not a version. */
