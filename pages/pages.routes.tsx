@@ -10,6 +10,7 @@ import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { authPages } from "./auth/auth.pages";
+import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
@@ -17,6 +18,7 @@ import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
+import { pipelineSettingsPages } from "./settings/pipelines.pages";
 import { teamPages } from "./team/team.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -48,6 +50,8 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+pages.route("/", dealsPages);
+pages.route("/", pipelineSettingsPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, isNull, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { users } from "../auth/auth.schema";
 import { companies } from "../companies/companies.schema";
 import { contacts } from "../contacts/contacts.schema";
 import { pipelineStages } from "../pipelines/pipelines.schema";
@@ -280,3 +281,12 @@ export const stageHistory = (
     )
     .orderBy(desc(dealStageHistory.at), desc(dealStageHistory.id))
     .limit(limit + 1);
+
+/** The tenant's members by name, for owner pickers. */
+export const tenantMembers = (scope: TenantScope) =>
+  scope.db
+    .select({ userId: memberships.userId, name: users.name })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(scope.where(memberships.tenantId))
+    .orderBy(asc(users.name));

@@ -28,6 +28,7 @@ import {
   sortColumnOf,
   stageHistory,
   stageTotals,
+  tenantMembers,
   updateDeal as updateDealRow,
   visibleCompany,
   visibleContact,
@@ -431,5 +432,33 @@ export async function board(ctx: TenantContext, pipelineId: string | undefined) 
     totals: new Map(
       totals.map((t) => [t.stageId, { deals: Number(t.deals), amountHalalas: Number(t.amountHalalas) }]),
     ),
+  };
+}
+
+/** Most stage changes the deal page shows; the history API pages through the rest. */
+const DEAL_PAGE_HISTORY = 50;
+
+/**
+ * Everything the deal page shows, in one D1 round trip: the deal, its latest stage changes, the
+ * pipelines with their stages (for names and the stage picker) and the members (owner picker).
+ */
+export async function dealPage(ctx: TenantContext, id: string) {
+  const { scope } = ctx;
+  const [[row], history, pipelines, stages, members] = await scope.read(
+    () =>
+      [
+        dealById(scope, id, visibleDeals(ctx)),
+        stageHistory(scope, id, null, DEAL_PAGE_HISTORY),
+        listPipelines(scope, true),
+        listStages(scope),
+        tenantMembers(scope),
+      ] as const,
+  );
+  if (!row) throw notFound();
+  return {
+    deal: dealView(row),
+    history: history.slice(0, DEAL_PAGE_HISTORY),
+    pipelines: pipelines.map((p) => pipelineView(p, stages)),
+    members,
   };
 }
