@@ -29,13 +29,10 @@ function timeOfDay(ms: number, locale: Locale, timeZone: string | null) {
   let format = timeFormatters.get(key);
   if (!format) {
     try {
-      format = new Intl.DateTimeFormat(locale === "ar" ? "ar-SA" : "en-GB", {
-        hour: "2-digit",
-        minute: "2-digit",
-        timeZone: zone,
-      });
+      // The same digits as the date beside it (pages/components/date.tsx formats with the bare locale).
+      format = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
     } catch {
-      format = new Intl.DateTimeFormat(locale === "ar" ? "ar-SA" : "en-GB", {
+      format = new Intl.DateTimeFormat(locale, {
         hour: "2-digit",
         minute: "2-digit",
         timeZone: "Asia/Riyadh",

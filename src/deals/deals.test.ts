@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createMember, createTenant } from "../../test/fixtures";
-import { call, countRows, expectProblem } from "../../test/helpers";
+import { call, callCountingD1, countRows, expectProblem } from "../../test/helpers";
 import { idPrefixes, newId } from "../platform/ids";
 import { nameKey, normaliseText } from "../platform/text-normalise";
 
@@ -346,5 +346,40 @@ describe("deals", () => {
       );
     }
     expect(await dealRow(foreign.id)).toMatchObject({ version: 1, stage_id: foreign.stageId });
+  });
+
+  it("costs the D1 round trips the README states per route", async () => {
+    const tenant = await createTenant();
+    const deal = await newDeal(tenant.manager.auth);
+    const [pipeline] = await pipelinesOf(tenant);
+    const json = { ...tenant.manager.auth, "Content-Type": "application/json" };
+    const trips = async (path: string, init: RequestInit = {}) => {
+      const { res, d1RoundTrips } = await callCountingD1(`/api/v1${path}`, init);
+      expect(res.status).toBeLessThan(300);
+      return d1RoundTrips;
+    };
+    expect(await trips("/pipelines", { headers: tenant.manager.auth })).toBe(1);
+    expect(await trips("/deals?status=open", { headers: tenant.manager.auth })).toBe(1);
+    expect(await trips(`/deals/${deal.id}`, { headers: tenant.manager.auth })).toBe(1);
+    expect(await trips(`/deals/${deal.id}/history`, { headers: tenant.manager.auth })).toBe(1);
+    // Writes: one read batch (with the session check) and one write batch with the audit row.
+    // A create checks the session on its own first (idempotency() may write before the handler reads).
+    expect(
+      await trips("/deals", { method: "POST", headers: json, body: JSON.stringify({ title: "T" }) }),
+    ).toBe(3);
+    expect(
+      await trips(`/deals/${deal.id}`, {
+        method: "PATCH",
+        headers: { ...json, "If-Match": '"1"' },
+        body: JSON.stringify({ title: "U" }),
+      }),
+    ).toBe(2);
+    expect(
+      await trips(`/deals/${deal.id}/move`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ stageId: pipeline?.stages[1]?.id }),
+      }),
+    ).toBe(2);
   });
 });
