@@ -84,10 +84,11 @@ const StageColumn: FC<{
         {stage.name}
       </h2>
       <p class="board__summary muted">
+        {t.deals.dealsWord}{" "}
         <span data-stage-count data-value={String(total.deals)}>
           {formatCount(total.deals, locale)}
         </span>{" "}
-        {t.deals.dealsWord} ·{" "}
+        ·{" "}
         <span data-stage-total data-value={String(total.amountHalalas)}>
           {formatSar(total.amountHalalas, locale)}
         </span>

@@ -268,7 +268,7 @@ export const en: Dictionary = {
     stage: "Stage",
     expectedClose: "Expected close date",
     create: "Add deal",
-    dealsWord: "deals",
+    dealsWord: "Deals:",
     moveTo: "Move to",
     move: "Move",
     dragHint: "Drag a card to another stage, or pick the stage in the card's list and press Move.",
