@@ -112,9 +112,12 @@ test("a new company's board: empty state, new deals, a touch drag and the fallba
   assert.equal(await summaryOf(page, 1).locator("[data-stage-count]").textContent(), "١");
   await screenshot(page, "board-ar-touch-desktop");
 
-  // After a reload the board shows what is stored.
+  const totalsAfterDrag = await page.locator("[data-stage-total]").allTextContents();
+
+  // After a reload the board shows what is stored, with the totals the script computed.
   await page.reload();
   assert.equal(await columnOf(page, 1).getByTestId("deal-card").count(), 1);
+  assert.deepEqual(await page.locator("[data-stage-total]").allTextContents(), totalsAfterDrag);
 
   // The fallback: the apartment's Move form, to the third stage, with no script involved.
   const flat = cardOf(page, "شقة حي النرجس");

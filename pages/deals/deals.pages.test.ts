@@ -32,7 +32,8 @@ const stagesOf = async (tenantId: string) =>
 
 describe("money on pages", () => {
   it("formats halalas as SAR with Arabic or Latin digits and reads typed amounts back", () => {
-    expect(formatSar(150_000_050, "ar")).toBe("١٬٥٠٠٬٠٠٠٫٥ ر.س");
+    expect(formatSar(150_000_050, "ar")).toBe("١٬٥٠٠٬٠٠٠٫٥٠ ر.س");
+    expect(formatSar(150_025, "en")).toBe("SAR 1,500.25");
     expect(formatSar(150_000_000, "en")).toBe("SAR 1,500,000");
     expect(parseSar("١٬٥٠٠٫٥")).toBe(150_050);
     expect(parseSar("1,500.25")).toBe(150_025);
@@ -81,7 +82,7 @@ describe("the deal board", () => {
     const [deal] = await dealsOf(tenant.tenantId);
     expect(deal).toMatchObject({ title: "فيلا", amount_halalas: 150_050, stage_id: first });
     const board = await (await browser.follow(created)).text();
-    expect(board).toContain("١٬٥٠٠٫٥ ر.س");
+    expect(board).toContain("١٬٥٠٠٫٥٠ ر.س");
 
     const moved = await browser.post(`/deals/${deal?.id}/move`, { stageId: second as string });
     expect(moved.status).toBe(303);

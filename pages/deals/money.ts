@@ -1,30 +1,32 @@
 import { asciiDigits } from "../../src/platform/text-normalise";
 import type { Locale } from "../i18n";
 
-// One formatter per locale per isolate: building an Intl.NumberFormat costs far more than using one.
-const formatters = new Map<Locale, Intl.NumberFormat>();
+// One formatter per locale and kind per isolate: building an Intl.NumberFormat costs far more than
+// using one. Whole riyals show no decimals; an amount with halalas shows both digits (١٫٥٠).
+const formatters = new Map<string, Intl.NumberFormat>();
 
-function numberFormat(locale: Locale) {
-  let cached = formatters.get(locale);
+function numberFormat(locale: Locale, fractionDigits: 0 | 2) {
+  const key = `${locale}|${fractionDigits}`;
+  let cached = formatters.get(key);
   if (!cached) {
     // ar-SA writes Arabic-Indic digits (١٬٥٠٠); en-SA Latin ones (1,500).
     cached = new Intl.NumberFormat(locale === "ar" ? "ar-SA" : "en-SA", {
-      minimumFractionDigits: 0,
-      maximumFractionDigits: 2,
+      minimumFractionDigits: fractionDigits,
+      maximumFractionDigits: fractionDigits,
     });
-    formatters.set(locale, cached);
+    formatters.set(key, cached);
   }
   return cached;
 }
 
 /** An amount in halalas as people read it: `١٬٥٠٠ ر.س` in Arabic, `SAR 1,500` in English. */
 export function formatSar(halalas: number, locale: Locale): string {
-  const amount = numberFormat(locale).format(halalas / 100);
+  const amount = numberFormat(locale, halalas % 100 === 0 ? 0 : 2).format(halalas / 100);
   return locale === "ar" ? `${amount} ر.س` : `SAR ${amount}`;
 }
 
 /** A count with the locale's digits. */
-export const formatCount = (count: number, locale: Locale) => numberFormat(locale).format(count);
+export const formatCount = (count: number, locale: Locale) => numberFormat(locale, 0).format(count);
 
 /**
  * An amount typed in SAR (Arabic or Latin digits, thousands separators, up to two decimals) as

@@ -6,11 +6,13 @@
   if (!board || typeof Sortable === "undefined") return;
   const csrf = board.dataset.csrf;
   const locale = board.dataset.locale === "ar" ? "ar-SA" : "en-SA";
-  const numbers = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 });
-  const sar = (halalas) =>
-    board.dataset.locale === "ar"
-      ? `${numbers.format(halalas / 100)} ر.س`
-      : `SAR ${numbers.format(halalas / 100)}`;
+  // As the server formats them (pages/deals/money.ts): whole riyals bare, halalas with two digits.
+  const numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const withHalalas = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const sar = (halalas) => {
+    const amount = (halalas % 100 === 0 ? numbers : withHalalas).format(halalas / 100);
+    return board.dataset.locale === "ar" ? `${amount} ر.س` : `SAR ${amount}`;
+  };
 
   // The summary under a stage's name changes by the moved deal's count and amount.
   const adjust = (column, sign, amount) => {
