@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createTenant } from "../../test/fixtures";
-import { call, countRows, escaped } from "../../test/helpers";
+import { call, callCountingD1, countRows, escaped } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { formatSar, parseSar } from "./money";
 
@@ -181,5 +181,23 @@ describe("pipeline settings", () => {
     expect(archived.status).toBe(303);
     expect(await stagesOf(tenant.tenantId)).toContain(stages[0]); // archived, not deleted
     expect((await dealsOf(tenant.tenantId))[0]?.stage_id).toBe(stages[1]);
+  });
+});
+
+describe("page cost", () => {
+  it("reads the board, a deal page and the pipeline settings in one D1 round trip each", async () => {
+    const tenant = await createTenant();
+    const created = await call("/api/v1/deals", {
+      method: "POST",
+      headers: { ...tenant.manager.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "Counted" }),
+    });
+    const deal = (await created.json()) as { id: string };
+    const cookie = `__Host-dlx_at=${tenant.manager.accessToken}`;
+    for (const path of ["/deals", `/deals/${deal.id}`, "/settings/pipelines"]) {
+      const { res, d1RoundTrips } = await callCountingD1(path, { headers: { Cookie: cookie } });
+      expect(res.status, path).toBe(200);
+      expect(d1RoundTrips, path).toBe(1);
+    }
   });
 });
