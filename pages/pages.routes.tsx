@@ -16,6 +16,7 @@ import { contactsPages } from "./contacts/contacts.pages";
 
 import { customFieldsPages } from "./custom-fields/custom-fields.pages";
 
+import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
@@ -23,6 +24,7 @@ import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
+import { pipelineSettingsPages } from "./settings/pipelines.pages";
 import { taskPages } from "./tasks/tasks.pages";
 import { teamPages } from "./team/team.pages";
 
@@ -59,6 +61,8 @@ pages.route("/", contactsPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);
 pages.route("/", taskPages);
+pages.route("/", dealsPages);
+pages.route("/", pipelineSettingsPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -1,6 +1,7 @@
 // Build output that comes from node_modules (git-ignored), made on `npm install`:
 //   - the Swagger UI files that /docs needs, copied into the static assets folder, so the API docs
 //     page works offline and without a CDN;
+//   - SortableJS (drag and drop on the deal board, touch included), copied the same way;
 //   - toucan-js (the Sentry client) bundled into one ES module, src/vendor/toucan.js. Wrangler
 //     uploads it beside the Worker's bundle as a module of its own (wrangler.toml `[[rules]]`), and
 //     src/vendor/load-toucan.ts imports it only when the first error is reported, so isolates that
@@ -21,6 +22,15 @@ if (existsSync(swaggerSource)) {
   }
 } else {
   console.warn("vendor-assets: swagger-ui-dist is not installed; /docs will have no assets");
+}
+
+const sortableSource = join(root, "node_modules", "sortablejs", "Sortable.min.js");
+const sortableTarget = join(root, "pages", "public", "vendor", "sortablejs");
+if (existsSync(sortableSource)) {
+  mkdirSync(sortableTarget, { recursive: true });
+  copyFileSync(sortableSource, join(sortableTarget, "Sortable.min.js"));
+} else {
+  console.warn("vendor-assets: sortablejs is not installed; the deal board falls back to its forms");
 }
 
 await build({

@@ -20,10 +20,12 @@ import { crmSettingsApi } from "./crm/crm-settings.routes";
 
 import { customFieldsApi } from "./custom-fields/custom-fields.routes";
 
+import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
 import { membersApi } from "./members/members.routes";
+import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
 import { handleError, isMachinePath } from "./platform/errors";
@@ -82,6 +84,8 @@ const OPENAPI_INFO = {
       name: "activities",
       description: "Notes, calls, visits, meetings and tasks on contacts and deals; my tasks",
     },
+    { name: "pipelines", description: "Sales pipelines and their stages" },
+    { name: "deals", description: "Deals, board moves and stage history" },
   ],
 };
 
@@ -137,6 +141,8 @@ export function createApp() {
   app.route("/api/v1", companiesApi);
   app.route("/api/v1", customFieldsApi);
   app.route("/api/v1", activitiesApi);
+  app.route("/api/v1", pipelinesApi);
+  app.route("/api/v1", dealsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

@@ -74,6 +74,13 @@ const VALID_BODIES: Record<string, unknown> = {
   updateCompany: { name: "Renamed" },
   updateCustomField: { labelEn: "Matrix" },
   updateActivity: { title: "matrix" },
+  updatePipeline: { name: "Renamed" },
+  addStage: { name: "Viewing", kind: "open" },
+  reorderStages: { stageIds: ["stg_00000000000000000000"] },
+  updateStage: { name: "Renamed" },
+  archiveStage: {},
+  updateDeal: { title: "Renamed" },
+  moveDeal: { stageId: "stg_00000000000000000000" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -128,6 +135,16 @@ beforeAll(async () => {
   expect(customField.status).toBe(201);
   foreignIds.cfd = ((await customField.json()) as { id: string }).id;
   foreignIds.act = await foreignActivity(other);
+  const deal = await call("/api/v1/deals", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ title: "Foreign deal" }),
+  });
+  expect(deal.status).toBe(201);
+  const foreignDeal = (await deal.json()) as { id: string; pipelineId: string; stageId: string };
+  foreignIds.deal = foreignDeal.id;
+  foreignIds.pip = foreignDeal.pipelineId;
+  foreignIds.stg = foreignDeal.stageId;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
