@@ -26,6 +26,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { searchApi } from "./search/search.routes";
 import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
@@ -66,6 +67,7 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    { name: "search", description: "One search over contacts, companies and deals" },
   ],
 };
 
@@ -116,6 +118,7 @@ export function createApp() {
   app.route("/api/v1", membersApi);
   app.route("/api/v1", apiKeysApi);
   app.route("/api/v1", auditApi);
+  app.route("/api/v1", searchApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
