@@ -15,6 +15,7 @@ import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
+import { searchPages } from "./search/search.pages";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
 import { teamPages } from "./team/team.pages";
@@ -48,6 +49,7 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+pages.route("/", searchPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -257,4 +257,15 @@ export const en: Dictionary = {
     rights: "© 2026 Dealix. All rights reserved.",
     health: "Service status",
   },
+  search: {
+    title: "Search",
+    label: "Search contacts, companies and deals",
+    placeholder: "Name, mobile number, email or deal",
+    submit: "Search",
+    intro: "Search by name in Arabic or English, part of a mobile number, an email or a deal title.",
+    noResults: "No results for",
+    tips: "Try part of the name or the last four digits of the mobile number.",
+    groups: { contact: "Contacts", company: "Companies", deal: "Deals" },
+    currency: "SAR",
+  },
 };
