@@ -110,7 +110,10 @@ CREATE TRIGGER `search_deals_delete` AFTER DELETE ON `deals` BEGIN
 	DELETE FROM search_documents WHERE kind = 'deal' AND record_id = old.id;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `search_contact_phones_insert` AFTER INSERT ON `contact_phones` BEGIN
+-- A phone that is also the contact's first phone (contacts.phone) is indexed already with the
+-- contact row: adding or removing its contact_phones row changes nothing in the index.
+CREATE TRIGGER `search_contact_phones_insert` AFTER INSERT ON `contact_phones`
+WHEN NOT EXISTS (SELECT 1 FROM contacts WHERE id = new.contact_id AND phone = new.phone) BEGIN
 	INSERT OR IGNORE INTO search_documents (tenant_id, kind, record_id) SELECT tenant_id, 'contact', id FROM contacts WHERE id = new.contact_id;
 	DELETE FROM search_index WHERE rowid = (SELECT id FROM search_documents WHERE kind = 'contact' AND record_id = new.contact_id);
 	INSERT INTO search_index (rowid, scope, names, details)
@@ -134,7 +137,8 @@ CREATE TRIGGER `search_contact_phones_update` AFTER UPDATE ON `contact_phones` B
 		WHERE t.record_id = new.contact_id;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `search_contact_phones_delete` AFTER DELETE ON `contact_phones` BEGIN
+CREATE TRIGGER `search_contact_phones_delete` AFTER DELETE ON `contact_phones`
+WHEN NOT EXISTS (SELECT 1 FROM contacts WHERE id = old.contact_id AND phone = old.phone) BEGIN
 	INSERT OR IGNORE INTO search_documents (tenant_id, kind, record_id) SELECT tenant_id, 'contact', id FROM contacts WHERE id = old.contact_id;
 	DELETE FROM search_index WHERE rowid = (SELECT id FROM search_documents WHERE kind = 'contact' AND record_id = old.contact_id);
 	INSERT INTO search_index (rowid, scope, names, details)

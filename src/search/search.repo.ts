@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { companies } from "../companies/companies.schema";
 import { contacts } from "../contacts/contacts.schema";
-import { visibleRecords } from "../crm/visibility";
+import { seesEverything, visibleRecords } from "../crm/visibility";
 import { deals } from "../deals/deals.schema";
 import type { TenantContext } from "../platform/context";
 import type { TenantScope } from "../platform/tenant-scope";
@@ -28,9 +29,37 @@ const indexedRecords = (scope: TenantScope, kind: SearchKind) =>
 const none = <T>(name: string) => sql<T | null>`NULL`.as(name);
 const kindIs = (kind: SearchKind) => sql<SearchKind>`${kind}`.as("kind");
 
-/** The tenant's visible contacts (merged ones excluded) that match, best first. */
-const searchContacts = (ctx: TenantContext, match: string, limit: number) =>
-  ctx.scope.db
+/**
+ * The index rows that match, with their rank. When the caller sees every record of the tenant the
+ * best `limit` are picked inside the index, before any join (a common name can match thousands of
+ * rows: joining them all would cost more than ranking them). An agent's visibility depends on each
+ * record's owner, so then every match is joined and the limit applies after the filter.
+ */
+function rankedMatches(ctx: TenantContext, match: string, limit: number) {
+  const query = ctx.scope.db
+    .select({ documentId: searchIndex.rowid, rank })
+    .from(searchIndex)
+    .where(matches(match))
+    .orderBy(sql`rank`)
+    .$dynamic();
+  return (seesEverything(ctx) ? query.limit(limit) : query).as("ranked");
+}
+
+/**
+ * Joins ranked matches to their records. CROSS JOIN keeps SQLite's join order as written (matches,
+ * then documents by rowid, then records by id): left free, the planner may prefer to walk all the
+ * tenant's records and probe the matches for each, which grows with the tenant.
+ */
+const joined = (documentId: SQLWrapper, kind: SearchKind, recordId: SQLiteColumn) =>
+  and(
+    eq(searchDocuments.id, documentId),
+    eq(searchDocuments.kind, kind),
+    eq(searchDocuments.recordId, recordId),
+  );
+
+const searchContacts = (ctx: TenantContext, match: string, limit: number) => {
+  const ranked = rankedMatches(ctx, match, limit);
+  return ctx.scope.db
     .select({
       kind: kindIs("contact"),
       id: contacts.id,
@@ -39,17 +68,14 @@ const searchContacts = (ctx: TenantContext, match: string, limit: number) =>
       email: contacts.email,
       vatNumber: none<string>("vat_number"),
       amountHalalas: none<number>("amount_halalas"),
-      rank,
+      rank: ranked.rank,
     })
-    .from(searchIndex)
-    .innerJoin(
-      searchDocuments,
-      and(eq(searchDocuments.id, searchIndex.rowid), eq(searchDocuments.kind, "contact")),
-    )
-    .innerJoin(contacts, eq(contacts.id, searchDocuments.recordId))
+    .from(ranked)
+    .crossJoin(searchDocuments)
+    .crossJoin(contacts)
     .where(
       and(
-        matches(match),
+        joined(ranked.documentId, "contact", contacts.id),
         ctx.scope.where(
           contacts.tenantId,
           isNull(contacts.mergedIntoId),
@@ -59,9 +85,11 @@ const searchContacts = (ctx: TenantContext, match: string, limit: number) =>
     )
     .orderBy(sql`rank`)
     .limit(limit);
+};
 
-const searchCompanies = (ctx: TenantContext, match: string, limit: number) =>
-  ctx.scope.db
+const searchCompanies = (ctx: TenantContext, match: string, limit: number) => {
+  const ranked = rankedMatches(ctx, match, limit);
+  return ctx.scope.db
     .select({
       kind: kindIs("company"),
       id: companies.id,
@@ -70,20 +98,24 @@ const searchCompanies = (ctx: TenantContext, match: string, limit: number) =>
       email: none<string>("email"),
       vatNumber: companies.vatNumber,
       amountHalalas: none<number>("amount_halalas"),
-      rank,
+      rank: ranked.rank,
     })
-    .from(searchIndex)
-    .innerJoin(
-      searchDocuments,
-      and(eq(searchDocuments.id, searchIndex.rowid), eq(searchDocuments.kind, "company")),
+    .from(ranked)
+    .crossJoin(searchDocuments)
+    .crossJoin(companies)
+    .where(
+      and(
+        joined(ranked.documentId, "company", companies.id),
+        ctx.scope.where(companies.tenantId, visibleRecords(ctx, companies.ownerId)),
+      ),
     )
-    .innerJoin(companies, eq(companies.id, searchDocuments.recordId))
-    .where(and(matches(match), ctx.scope.where(companies.tenantId, visibleRecords(ctx, companies.ownerId))))
     .orderBy(sql`rank`)
     .limit(limit);
+};
 
-const searchDeals = (ctx: TenantContext, match: string, limit: number) =>
-  ctx.scope.db
+const searchDeals = (ctx: TenantContext, match: string, limit: number) => {
+  const ranked = rankedMatches(ctx, match, limit);
+  return ctx.scope.db
     .select({
       kind: kindIs("deal"),
       id: deals.id,
@@ -92,17 +124,20 @@ const searchDeals = (ctx: TenantContext, match: string, limit: number) =>
       email: none<string>("email"),
       vatNumber: none<string>("vat_number"),
       amountHalalas: deals.amountHalalas,
-      rank,
+      rank: ranked.rank,
     })
-    .from(searchIndex)
-    .innerJoin(
-      searchDocuments,
-      and(eq(searchDocuments.id, searchIndex.rowid), eq(searchDocuments.kind, "deal")),
+    .from(ranked)
+    .crossJoin(searchDocuments)
+    .crossJoin(deals)
+    .where(
+      and(
+        joined(ranked.documentId, "deal", deals.id),
+        ctx.scope.where(deals.tenantId, visibleRecords(ctx, deals.ownerId)),
+      ),
     )
-    .innerJoin(deals, eq(deals.id, searchDocuments.recordId))
-    .where(and(matches(match), ctx.scope.where(deals.tenantId, visibleRecords(ctx, deals.ownerId))))
     .orderBy(sql`rank`)
     .limit(limit);
+};
 
 /** One kind's best matches the caller may see, every kind in the same row shape. */
 export const searchKind = (ctx: TenantContext, kind: SearchKind, match: string, limit: number) =>
