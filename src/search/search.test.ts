@@ -9,6 +9,8 @@ import { crmSettings } from "../crm/crm.schema";
 import { deals } from "../deals/deals.schema";
 import { tenantScope } from "../platform/tenant-scope";
 import { nameKey, normaliseText } from "../platform/text-normalise";
+// @ts-expect-error -- Vite's ?raw import: the file's text (no type declaration for .sql).
+import rebuildIndexSql from "./rebuild-index.sql?raw";
 import { contactMatches } from "./search.repo";
 import { addCompany, addContact, addDeal, db } from "./search.test-records";
 
@@ -339,6 +341,29 @@ describe("the index follows every write", () => {
     expect(await idsFound(auth, "سكنيه")).toEqual([]);
     expect(await indexRows(deal)).toEqual([]);
     expect(await indexRows(company)).toEqual([]);
+  });
+});
+
+describe("rebuild-index.sql (RUNBOOK §9)", () => {
+  it("rebuilds the same index from the records", async () => {
+    const tenant = await createTenant("Rebuild");
+    const contact = await addContact(tenant.tenantId, "خديجة المالكي", { phones: ["+966561239876"] });
+    const deal = await addDeal(tenant.tenantId, "مكتب تجاري", 7);
+    const snapshot = () =>
+      env.DB.prepare(
+        "SELECT d.kind, d.record_id, i.scope, i.names, i.details FROM search_documents d JOIN search_index i ON i.rowid = d.id ORDER BY d.kind, d.record_id",
+      )
+        .all()
+        .then((r) => r.results);
+    const before = await snapshot();
+    const statements = (rebuildIndexSql as string)
+      .split(/;\s*\n/)
+      .map((statement) => statement.replace(/^--.*$/gm, "").trim())
+      .filter(Boolean);
+    await env.DB.batch(statements.map((statement) => env.DB.prepare(statement)));
+    expect(await snapshot()).toEqual(before);
+    expect(await idsFound(tenant.owner.auth, "خديجه 9876")).toEqual([contact]);
+    expect(await idsFound(tenant.owner.auth, "مكتب")).toEqual([deal]);
   });
 });
 
