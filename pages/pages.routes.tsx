@@ -22,6 +22,7 @@ import { isLocale, LOCALE_COOKIE } from "./i18n";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
+import { searchPages } from "./search/search.pages";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
 import { pipelineSettingsPages } from "./settings/pipelines.pages";
@@ -63,6 +64,7 @@ pages.route("/", activityPages);
 pages.route("/", taskPages);
 pages.route("/", dealsPages);
 pages.route("/", pipelineSettingsPages);
+pages.route("/", searchPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

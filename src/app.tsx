@@ -36,6 +36,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { searchApi } from "./search/search.routes";
 import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
@@ -86,6 +87,7 @@ const OPENAPI_INFO = {
     },
     { name: "pipelines", description: "Sales pipelines and their stages" },
     { name: "deals", description: "Deals, board moves and stage history" },
+    { name: "search", description: "One search over contacts, companies and deals" },
   ],
 };
 
@@ -143,6 +145,7 @@ export function createApp() {
   app.route("/api/v1", activitiesApi);
   app.route("/api/v1", pipelinesApi);
   app.route("/api/v1", dealsApi);
+  app.route("/api/v1", searchApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

@@ -515,5 +515,15 @@ export const en: Dictionary = {
         "That change was refused: move a stage's deals to another stage before archiving it, keep at least one open stage, and the default pipeline or one with open deals cannot be archived.",
       invalid: "Check what you entered: a name is required and the probability is between 0 and 100.",
     },
+  search: {
+    title: "Search",
+    label: "Search contacts, companies and deals",
+    placeholder: "Name, mobile number, email or deal",
+    submit: "Search",
+    intro: "Search by name in Arabic or English, part of a mobile number, an email or a deal title.",
+    noResults: "No results for",
+    tips: "Try part of the name or the last four digits of the mobile number.",
+    groups: { contact: "Contacts", company: "Companies", deal: "Deals" },
+    currency: "SAR",
   },
 };

@@ -58,11 +58,13 @@ export const MobilePhoneSchema = z
       defaultCountry: "SA",
       extract: false,
     });
-    const type = parsed?.getType();
-    if (parsed?.isValid() && (type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE")) return parsed.number;
+    // An extension ("x5", "ext 12") would be silently dropped from the stored number: refused.
+    const number = parsed?.ext ? undefined : parsed;
+    const type = number?.getType();
+    if (number?.isValid() && (type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE")) return number.number;
     ctx.addIssue({
       code: "custom",
-      message: parsed?.isPossible() ? PHONE_MESSAGES.notMobile : PHONE_MESSAGES.invalid,
+      message: number?.isPossible() ? PHONE_MESSAGES.notMobile : PHONE_MESSAGES.invalid,
     });
     return z.NEVER;
   })

@@ -94,26 +94,27 @@ for (const group of NAME_VARIANTS) {
     CANONICAL_NAME.set(normaliseText(variant).replace(/ /g, ""), group[0] as string);
 }
 
-// "عبد الله" / "Abd Allah" / "Abdul Rahman" are written apart as often as together.
+// "عبد الله" / "Abd Allah" / "Abdul Rahman" / "Abd Al Rahman" are written apart as often as
+// together; a Latin article in between stays with them ("abdalrahman", a listed spelling).
 // (\b knows only ASCII letters, so the start of a part is found by hand.)
-const JOINED_PREFIXES = /(^|\s)(عبد|abd|abdul|abdel|abdal|abu|abo|ابو)\s+(?=\S)/g;
-// The article: "Al-Otaibi", "Al Otaibi", "Alotaibi", "el Otaibi" and "العتيبي" lose it alike.
-const ARTICLE = /^(?:al|el|ال)(?=\S{2,})|^(?:al|el)$/;
+const JOINED_PREFIXES = /(^|\s)(عبد|abd|abdul|abdel|abdal|abu|abo|ابو)\s+(?:(al|el|ul)\s+)?(?=\S)/g;
+// The article written apart ("Al-Otaibi", "Al Otaibi", "el Otaibi", "ال عتيبي") is dropped wherever it is.
+const SEPARATE_ARTICLE = /^(?:al|el|ال)$/;
+// Written joined ("Alotaibi", "العتيبي") it is dropped from family names only, never from the first
+// part of a longer name: given names start with the same letters (Alaa, Elena, Elias, إلهام).
+const JOINED_ARTICLE = /^(?:al|el|ال)(?=\S{2,})/;
 
 /**
  * The key two spellings of one person's name share: normalised, name parts joined where people
- * write them apart, the article dropped, and common names in either script replaced by one form
- * (Mohammed, Muhammad and محمد give the same key).
+ * write them apart, the article dropped from family names, and common names in either script
+ * replaced by one form (Mohammed, Muhammad and محمد give the same key).
  */
 export function nameKey(name: string): string {
-  const normal = normaliseText(name).replace(JOINED_PREFIXES, "$1$2");
-  const parts = normal
-    .split(" ")
-    .filter(Boolean)
-    .map((part) => {
-      const bare = part.replace(ARTICLE, "");
-      return CANONICAL_NAME.get(part) ?? CANONICAL_NAME.get(bare) ?? bare;
-    })
-    .filter(Boolean);
+  const normal = normaliseText(name).replace(JOINED_PREFIXES, "$1$2$3");
+  const words = normal.split(" ").filter((word) => word && !SEPARATE_ARTICLE.test(word));
+  const parts = words.map((part, index) => {
+    const bare = index > 0 ? part.replace(JOINED_ARTICLE, "") : part;
+    return CANONICAL_NAME.get(part) ?? CANONICAL_NAME.get(bare) ?? bare;
+  });
   return parts.join(" ");
 }
