@@ -515,6 +515,7 @@ export const en: Dictionary = {
         "That change was refused: move a stage's deals to another stage before archiving it, keep at least one open stage, and the default pipeline or one with open deals cannot be archived.",
       invalid: "Check what you entered: a name is required and the probability is between 0 and 100.",
     },
+  },
   search: {
     title: "Search",
     label: "Search contacts, companies and deals",
