@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
 import type { dealPage } from "../../src/deals/deals.service";
+import { QuickActions, Timeline } from "../activities/timeline";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
@@ -44,6 +45,7 @@ function timeOfDay(ms: number, locale: Locale, timeZone: string | null) {
 }
 
 export const DealPage: FC<DealPageProps> = ({ t, locale, timeZone, csrf, canReassign, data, ...state }) => {
+  const now = Date.now();
   const { deal, history, pipelines, members } = data;
   const pipeline = pipelines.find((p) => p.id === deal.pipelineId);
   const stages = pipeline?.stages ?? [];
@@ -201,8 +203,25 @@ export const DealPage: FC<DealPageProps> = ({ t, locale, timeZone, csrf, canReas
           </ol>
         </div>
 
-        {/* The activities timeline is mounted here (activities capability). */}
-        <section id="deal-timeline" data-deal-id={deal.id} />
+        <div class="card stack--tight" id="deal-timeline" data-deal-id={deal.id}>
+          <QuickActions
+            t={t}
+            csrf={csrf}
+            target={{ dealId: deal.id }}
+            back={`/deals/${deal.id}`}
+            timeZone={timeZone}
+            now={now}
+          />
+          <Timeline
+            t={t}
+            locale={locale}
+            timeZone={timeZone}
+            csrf={csrf}
+            items={data.timeline}
+            back={`/deals/${deal.id}`}
+            now={now}
+          />
+        </div>
       </div>
     </section>
   );

@@ -15,6 +15,7 @@ import { ApiError, type FieldError } from "../platform/problem";
 import { hasRole } from "../platform/roles";
 import { nameKey, normaliseText } from "../platform/text-normalise";
 import { expectedVersion, isStaleVersionError, versionMismatch } from "../platform/versioning";
+import { contactMatches } from "../search/search.repo";
 import type { ContactListQuery, CreateContactInputSchema, UpdateContactInputSchema } from "./contacts.model";
 import {
   type ContactRow,
@@ -100,8 +101,8 @@ export async function listContactsFor(
   const after = cursor ? decodeCursor(cursor, sortKindOf(sort)) : null;
   const me = ctx.principal.kind === "user" ? ctx.principal.userId : null;
   const owner = ownerId === "none" ? null : ownerId === "me" ? (me ?? "") : ownerId;
-  const needle = q ? normaliseText(q) : "";
-  const conditions = needle ? [sql`instr(${contacts.nameNorm}, ${needle}) > 0`] : [];
+  // The search box uses the full-text index (Arabic-aware, phones, emails) inside the list's query.
+  const conditions = [contactMatches(ctx.scope, q)];
   if (Object.keys(customFilters).length > 0) {
     // A custom-field filter depends on the field's type: its definition is read first.
     const [definitions] = await ctx.scope.read(

@@ -1,3 +1,4 @@
+import { timelinePage, timelineQuery } from "../activities/activities.service";
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
 import { contacts } from "../contacts/contacts.schema";
@@ -442,9 +443,12 @@ const DEAL_PAGE_HISTORY = 50;
  * Everything the deal page shows, in one D1 round trip: the deal, its latest stage changes, the
  * pipelines with their stages (for names and the stage picker) and the members (owner picker).
  */
+/** The activities the deal page shows; older ones page through the API. */
+const DEAL_PAGE_TIMELINE = 50;
+
 export async function dealPage(ctx: TenantContext, id: string) {
   const { scope } = ctx;
-  const [[row], history, pipelines, stages, members] = await scope.read(
+  const [[row], history, pipelines, stages, members, timelineRows] = await scope.read(
     () =>
       [
         dealById(scope, id, visibleDeals(ctx)),
@@ -452,6 +456,8 @@ export async function dealPage(ctx: TenantContext, id: string) {
         listPipelines(scope, true),
         listStages(scope),
         tenantMembers(scope),
+        // Read beside the visibility check; dropped with the rest when the deal is not visible.
+        timelineQuery(ctx, { dealId: id }, DEAL_PAGE_TIMELINE),
       ] as const,
   );
   if (!row) throw notFound();
@@ -460,5 +466,6 @@ export async function dealPage(ctx: TenantContext, id: string) {
     history: history.slice(0, DEAL_PAGE_HISTORY),
     pipelines: pipelines.map((p) => pipelineView(p, stages)),
     members,
+    timeline: timelinePage(timelineRows, DEAL_PAGE_TIMELINE).data,
   };
 }
