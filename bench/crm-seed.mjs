@@ -77,12 +77,15 @@ function insertStatements(table, columns, rows, rowsPerStatement = 400) {
 }
 
 /** Writes the volume; returns what the scenarios need (ids that exist, a name to search for). */
-export async function seedCrmVolume(db) {
+export async function seedCrmVolume(db, scale = 1) {
   const started = Date.now();
+  const volume = Object.fromEntries(
+    Object.entries(CRM_VOLUME).map(([kind, n]) => [kind, Math.ceil(n * scale)]),
+  );
   const now = Date.now();
   const contacts = [];
   const phones = [];
-  for (let n = 0; n < CRM_VOLUME.contacts; n++) {
+  for (let n = 0; n < volume.contacts; n++) {
     const name = `${FIRST[n % FIRST.length]} ${LAST[Math.floor(n / FIRST.length) % LAST.length]} ${n}`;
     const phone = `+9665${pad(50_000_000 + n, 8)}`;
     contacts.push([
@@ -113,7 +116,7 @@ export async function seedCrmVolume(db) {
     now,
   ]);
   const deals = [];
-  for (let n = 0; n < CRM_VOLUME.deals; n++) {
+  for (let n = 0; n < volume.deals; n++) {
     const title = `فيلا حي النرجس ${n}`;
     deals.push([
       benchDealId(n),
@@ -132,14 +135,14 @@ export async function seedCrmVolume(db) {
     ]);
   }
   const activities = [];
-  for (let n = 0; n < CRM_VOLUME.activities; n++) {
-    const contact = n % CRM_VOLUME.contacts;
+  for (let n = 0; n < volume.activities; n++) {
+    const contact = n % volume.contacts;
     activities.push([
       benchId("act", n),
       BENCH_TENANT,
       KINDS[n % KINDS.length],
       benchContactId(contact),
-      contact % 2 === 0 && contact / 2 < CRM_VOLUME.deals ? benchDealId(contact / 2) : null,
+      contact % 2 === 0 && contact / 2 < volume.deals ? benchDealId(contact / 2) : null,
       `ملاحظة رقم ${n}`,
       now - n * 10_000,
       KINDS[n % KINDS.length] === "task" ? now + (n % 20) * 3_600_000 : null,

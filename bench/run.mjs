@@ -19,6 +19,14 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import {
+  BENCH_AGENT,
+  BENCH_STAGES,
+  benchContactId,
+  benchDealId,
+  CRM_VOLUME,
+  seedCrmVolume,
+} from "./crm-seed.mjs";
 
 // The routes to measure, against the built Dealix Worker. Later issues add their hot routes here:
 // { name, path, baseline, method?, headers?, body? } — every scenario must answer 2xx, so give it
@@ -35,6 +43,42 @@ const SCENARIOS = [
   // An authenticated read's unavoidable I/O is one D1 round trip (session check and data batched).
   { name: "GET /api/v1/auth/me", path: "/api/v1/auth/me", auth: true, baseline: "d1x1" },
   { name: "GET /api/v1/members", path: "/api/v1/members", auth: true, baseline: "d1x1" },
+  // The CRM at volume (bench/crm-seed.mjs: 50,000 contacts, 20,000 deals, 100,000 activities).
+  {
+    name: "GET /api/v1/contacts (50 rows, owner + status filter)",
+    path: `/api/v1/contacts?ownerId=${BENCH_AGENT}&status=qualified&limit=50`,
+    auth: true,
+    baseline: "d1x1",
+  },
+  {
+    name: "GET /api/v1/search (a name)",
+    path: `/api/v1/search?q=${encodeURIComponent("خالد الشهري")}`,
+    auth: true,
+    baseline: "d1x1",
+  },
+  {
+    name: "GET /api/v1/search (partial phone)",
+    path: "/api/v1/search?q=0550001",
+    auth: true,
+    baseline: "d1x1",
+  },
+  // The contact page (HTML) with its timeline, duplicates, team and fields, signed in by cookie.
+  {
+    name: "GET /contacts/<id> (contact page + timeline)",
+    path: `/contacts/${benchContactId(42)}`,
+    cookie: true,
+    baseline: "d1x1",
+  },
+  {
+    name: "POST /api/v1/deals/<id>/move (stage move)",
+    path: `/api/v1/deals/${benchDealId(7)}/move`,
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: { stageId: BENCH_STAGES[1] },
+    auth: true,
+    // A move reads the deal (with the session check) and then writes: two round trips.
+    baseline: "d1x2",
+  },
 ];
 
 // The ceilings: the same Miniflare -> workerd path with no application code, each writing the
@@ -527,12 +571,14 @@ async function signInDemoOwner(appUrl) {
   return (await login.json()).accessToken;
 }
 
-/** `auth` scenarios with the demo owner's access token. */
+/** `auth` scenarios with the demo owner's access token; `cookie` ones with it as the page session. */
 const withCredentials = (scenarios, accessToken) =>
   scenarios.map((scenario) =>
     scenario.auth
       ? { ...scenario, headers: { ...scenario.headers, Authorization: `Bearer ${accessToken}` } }
-      : scenario,
+      : scenario.cookie
+        ? { ...scenario, headers: { ...scenario.headers, Cookie: `__Host-dlx_at=${accessToken}` } }
+        : scenario,
   );
 
 async function main() {
@@ -560,6 +606,8 @@ async function main() {
     const countingUrl = await counting.ready;
     await applyMigrations(counting);
     const countingToken = await signInDemoOwner(countingUrl);
+    // Round trips do not depend on volume: a small slice of the CRM data is enough here.
+    await seedCrmVolume(await counting.getD1Database("DB"), 0.02);
     const d1RoundTrips = await countD1RoundTrips(countingUrl, withCredentials(SCENARIOS, countingToken));
     await counting.dispose();
     instances.splice(instances.indexOf(counting), 1);
@@ -578,6 +626,10 @@ async function main() {
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
     const accessToken = await signInDemoOwner(app.url);
+    const seeded = await seedCrmVolume(await app.mf.getD1Database("DB"));
+    console.log(
+      `Seeded ${CRM_VOLUME.contacts} contacts, ${CRM_VOLUME.deals} deals, ${CRM_VOLUME.activities} activities in ${seeded.seconds.toFixed(1)} s`,
+    );
     const rows = [];
     for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
     for (const scenario of withCredentials(SCENARIOS, accessToken)) {
