@@ -18,6 +18,8 @@ import { crmSettingsApi } from "./crm/crm-settings.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
+import { exportsApi } from "./imports/exports";
+import { importsApi, importUploadApi } from "./imports/imports.routes";
 import { membersApi } from "./members/members.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
@@ -69,6 +71,7 @@ const OPENAPI_INFO = {
     { name: "members", description: "Team members, roles and invitations" },
     { name: "api-keys", description: "Keys for integrators, with scopes" },
     { name: "audit", description: "Who did what, when" },
+    { name: "imports", description: "CSV import of contacts (in the background) and CSV export" },
   ],
 };
 
@@ -110,6 +113,9 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  // The CSV upload takes text/csv up to 5 MB: mounted before the JSON-only body guards, which it
+  // replaces with its own (src/imports/imports.routes.ts).
+  app.route("/api/v1", importUploadApi);
   app.use(jsonBodyLimit());
   app.use("/api/*", requireJsonBody());
 
@@ -122,6 +128,8 @@ export function createApp() {
   app.route("/api/v1", crmSettingsApi);
   app.route("/api/v1", contactsApi);
   app.route("/api/v1", companiesApi);
+  app.route("/api/v1", importsApi);
+  app.route("/api/v1", exportsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

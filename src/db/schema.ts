@@ -19,5 +19,6 @@ export { dealStageHistory, deals } from "../deals/deals.schema";
 export { earlyAccessRequests } from "../early-access/early-access.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
+export { importRows, imports } from "../imports/imports.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";
 export { invitations, memberships, tenants } from "../tenants/tenants.schema";
