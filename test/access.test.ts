@@ -71,6 +71,7 @@ const VALID_BODIES: Record<string, unknown> = {
   updateContact: { status: "contacted" },
   mergeContacts: { otherId: "con_00000000000000000000" },
   updateCompany: { name: "Renamed" },
+  setImportMapping: { mapping: { "0": "name" }, duplicateAction: "skip" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -117,6 +118,13 @@ beforeAll(async () => {
     source: "walk_in",
   });
   foreignIds.com = await createdId(other.owner, "/api/v1/companies", { name: "Foreign company" });
+  const upload = await call("/api/v1/imports", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "text/csv" },
+    body: "name\nForeign lead\n",
+  });
+  expect(upload.status).toBe(201);
+  foreignIds.imp = ((await upload.json()) as { import: { id: string } }).import.id;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });

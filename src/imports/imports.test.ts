@@ -440,7 +440,7 @@ describe("exporting", () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(bytes);
     expect(text).toContain("الاسم,الجوال");
-    expect(text).toContain("نورة,'+966551230001");
+    expect(text).toContain(`نورة,"'+966551230001"`);
     expect(text.split("\r\n").filter(Boolean)).toHaveLength(4);
     expect(text).toContain(`"'=HYPERLINK(""x"")"`);
 
