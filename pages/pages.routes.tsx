@@ -13,6 +13,7 @@ import { authPages } from "./auth/auth.pages";
 import { contactsPages } from "./contacts/contacts.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
+import { importsPages } from "./imports/imports.pages";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
@@ -49,6 +50,8 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+// Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
+pages.route("/", importsPages);
 pages.route("/", contactsPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({

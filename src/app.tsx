@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { version } from "../package.json";
 import { devTools } from "../pages/dev/dev.routes";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
+import { importUploadPage } from "../pages/imports/imports.pages";
 import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
@@ -113,9 +114,10 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  // The CSV upload takes text/csv up to 5 MB: mounted before the JSON-only body guards, which it
-  // replaces with its own (src/imports/imports.routes.ts).
+  // The CSV uploads (API: text/csv; page: multipart) take up to 5 MB: mounted before the JSON-only
+  // body guards, which they replace with their own (src/imports/imports.routes.ts, pages/imports).
   app.route("/api/v1", importUploadApi);
+  app.route("/", importUploadPage);
   app.use(jsonBodyLimit());
   app.use("/api/*", requireJsonBody());
 
