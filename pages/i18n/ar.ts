@@ -372,6 +372,16 @@ export const ar = {
     moreErrors: "وهناك أخطاء أخرى؛ اطلبها من الواجهة البرمجية.",
     toContacts: "إلى قائمة العملاء",
     another: "استيراد ملف آخر",
+    errorCodes: {
+      required: "الاسم مطلوب (حتى 150 حرفاً).",
+      invalid_phone: "رقم جوال غير صحيح.",
+      invalid_email: "بريد إلكتروني غير صحيح.",
+      invalid_source: "مصدر غير معروف.",
+      invalid_status: "حالة غير معروفة.",
+      invalid_tag: "وسم أطول من 40 حرفاً.",
+      too_many: "عدد أكبر من المسموح.",
+      too_long: "الملاحظات أطول من 5000 حرف.",
+    },
     exportCsv: "تصدير CSV",
   },
 };

@@ -392,6 +392,16 @@ export const en: Dictionary = {
     moreErrors: "There are more errors; the API lists them all.",
     toContacts: "Go to the contacts list",
     another: "Import another file",
+    errorCodes: {
+      required: "A name is required (at most 150 characters).",
+      invalid_phone: "Not a valid mobile number.",
+      invalid_email: "Not a valid email address.",
+      invalid_source: "Unknown source.",
+      invalid_status: "Unknown status.",
+      invalid_tag: "A tag is longer than 40 characters.",
+      too_many: "More than allowed.",
+      too_long: "Notes are longer than 5000 characters.",
+    },
     exportCsv: "Export CSV",
   },
 };

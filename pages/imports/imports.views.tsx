@@ -123,7 +123,15 @@ export const MappingPage: FC<{
   );
 };
 
-type RowError = { rowNumber: number; values: string[]; errors: { field: string; message: string }[] };
+type RowError = {
+  rowNumber: number;
+  values: string[];
+  errors: { field: string; code: string; message: string }[];
+};
+
+/** A row error in the reader's language when its code is known, else as the API words it. */
+const errorText = (t: Dictionary, error: RowError["errors"][number]) =>
+  t.imports.errorCodes[error.code as keyof Dictionary["imports"]["errorCodes"]] ?? error.message;
 
 /** Step 3: progress, refreshing itself until the import finishes; then the rows in error. */
 export const ProgressPage: FC<{
@@ -198,7 +206,7 @@ export const ProgressPage: FC<{
                           {row.errors.map((e) => (
                             <div>
                               {t.imports.fields[e.field as keyof Dictionary["imports"]["fields"]] ?? e.field}:{" "}
-                              <span dir="auto">{e.message}</span>
+                              <span dir="auto">{errorText(t, e)}</span>
                             </div>
                           ))}
                         </td>
