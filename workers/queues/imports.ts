@@ -26,42 +26,46 @@ export async function consumeImports(
     tags: { job: "imports" },
     loadSentry: loadToucan,
   });
-  for (const message of batch.messages) {
-    const started = Date.now();
-    const body = message.body;
-    try {
-      const outcome =
-        body.kind === "prepare" ? await prepareImport(env, body) : await processChunk(env, body);
-      log("info", "job", {
-        job: "imports",
-        kind: body.kind,
-        importId: body.importId,
-        tenantId: body.tenantId,
-        outcome,
-        attempts: message.attempts,
-        ms: Date.now() - started,
-      });
-      message.ack();
-    } catch (error) {
-      if (isAlreadyProcessedError(error)) {
-        // Another delivery of this chunk wrote it first: nothing was written by this one.
-        log("info", "job", { job: "imports", importId: body.importId, outcome: "already_processed" });
-        message.ack();
-      } else if (isStaleTurnError(error)) {
-        // A lead was assigned by round-robin meanwhile: redo the chunk with the new turn at once.
-        message.retry({ delaySeconds: 0 });
-      } else {
-        reporter.captureException(error);
-        log("error", "job", {
+  // The messages of a batch run side by side: one's validation overlaps another's D1 round trip.
+  // Each is acked or retried on its own.
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const started = Date.now();
+      const body = message.body;
+      try {
+        const outcome =
+          body.kind === "prepare" ? await prepareImport(env, body) : await processChunk(env, body);
+        log("info", "job", {
           job: "imports",
+          kind: body.kind,
           importId: body.importId,
-          outcome: "retry",
+          tenantId: body.tenantId,
+          outcome,
           attempts: message.attempts,
+          ms: Date.now() - started,
         });
-        message.retry();
+        message.ack();
+      } catch (error) {
+        if (isAlreadyProcessedError(error)) {
+          // Another delivery of this chunk wrote it first: nothing was written by this one.
+          log("info", "job", { job: "imports", importId: body.importId, outcome: "already_processed" });
+          message.ack();
+        } else if (isStaleTurnError(error)) {
+          // A lead was assigned by round-robin meanwhile: redo the chunk with the new turn at once.
+          message.retry({ delaySeconds: 0 });
+        } else {
+          reporter.captureException(error);
+          log("error", "job", {
+            job: "imports",
+            importId: body.importId,
+            outcome: "retry",
+            attempts: message.attempts,
+          });
+          message.retry();
+        }
       }
-    }
-  }
+    }),
+  );
 }
 
 /**
