@@ -175,6 +175,39 @@ describe("uploading", () => {
     expect(await countRows("imports")).toBe(before);
   });
 
+  it("reads a Windows-1256 file from Arabic Excel through the API, with or without an Idempotency-Key", async () => {
+    // "الاسم,الجوال\r\nمحمد,0551234567" in Windows-1256.
+    const cp1256 = new Uint8Array([
+      0xc7,
+      0xe1,
+      0xc7,
+      0xd3,
+      0xe3,
+      0x2c,
+      0xc7,
+      0xe1,
+      0xcc,
+      0xe6,
+      0xc7,
+      0xe1,
+      0x0d,
+      0x0a,
+      0xe3,
+      0xcd,
+      0xe3,
+      0xcf,
+      ...new TextEncoder().encode(",0551234567\r\n"),
+    ]);
+    for (const headers of [{}, { "Idempotency-Key": "cp1256-1" }]) {
+      const res = await upload(tenant.agent, cp1256, headers);
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { import: ImportBody & { headers: string[] }; preview: string[][] };
+      expect(body.import.encoding).toBe("windows-1256");
+      expect(body.import.headers).toEqual(["الاسم", "الجوال"]);
+      expect(body.preview).toEqual([["محمد", "0551234567"]]);
+    }
+  });
+
   it("replays the same upload for the same Idempotency-Key", async () => {
     const first = await upload(tenant.agent, "name\nIdem\n", { "Idempotency-Key": "imp-1" });
     const second = await upload(tenant.agent, "name\nIdem\n", { "Idempotency-Key": "imp-1" });
@@ -379,6 +412,24 @@ describe("duplicates", () => {
     const created = await importThrough(owner, `${header}\nSara Ahmed,0551110001,,,\n`, "create");
     expect(created).toMatchObject({ createdCount: 1, skippedCount: 0 });
     expect(await contactsOf(tenantId)).toBe(3);
+  });
+});
+
+describe("duplicates an agent may not edit", () => {
+  it("skips a row whose stored duplicate belongs to another member, leaving it unchanged", async () => {
+    const { tenantId, manager, agent } = await createTenant("Agent dups");
+    const res = await send(manager, "POST", "/contacts", {
+      name: "Manager Lead",
+      phones: ["0551112233"],
+      source: "walk_in",
+      ownerId: manager.userId,
+    });
+    const id = ((await res.json()) as { id: string }).id;
+    const result = await importThrough(agent, "name,phone,notes\nRenamed,0551112233,agent notes\n", "update");
+    expect(result).toMatchObject({ createdCount: 0, updatedCount: 0, skippedCount: 1 });
+    const [row] = await rowsOf("SELECT name, notes, version FROM contacts WHERE id = ?", id);
+    expect(row).toMatchObject({ name: "Manager Lead", notes: null, version: 1 });
+    expect(await contactsOf(tenantId)).toBe(1);
   });
 });
 
