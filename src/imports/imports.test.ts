@@ -198,7 +198,7 @@ describe("uploading", () => {
       0xcf,
       ...new TextEncoder().encode(",0551234567\r\n"),
     ]);
-    for (const headers of [{}, { "Idempotency-Key": "cp1256-1" }]) {
+    for (const headers of [{}, { "Idempotency-Key": "cp1256-1" }] as Record<string, string>[]) {
       const res = await upload(tenant.agent, cp1256, headers);
       expect(res.status).toBe(201);
       const body = (await res.json()) as { import: ImportBody & { headers: string[] }; preview: string[][] };
