@@ -86,6 +86,33 @@ describe("the import wizard", () => {
     expect(await countRows("imports")).toBe(before);
   });
 
+  it("downloads the contacts list as CSV for a signed-in browser, filtered, in the reader's language", async () => {
+    const { owner } = await createTenant("Export page");
+    const browser = signedIn(owner);
+    await browser.get("/contacts/import");
+    const posted = await postFile(browser, owner, "الاسم,الحالة\nهند,qualified\nليلى,new\n");
+    const location = posted.headers.get("Location") ?? "";
+    await browser.get(location);
+    await browser.post(location, { "col-0": "name", "col-1": "status", duplicateAction: "skip" });
+    await vi.waitFor(
+      async () => {
+        await browser.get(location);
+        expect(browser.lastHtml).toContain('data-status="done"');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const res = await browser.get("/contacts/export.csv?status=qualified");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Disposition")).toMatch(/^attachment; filename="contacts-/);
+    const text = await res.text();
+    expect(text.split("\r\n")[0]).toBe(
+      "الاسم,الجوال,البريد,المصدر,الحالة,الوسوم,ملاحظات,معرّف المسؤول,تاريخ الإضافة (UTC)",
+    );
+    expect(text).toContain("هند");
+    expect(text).not.toContain("ليلى");
+    expect((await new TestBrowser().get("/contacts/export.csv")).status).toBe(303);
+  });
+
   it("answers 404 for another tenant's import", async () => {
     const [{ owner }, { owner: stranger }] = await Promise.all([createTenant("A"), createTenant("B")]);
     const browser = signedIn(owner);

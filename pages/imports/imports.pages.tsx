@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { MAX_IMPORT_BYTES } from "../../src/imports/csv";
+import { contactsCsvResponse, ExportQuerySchema } from "../../src/imports/exports";
 import { IMPORT_FIELDS, type ImportField, type ImportMapping } from "../../src/imports/imports.schema";
 import {
   importErrors,
@@ -90,6 +91,18 @@ importUploadPage.post(
 export const importsPages = new Hono<AppEnv>();
 importsPages.use("/contacts/import", requireSignedIn());
 importsPages.use("/contacts/import/*", requireSignedIn());
+importsPages.use("/contacts/export.csv", requireSignedIn());
+
+/**
+ * The contacts list as CSV for a signed-in browser (the list page's "Export CSV" link): the same
+ * query as /contacts, in the reader's language. Filters typed badly are dropped, as on the list.
+ */
+importsPages.get("/contacts/export.csv", (c) => {
+  const filters = Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => Boolean(value)));
+  const parsed = ExportQuerySchema.safeParse({ lang: c.get("locale"), ...filters });
+  const query = parsed.success ? parsed.data : ExportQuerySchema.parse({ lang: c.get("locale") });
+  return contactsCsvResponse(tenantOf(c), query);
+});
 
 importsPages.get("/contacts/import", (c) => uploadPage(c));
 
