@@ -51,7 +51,13 @@ const csvBody = (): MiddlewareHandler<AppEnv> => {
       );
     }
     return limit(c, async () => {
-      await c.req.arrayBuffer();
+      const bytes = await c.req.arrayBuffer();
+      // idempotency() hashes the body as text; hono would derive that text from these bytes as
+      // UTF-8, which turns every Windows-1256 letter into U+FFFD (two different Arabic files
+      // would hash alike). A byte-for-byte decoding keeps the hash faithful to what was sent.
+      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(
+        new TextDecoder("latin1").decode(bytes),
+      );
       await next();
     });
   };

@@ -208,6 +208,17 @@ describe("uploading", () => {
     }
   });
 
+  it("tells two Windows-1256 files apart under one Idempotency-Key (409), though UTF-8 would not", async () => {
+    const file = (letter: number) =>
+      new Uint8Array([0xc7, 0xe1, 0xc7, 0xd3, 0xe3, 0x0d, 0x0a, letter, 0xcd, 0xe3]);
+    expect((await upload(tenant.agent, file(0xe3), { "Idempotency-Key": "cp1256-2" })).status).toBe(201);
+    await expectProblem(
+      await upload(tenant.agent, file(0xe4), { "Idempotency-Key": "cp1256-2" }),
+      409,
+      "IDEMPOTENCY_KEY_REUSED",
+    );
+  });
+
   it("replays the same upload for the same Idempotency-Key", async () => {
     const first = await upload(tenant.agent, "name\nIdem\n", { "Idempotency-Key": "imp-1" });
     const second = await upload(tenant.agent, "name\nIdem\n", { "Idempotency-Key": "imp-1" });
