@@ -20,6 +20,17 @@ export default defineConfig({
           JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuv",
           PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmnop",
         },
+        // Test-only: deliver queue messages (and retries) at once instead of after the batch timeout.
+        queueConsumers: {
+          imports: {
+            maxBatchSize: 10,
+            maxBatchTimeout: 0,
+            maxRetries: 3,
+            retryDelay: 0,
+            deadLetterQueue: "imports-dlq",
+          },
+          "imports-dlq": { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 3, retryDelay: 0 },
+        },
       },
     }),
   ],

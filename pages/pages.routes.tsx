@@ -19,6 +19,7 @@ import { customFieldsPages } from "./custom-fields/custom-fields.pages";
 import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
+import { importsPages } from "./imports/imports.pages";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
@@ -58,6 +59,8 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+// Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
+pages.route("/", importsPages);
 pages.route("/", contactsPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);

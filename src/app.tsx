@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { version } from "../package.json";
 import { devTools } from "../pages/dev/dev.routes";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from "../pages/i18n";
+import { importUploadPage } from "../pages/imports/imports.pages";
 import { ErrorPage } from "../pages/layout/error-page";
 import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
@@ -24,6 +25,8 @@ import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
+import { exportsApi } from "./imports/exports";
+import { importsApi, importUploadApi } from "./imports/imports.routes";
 import { membersApi } from "./members/members.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
@@ -88,6 +91,7 @@ const OPENAPI_INFO = {
     { name: "pipelines", description: "Sales pipelines and their stages" },
     { name: "deals", description: "Deals, board moves and stage history" },
     { name: "search", description: "One search over contacts, companies and deals" },
+    { name: "imports", description: "CSV import of contacts (in the background) and CSV export" },
   ],
 };
 
@@ -129,6 +133,10 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  // The CSV uploads (API: text/csv; page: multipart) take up to 5 MB: mounted before the JSON-only
+  // body guards, which they replace with their own (src/imports/imports.routes.ts, pages/imports).
+  app.route("/api/v1", importUploadApi);
+  app.route("/", importUploadPage);
   app.use(jsonBodyLimit());
   app.use("/api/*", requireJsonBody());
 
@@ -146,6 +154,8 @@ export function createApp() {
   app.route("/api/v1", pipelinesApi);
   app.route("/api/v1", dealsApi);
   app.route("/api/v1", searchApi);
+  app.route("/api/v1", importsApi);
+  app.route("/api/v1", exportsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import type { RateLimiter } from "../workers/objects/rate-limiter";
+import type { ImportMessage } from "./imports/import-jobs";
 
 /** Bindings and vars the Worker receives from wrangler (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
@@ -8,6 +9,8 @@ export interface Bindings {
   FLAGS: KVNamespace;
   ASSETS: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Producer of the `imports` queue (CSV import chunks; workers/queues/imports.ts consumes it). */
+  IMPORTS_QUEUE: Queue<ImportMessage>;
   ENVIRONMENT?: string;
   APP_VERSION?: string;
   CORS_ORIGINS?: string;

@@ -1,6 +1,8 @@
 import { runScheduledJobs } from "../workers/cron";
+import { runQueueConsumers } from "../workers/queues";
 import { createApp } from "./app";
 import type { Bindings } from "./env";
+import type { ImportMessage } from "./imports/import-jobs";
 
 export { RateLimiter } from "../workers/objects/rate-limiter";
 
@@ -9,4 +11,5 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   scheduled: runScheduledJobs,
-} satisfies ExportedHandler<Bindings>;
+  queue: runQueueConsumers,
+} satisfies ExportedHandler<Bindings, ImportMessage>;

@@ -81,6 +81,7 @@ const VALID_BODIES: Record<string, unknown> = {
   archiveStage: {},
   updateDeal: { title: "Renamed" },
   moveDeal: { stageId: "stg_00000000000000000000" },
+  setImportMapping: { mapping: { "0": "name" }, duplicateAction: "skip" },
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -145,6 +146,13 @@ beforeAll(async () => {
   foreignIds.deal = foreignDeal.id;
   foreignIds.pip = foreignDeal.pipelineId;
   foreignIds.stg = foreignDeal.stageId;
+  const upload = await call("/api/v1/imports", {
+    method: "POST",
+    headers: { ...other.owner.auth, "Content-Type": "text/csv" },
+    body: "name\nForeign lead\n",
+  });
+  expect(upload.status).toBe(201);
+  foreignIds.imp = ((await upload.json()) as { import: { id: string } }).import.id;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
