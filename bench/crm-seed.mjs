@@ -64,7 +64,7 @@ const benchId = (prefix, n) => `${prefix}_bench${pad(n, 15)}`;
 export const benchContactId = (n) => benchId("con", n);
 export const benchDealId = (n) => benchId("deal", n);
 
-function insertStatements(table, columns, rows, rowsPerStatement = 400) {
+function insertStatements(table, columns, rows, rowsPerStatement = 150) {
   const statements = [];
   for (let i = 0; i < rows.length; i += rowsPerStatement) {
     const values = rows
@@ -215,7 +215,7 @@ export async function seedCrmVolume(db, scale = 1) {
       activities,
     ),
   ];
-  // A few hundred statements per batch keeps each D1 call well under its limits.
+  // D1 caps a statement at 100,000 bytes: 150 rows of a few hundred bytes each stay under it.
   for (let i = 0; i < statements.length; i += 25) {
     await db.batch(statements.slice(i, i + 25).map((statement) => db.prepare(statement)));
   }
