@@ -202,6 +202,21 @@ export const ContactsListPage: FC<
     <section class="section">
       <div class="container stack" data-testid="contacts-page">
         <h1>{t.contacts.title}</h1>
+        <nav class="actions" aria-label={t.contacts.title}>
+          <a class="button button--small" href="/contacts/import" data-testid="import-link">
+            {t.imports.title}
+          </a>
+          <a
+            class="button button--small"
+            href={`/contacts/export.csv${exportQuery(filters)}`}
+            data-testid="export-link"
+          >
+            {t.imports.exportCsv}
+          </a>
+          <a class="button button--small" href="/search">
+            {t.search.title}
+          </a>
+        </nav>
         <Notice message={form.notice} />
         <details class="card" open={Boolean(form.error || form.duplicates) || contacts.length === 0}>
           <summary>{t.contacts.add}</summary>
@@ -308,6 +323,12 @@ export const ContactsListPage: FC<
       </div>
     </section>
   );
+};
+
+/** The list's filters as the export link's query, so the file holds what the list shows. */
+const exportQuery = (filters: ContactListFilters) => {
+  const query = new URLSearchParams(clean(filters)).toString();
+  return query ? `?${query}` : "";
 };
 
 const clean = (filters: ContactListFilters) =>
