@@ -2,7 +2,6 @@ import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { dbFor } from "../src/db/client";
 import { EarlyAccessInputSchema } from "../src/early-access/early-access.model";
 import { requestEarlyAccess } from "../src/early-access/early-access.service";
 import { type AppEnv, requestContext } from "../src/platform/context";

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { activities } from "../activities/activities.schema";
 import { assignmentAgents, crmSettings } from "../crm/crm.schema";
 import { deals } from "../deals/deals.schema";
@@ -98,34 +98,34 @@ export const crmSettingsOf = (scope: TenantScope) =>
   scope.db.select().from(crmSettings).where(eq(crmSettings.tenantId, scope.tenantId));
 
 /**
- * Contacts that look like the same person: any of the phones, the email, or the name key. Each
- * row says what matched, strongest first (phone, then email, then name). Merged contacts are not
- * candidates; `excludeId` leaves out the contact itself.
+ * Contacts matching any of the phones, the email or the name key, strongest match first (phone,
+ * then email, then name); merged contacts are not candidates. The candidates are gathered by three
+ * indexed lookups (a UNION), so the cost does not grow with the tenant's contact count; `matchedOn`
+ * is worked out for those few rows only.
  */
-export function duplicateCandidates(
+function duplicatesMatching(
   scope: TenantScope,
-  probe: { phones: string[]; email: string | null; nameKey: string },
+  probe: { phones: SQL; email: SQL; nameKey: SQL },
   excludeId: string | null,
-  limit = 20,
+  limit: number,
 ) {
-  const phoneMatch =
-    probe.phones.length > 0
-      ? sql`${contacts.id} IN (SELECT ${contactPhones.contactId} FROM ${contactPhones} WHERE ${contactPhones.tenantId} = ${scope.tenantId} AND ${inArray(contactPhones.phone, probe.phones)})`
-      : sql`0`;
-  const emailMatch = probe.email ? eq(contacts.email, probe.email) : sql`0`;
-  const nameMatch = probe.nameKey ? eq(contacts.nameKey, probe.nameKey) : sql`0`;
-  const matchedOn = sql<
-    "phone" | "email" | "name"
-  >`CASE WHEN ${phoneMatch} THEN 'phone' WHEN ${emailMatch} THEN 'email' ELSE 'name' END`;
+  const phoneIds = sql`SELECT ${contactPhones.contactId} FROM ${contactPhones} WHERE ${contactPhones.tenantId} = ${scope.tenantId} AND ${contactPhones.phone} IN (${probe.phones})`;
+  const candidateIds = sql`${phoneIds}
+    UNION SELECT c.id FROM ${contacts} c WHERE c.tenant_id = ${scope.tenantId} AND c.email = ${probe.email}
+    UNION SELECT c.id FROM ${contacts} c WHERE c.tenant_id = ${scope.tenantId} AND c.name_key = ${probe.nameKey} AND c.name_key <> ''`;
+  const matchedOn = sql<"phone" | "email" | "name">`CASE
+    WHEN ${contacts.id} IN (${phoneIds}) THEN 'phone'
+    WHEN ${contacts.email} = ${probe.email} THEN 'email'
+    ELSE 'name' END`;
   return scope.db
     .select({ ...getTableColumns(contacts), matchedOn })
     .from(contacts)
     .where(
       scope.where(
         contacts.tenantId,
+        sql`${contacts.id} IN (${candidateIds})`,
         isNull(contacts.mergedIntoId),
         excludeId ? ne(contacts.id, excludeId) : undefined,
-        or(phoneMatch, emailMatch, nameMatch),
       ),
     )
     .orderBy(
@@ -135,35 +135,45 @@ export function duplicateCandidates(
     .limit(limit);
 }
 
+/** Contacts that look like a new contact with these phones, email and name key. */
+export const duplicateCandidates = (
+  scope: TenantScope,
+  probe: { phones: string[]; email: string | null; nameKey: string },
+  excludeId: string | null,
+  limit = 20,
+) =>
+  duplicatesMatching(
+    scope,
+    {
+      phones:
+        probe.phones.length > 0
+          ? sql.join(
+              probe.phones.map((phone) => sql`${phone}`),
+              sql`, `,
+            )
+          : sql`NULL`,
+      email: sql`${probe.email}`,
+      nameKey: sql`${probe.nameKey}`,
+    },
+    excludeId,
+    limit,
+  );
+
 /**
  * The duplicates of a stored contact, found from its own phones, email and name key inside the
  * statement, so they can be read in the same batch as the contact itself.
  */
-export function duplicatesOfStored(scope: TenantScope, id: string, limit = 20) {
-  const self = sql`(SELECT c.email FROM contacts c WHERE c.id = ${id})`;
-  const phoneMatch = sql`${contacts.id} IN (SELECT p.contact_id FROM ${contactPhones} p WHERE p.tenant_id = ${scope.tenantId} AND p.phone IN (SELECT own.phone FROM ${contactPhones} own WHERE own.contact_id = ${id}))`;
-  const emailMatch = sql`${contacts.email} = ${self}`;
-  const nameMatch = sql`${contacts.nameKey} = (SELECT c.name_key FROM contacts c WHERE c.id = ${id}) AND ${contacts.nameKey} <> ''`;
-  const matchedOn = sql<
-    "phone" | "email" | "name"
-  >`CASE WHEN ${phoneMatch} THEN 'phone' WHEN ${emailMatch} THEN 'email' ELSE 'name' END`;
-  return scope.db
-    .select({ ...getTableColumns(contacts), matchedOn })
-    .from(contacts)
-    .where(
-      scope.where(
-        contacts.tenantId,
-        isNull(contacts.mergedIntoId),
-        ne(contacts.id, id),
-        or(phoneMatch, emailMatch, nameMatch),
-      ),
-    )
-    .orderBy(
-      sql`CASE ${matchedOn} WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END`,
-      desc(contacts.updatedAt),
-    )
-    .limit(limit);
-}
+export const duplicatesOfStored = (scope: TenantScope, id: string, limit = 20) =>
+  duplicatesMatching(
+    scope,
+    {
+      phones: sql`SELECT own.phone FROM ${contactPhones} own WHERE own.contact_id = ${id}`,
+      email: sql`(SELECT own.email FROM ${contacts} own WHERE own.id = ${id})`,
+      nameKey: sql`(SELECT own.name_key FROM ${contacts} own WHERE own.id = ${id})`,
+    },
+    id,
+    limit,
+  );
 
 /**
  * The owner a round-robin rule gives the next lead: the turn counter (incremented by the statement

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { timelinePage, timelineQuery } from "../activities/activities.service";
 import { auditInsert } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
@@ -37,7 +37,7 @@ import {
   takeRoundRobinTurn,
   updateContact,
 } from "./contacts.repo";
-import { type CustomValues, contacts } from "./contacts.schema";
+import { contacts } from "./contacts.schema";
 
 export type CreateContactInput = z.infer<typeof CreateContactInputSchema>;
 export type UpdateContactInput = z.infer<typeof UpdateContactInputSchema>;

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, ne, notExists, or, sql } from "drizzle-orm";
 import { refreshFamilies, users } from "../auth/auth.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
