@@ -69,6 +69,10 @@ export function listDeals(
         visible,
         filters.pipelineId ? eq(deals.pipelineId, filters.pipelineId) : undefined,
         filters.stageId ? eq(deals.stageId, filters.stageId) : undefined,
+        // A stage implies its pipeline: naming it lets the board index serve a stage filter.
+        filters.stageId && !filters.pipelineId
+          ? sql`${deals.pipelineId} = (SELECT s.pipeline_id FROM pipeline_stages s WHERE s.id = ${filters.stageId})`
+          : undefined,
         filters.ownerId ? eq(deals.ownerId, filters.ownerId) : undefined,
         filters.contactId ? eq(deals.contactId, filters.contactId) : undefined,
         filters.companyId ? eq(deals.companyId, filters.companyId) : undefined,
@@ -151,6 +155,9 @@ export const rankAbove = (
     .where(
       scope.where(
         deals.tenantId,
+        // The stage's pipeline too, so the board index (tenant, pipeline, stage, rank) serves the
+        // lookup instead of a scan of every deal of the tenant.
+        sql`${deals.pipelineId} = (SELECT s.pipeline_id FROM pipeline_stages s WHERE s.id = ${stageId})`,
         eq(deals.stageId, stageId),
         sql`${deals.id} <> ${movingDealId}`,
         beforeDealId === null
