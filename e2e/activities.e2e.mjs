@@ -3,12 +3,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  assertFitsPhone,
   BASE_URL,
   launchBrowser,
   openSession,
   PHONE,
   queryDb,
   screenshot,
+  submitAndWait,
   switchLanguage,
 } from "./support.mjs";
 
@@ -21,17 +23,6 @@ before(async () => {
 after(() => browser?.close());
 
 const AGENT = { email: "agent1@riyadh-realty.test", password: "riyadh-demo-2026" };
-
-async function submitAndWait(page, locator) {
-  const navigated = page.waitForNavigation();
-  await locator.click();
-  await navigated;
-}
-
-async function assertFitsPhone(page, what) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `${what}: ${width} px wide, scrolls sideways on a 360 px phone`);
-}
 
 /** A contact of the demo agent, written to the local database (the contacts pages come separately). */
 async function agentContact() {

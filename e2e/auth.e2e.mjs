@@ -2,7 +2,15 @@
 // (read from the dev outbox, as a developer would), and switch language while signed in.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { htmlLocale, launchBrowser, openSession, PHONE, screenshot, switchLanguage } from "./support.mjs";
+import {
+  htmlLocale,
+  launchBrowser,
+  openSession,
+  PHONE,
+  screenshot,
+  submitAndWait,
+  switchLanguage,
+} from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -19,12 +27,6 @@ const account = {
   password: "a long dammam passphrase",
 };
 const e164 = `+966${account.phone.slice(1)}`;
-
-async function submitAndWait(page, selector) {
-  const navigated = page.waitForNavigation();
-  await page.locator(selector).click();
-  await navigated;
-}
 
 /**
  * The newest six-digit code the WhatsApp dev transport holds for the account's phone, once it

@@ -4,7 +4,15 @@
 // confirms the stored stage each time. Screenshots in Arabic at 360 px and in English on a desktop.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DESKTOP, launchBrowser, openSession, PHONE, screenshot, switchLanguage } from "./support.mjs";
+import {
+  DESKTOP,
+  launchBrowser,
+  openSession,
+  PHONE,
+  screenshot,
+  submitAndWait,
+  switchLanguage,
+} from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -13,12 +21,6 @@ before(async () => {
 after(() => browser?.close());
 
 const unique = Date.now().toString(36);
-
-async function submitAndWait(page, locator) {
-  const navigated = page.waitForNavigation();
-  await locator.click();
-  await navigated;
-}
 
 async function signUp(page) {
   await page.goto("/signup");

@@ -2,7 +2,17 @@
 // open its page; screenshots in Arabic and English on a 360 px phone and on a desktop.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DESKTOP, launchBrowser, openSession, PHONE, screenshot, switchLanguage } from "./support.mjs";
+import {
+  assertFitsPhone,
+  DESKTOP,
+  launchBrowser,
+  openSession,
+  PHONE,
+  screenshot,
+  signInAsDemoOwner,
+  submitAndWait,
+  switchLanguage,
+} from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -10,33 +20,13 @@ before(async () => {
 });
 after(() => browser?.close());
 
-async function submitAndWait(page, selector) {
-  const navigated = page.waitForEvent("framenavigated", { predicate: (frame) => frame === page.mainFrame() });
-  await page.click(selector);
-  await navigated;
-  await page.waitForLoadState("load");
-}
-
-async function signIn(page, next) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.fill("#email", "owner@riyadh-realty.test");
-  await page.fill("#password", "riyadh-demo-2026");
-  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
-  assert.equal(new URL(page.url()).pathname, next);
-}
-
-const fitsPhone = async (page, what) => {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `${what}: ${width} px wide, scrolls sideways on a 360 px phone`);
-};
-
 const unique = Date.now().toString().slice(-7);
 
 test("add a contact on a phone and find it by an Arabic spelling variant", async () => {
   const session = await openSession(browser, { viewport: PHONE, phone: true });
   const { page } = session;
-  await signIn(page, "/contacts");
-  await fitsPhone(page, "contacts list");
+  await signInAsDemoOwner(page, "/contacts");
+  await assertFitsPhone(page, "contacts list");
   await screenshot(page, "contacts-ar-360");
 
   const form = page.getByTestId("new-contact-form");
@@ -52,7 +42,7 @@ test("add a contact on a phone and find it by an Arabic spelling variant", async
     .locator('a[href^="https://wa.me/"]')
     .getAttribute("href");
   assert.equal(whatsapp, `https://wa.me/96655${unique}`);
-  await fitsPhone(page, "contact page");
+  await assertFitsPhone(page, "contact page");
   await screenshot(page, "contact-ar-360");
 
   // The same person spelled without harakat and with a plain alef-less form finds the lead.
@@ -65,7 +55,7 @@ test("add a contact on a phone and find it by an Arabic spelling variant", async
 test("contacts pages in English on a desktop", async () => {
   const session = await openSession(browser, { viewport: DESKTOP });
   const { page } = session;
-  await signIn(page, "/contacts");
+  await signInAsDemoOwner(page, "/contacts");
   await switchLanguage(page);
   await screenshot(page, "contacts-en-desktop");
   await page.getByTestId("contact-row").first().locator("a").click();

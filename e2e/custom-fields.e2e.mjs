@@ -9,6 +9,7 @@ import {
   PHONE,
   queryDb,
   screenshot,
+  submitAndWait,
   switchLanguage,
 } from "./support.mjs";
 
@@ -17,12 +18,6 @@ before(async () => {
   browser = await launchBrowser();
 });
 after(() => browser?.close());
-
-async function submitAndWait(page, selector) {
-  const navigated = page.waitForNavigation();
-  await page.locator(selector).click();
-  await navigated;
-}
 
 test("a manager adds a custom field on a 360 px phone, in Arabic, and reads it in English", async () => {
   const session = await openSession(browser, { viewport: PHONE, phone: true });

@@ -4,12 +4,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  assertFitsPhone,
   DESKTOP,
   launchBrowser,
   openSession,
   PHONE,
   queryDb,
   screenshot,
+  signInAsDemoOwner,
+  submitAndWait,
   switchLanguage,
 } from "./support.mjs";
 
@@ -18,26 +21,6 @@ before(async () => {
   browser = await launchBrowser();
 });
 after(() => browser?.close());
-
-async function submitAndWait(page, selector) {
-  const navigated = page.waitForEvent("framenavigated", { predicate: (frame) => frame === page.mainFrame() });
-  await page.click(selector);
-  await navigated;
-  await page.waitForLoadState("load");
-}
-
-async function signIn(page, next) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.fill("#email", "owner@riyadh-realty.test");
-  await page.fill("#password", "riyadh-demo-2026");
-  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
-  assert.equal(new URL(page.url()).pathname, next);
-}
-
-const fitsPhone = async (page, what) => {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `${what}: ${width} px wide, scrolls sideways on a 360 px phone`);
-};
 
 const unique = Date.now().toString().slice(-6);
 
@@ -56,9 +39,9 @@ function csvFile(rows) {
 test("import a CSV on a phone and watch its progress to done", async () => {
   const session = await openSession(browser, { viewport: PHONE, phone: true });
   const { page } = session;
-  await signIn(page, "/contacts/import");
+  await signInAsDemoOwner(page, "/contacts/import");
   await page.getByTestId("import-upload").waitFor();
-  await fitsPhone(page, "upload step");
+  await assertFitsPhone(page, "upload step");
   await screenshot(page, "import-upload-ar-360");
 
   await page.setInputFiles("#file", { name: "عملاء.csv", mimeType: "text/csv", buffer: csvFile(12) });
@@ -78,7 +61,7 @@ test("import a CSV on a phone and watch its progress to done", async () => {
   assert.equal((await page.getByTestId("count-created").textContent())?.trim(), "١٢");
   assert.equal((await page.getByTestId("count-failed").textContent())?.trim(), "١");
   assert.equal(await page.getByTestId("import-errors").locator("tbody tr").count(), 1);
-  await fitsPhone(page, "progress step");
+  await assertFitsPhone(page, "progress step");
   await screenshot(page, "import-done-ar-360");
 
   const [stored] = await queryDb(
@@ -92,7 +75,7 @@ test("import a CSV on a phone and watch its progress to done", async () => {
 test("the import wizard in English on a desktop", async () => {
   const session = await openSession(browser, { viewport: DESKTOP });
   const { page } = session;
-  await signIn(page, "/contacts/import");
+  await signInAsDemoOwner(page, "/contacts/import");
   await switchLanguage(page);
   await screenshot(page, "import-upload-en-desktop");
   await page.setInputFiles("#file", {

@@ -149,3 +149,25 @@ export async function queryDb(sql) {
   );
   return JSON.parse(stdout)[0].results;
 }
+
+/** Clicks a submit button (a selector or a locator) and waits for the page it leads to. */
+export async function submitAndWait(page, target) {
+  const navigated = page.waitForNavigation();
+  await (typeof target === "string" ? page.locator(target) : target).click();
+  await navigated;
+}
+
+/** Signs in as the demo owner (seeded by `npm start`) and lands on `next`. */
+export async function signInAsDemoOwner(page, next) {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.fill("#email", "owner@riyadh-realty.test");
+  await page.fill("#password", "riyadh-demo-2026");
+  await submitAndWait(page, 'form[action="/login"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, next);
+}
+
+/** Fails when the page scrolls sideways on a 360 px phone. */
+export async function assertFitsPhone(page, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `${what}: ${width} px wide, scrolls sideways on a 360 px phone`);
+}
