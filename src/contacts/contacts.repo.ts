@@ -121,8 +121,11 @@ function duplicatesMatching(
     .select({ ...getTableColumns(contacts), matchedOn })
     .from(contacts)
     .where(
-      scope.where(
-        contacts.tenantId,
+      and(
+        // Written as `+tenant_id`: still the tenant filter, but not an index SQLite may pick.
+        // Without table statistics it otherwise walks every contact of the tenant by a tenant
+        // index and tests each against the candidates, instead of looking the candidates up by id.
+        sql`+${contacts.tenantId} = ${scope.tenantId}`,
         sql`${contacts.id} IN (${candidateIds})`,
         isNull(contacts.mergedIntoId),
         excludeId ? ne(contacts.id, excludeId) : undefined,
