@@ -1,18 +1,13 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { ContactView } from "../../src/contacts/contact-view";
+import { contactWorkspace } from "../../src/contacts/contact-workspace";
 import {
   ContactListQuerySchema,
   CreateContactInputSchema,
   UpdateContactInputSchema,
 } from "../../src/contacts/contacts.model";
-import {
-  type ContactView,
-  contactWorkspace,
-  createContact,
-  DuplicateContactError,
-  listContactsFor,
-  mergeContacts,
-  updateContactFor,
-} from "../../src/contacts/contacts.service";
+import { createContact, listContactsFor, updateContactFor } from "../../src/contacts/contacts.service";
+import { DuplicateContactError, mergeContacts } from "../../src/contacts/duplicates.service";
 import { UpdateCrmSettingsInputSchema } from "../../src/crm/crm-settings.model";
 import { crmSettingsFor, updateCrmSettings } from "../../src/crm/crm-settings.service";
 import { customFieldDefinitionsFor } from "../../src/custom-fields/custom-fields.repo";
@@ -29,15 +24,10 @@ import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
 import { requireSignedIn, signedInUser } from "../session/page-session";
-import {
-  type ContactFormState,
-  type ContactListFilters,
-  ContactPage,
-  ContactsListPage,
-  CrmSettingsPage,
-  contactFormValues,
-  type DuplicateNotice,
-} from "./contacts.views";
+import { ContactPage, contactFormValues } from "./contact.views";
+import type { ContactFormState, DuplicateNotice } from "./contact-form";
+import { type ContactListFilters, ContactsListPage } from "./contacts.views";
+import { CrmSettingsPage } from "./crm-settings.views";
 
 const MEMBER_LIST_SIZE = 100;
 const CONTACT_FIELDS = [

@@ -13,14 +13,8 @@ import {
   MergeContactInputSchema,
   UpdateContactInputSchema,
 } from "./contacts.model";
-import {
-  createContact,
-  duplicatesOf,
-  getContact,
-  listContactsFor,
-  mergeContacts,
-  updateContactFor,
-} from "./contacts.service";
+import { createContact, getContact, listContactsFor, updateContactFor } from "./contacts.service";
+import { duplicatesOf, mergeContacts } from "./duplicates.service";
 
 const readers = access({ role: "agent", scope: "crm:read" });
 const writers = access({ role: "agent", scope: "crm:write" });

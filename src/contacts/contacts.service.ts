@@ -1,73 +1,43 @@
 import type { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
-import { timelinePage, timelineQuery } from "../activities/activities.service";
 import { auditInsert } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
 import { visibleRecords } from "../crm/visibility";
 import { customFilterConditions } from "../custom-fields/custom-field-filter";
 import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
 import { applyCustomValues, checkCustomValues } from "../custom-fields/custom-values";
-import { listMembers } from "../members/members.repo";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
-import { ApiError, type FieldError } from "../platform/problem";
+import type { FieldError } from "../platform/problem";
 import { hasRole } from "../platform/roles";
 import { nameKey, normaliseText } from "../platform/text-normalise";
 import { expectedVersion, isStaleVersionError, versionMismatch } from "../platform/versioning";
 import { contactMatches } from "../search/search.repo";
+import { contactNotFound, contactView, invalidContact } from "./contact-view";
 import type { ContactListQuery, CreateContactInputSchema, UpdateContactInputSchema } from "./contacts.model";
 import {
-  type ContactRow,
   type ContactWithListsRow,
   contactById,
   crmSettingsOf,
   deletePhones,
   deleteTags,
   duplicateCandidates,
-  duplicatesOfStored,
   insertContact,
   insertPhones,
   insertTags,
   listContacts,
   membership,
-  mergeStatements,
   sortKindOf,
   sortValueOf,
   takeRoundRobinTurn,
   updateContact,
 } from "./contacts.repo";
 import { contacts } from "./contacts.schema";
+import { type DuplicateRow, duplicateProblem } from "./duplicates.service";
 
 export type CreateContactInput = z.infer<typeof CreateContactInputSchema>;
 export type UpdateContactInput = z.infer<typeof UpdateContactInputSchema>;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export const contactView = (row: ContactWithListsRow) => ({
-  id: row.id,
-  name: row.name,
-  phones: JSON.parse(row.phonesJson) as string[],
-  email: row.email,
-  source: row.source,
-  status: row.status,
-  ownerId: row.ownerId,
-  companyId: row.companyId,
-  tags: JSON.parse(row.tagsJson) as string[],
-  notes: row.notes,
-  custom: row.custom,
-  createdAt: new Date(row.createdAt).toISOString(),
-  updatedAt: new Date(row.updatedAt).toISOString(),
-  lastContactedAt: iso(row.lastContactedAt),
-  mergedIntoId: row.mergedIntoId,
-  version: row.version,
-});
-export type ContactView = ReturnType<typeof contactView>;
-
-const invalid = (errors: FieldError[]) =>
-  new ApiError("VALIDATION_FAILED", "Some fields are not valid; nothing was saved.", { errors });
-
-const notFound = () => new ApiError("NOT_FOUND", "No such contact.");
 
 const companyVisible = (ctx: TenantContext, companyId: string) =>
   ctx.scope.db
@@ -135,18 +105,8 @@ export async function getContact(ctx: TenantContext, id: string) {
   const [[row]] = await ctx.scope.read(
     () => [contactById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
   );
-  if (!row) throw notFound();
+  if (!row) throw contactNotFound();
   return contactView(row as ContactWithListsRow);
-}
-
-export type DuplicateRow = ContactRow & { matchedOn: "phone" | "email" | "name" };
-
-/** What a caller is told about a duplicate: the record itself only when they may see it. */
-function duplicateMatch(ctx: TenantContext, row: DuplicateRow) {
-  const { principal } = ctx;
-  const visible =
-    principal.kind !== "user" || hasRole(principal.role, "manager") || row.ownerId === principal.userId;
-  return { row, visible };
 }
 
 /**
@@ -162,7 +122,7 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   const me = principal.kind === "user" ? principal.userId : null;
   const explicitOwner = input.ownerId;
   const errors = ownerErrors(ctx, explicitOwner);
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalidContact(errors);
 
   const [settingsRows, duplicates, ownerRows, companyRows, definitions] = await scope.read(
     () =>
@@ -193,7 +153,7 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   if (input.companyId && companyRows.length === 0) {
     errors.push({ path: "companyId", code: "not_found", message: "No such company." });
   }
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalidContact(errors);
   if (duplicates.length > 0) throw duplicateProblem(ctx, duplicates as DuplicateRow[]);
 
   // Agents' own leads stay theirs; leads others create follow the tenant's rule.
@@ -252,59 +212,6 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   return contactView(row as ContactWithListsRow);
 }
 
-/** A create refused as a likely duplicate; `matches` names only the contacts the caller may see. */
-export class DuplicateContactError extends ApiError {
-  constructor(
-    errors: FieldError[],
-    readonly matches: { id: string | null; name: string | null; matchedOn: DuplicateRow["matchedOn"] }[],
-  ) {
-    super(
-      "DUPLICATE_CONTACT",
-      'This looks like a contact you already have; open it, or send "onDuplicate": "create" to add it anyway.',
-      { errors },
-    );
-  }
-}
-
-function duplicateProblem(ctx: TenantContext, rows: DuplicateRow[]) {
-  const matches = rows.map((row) => {
-    const { visible } = duplicateMatch(ctx, row);
-    return { id: visible ? row.id : null, name: visible ? row.name : null, matchedOn: row.matchedOn };
-  });
-  const errors = matches.map((match) => ({
-    path: match.matchedOn === "phone" ? "phones" : match.matchedOn,
-    code: `duplicate_${match.matchedOn}`,
-    message: match.id
-      ? `Contact ${match.id} (${match.name}) has the same ${match.matchedOn}.`
-      : `A contact assigned to another member has the same ${match.matchedOn}.`,
-  }));
-  return new DuplicateContactError(errors, matches);
-}
-
-/** The contacts that look like this one (phone, then email, then name), among those the caller sees. */
-export async function duplicatesOf(ctx: TenantContext, id: string) {
-  const { scope } = ctx;
-  const [[row], candidates] = await scope.read(
-    () =>
-      [contactById(scope, id, visibleRecords(ctx, contacts.ownerId)), duplicatesOfStored(scope, id)] as const,
-  );
-  if (!row || row.mergedIntoId) throw notFound();
-  return visibleDuplicates(ctx, candidates as DuplicateRow[]);
-}
-
-/** Duplicates as the API shows them: only the ones the caller may see. */
-export const visibleDuplicates = (ctx: TenantContext, candidates: DuplicateRow[]) =>
-  candidates
-    .filter((candidate) => duplicateMatch(ctx, candidate).visible)
-    .map((candidate) => ({
-      id: candidate.id,
-      name: candidate.name,
-      phone: candidate.phone,
-      email: candidate.email,
-      ownerId: candidate.ownerId,
-      matchedOn: candidate.matchedOn,
-    }));
-
 /**
  * Updates the fields given, at the version the caller read (If-Match). A change of owner is
  * audited as a reassignment. Phones and tags, when given, replace the old lists in the same batch.
@@ -317,7 +224,7 @@ export async function updateContactFor(
 ) {
   const { scope, now } = ctx;
   const errors = ownerErrors(ctx, input.ownerId);
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalidContact(errors);
   const visible = () => visibleRecords(ctx, contacts.ownerId);
   const [[current], ownerRows, companyRows, definitions] = await scope.read(
     () =>
@@ -328,7 +235,7 @@ export async function updateContactFor(
         customFieldDefinitionsFor(scope, "contact"),
       ] as const,
   );
-  if (!current || current.mergedIntoId) throw notFound();
+  if (!current || current.mergedIntoId) throw contactNotFound();
   // Existence first: a record the caller cannot see is a 404 whatever the precondition says.
   const version = expectedVersion(ifMatch);
   if (input.ownerId && ownerRows.length === 0) {
@@ -346,7 +253,7 @@ export async function updateContactFor(
       ? undefined
       : checkCustomValues(definitions, input.custom, { partial: true, current: current.custom });
   errors.push(...(custom?.errors ?? []));
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalidContact(errors);
   if (current.version !== version) throw versionMismatch(current.version);
 
   const phones = input.phones ? [...new Set(input.phones)] : undefined;
@@ -412,7 +319,7 @@ export async function updateContactFor(
     throw error;
   }
   const [[row]] = await scope.read(() => [contactById(scope, id, undefined)] as const);
-  if (!row) throw notFound();
+  if (!row) throw contactNotFound();
   return contactView(row as ContactWithListsRow);
 }
 
@@ -421,85 +328,5 @@ async function staleOrGone(ctx: TenantContext, id: string) {
   const [[row]] = await ctx.scope.read(
     () => [contactById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
   );
-  return row && !row.mergedIntoId ? versionMismatch(row.version) : notFound();
+  return row && !row.mergedIntoId ? versionMismatch(row.version) : contactNotFound();
 }
-
-/**
- * Merges `otherId` into `id`: one batch moves every phone, tag, activity and deal, fills the
- * survivor's empty fields, keeps both notes, marks the other contact merged (its row stays, so
- * nothing is lost and old links resolve) and records the merge in the audit log.
- */
-export async function mergeContacts(ctx: TenantContext, id: string, otherId: string) {
-  const { scope, now } = ctx;
-  const visible = () => visibleRecords(ctx, contacts.ownerId);
-  const [[survivor], [other]] = await scope.read(
-    () => [contactById(scope, id, visible()), contactById(scope, otherId, visible())] as const,
-  );
-  if (!survivor || survivor.mergedIntoId) throw notFound();
-  if (otherId === id) {
-    throw invalid([
-      { path: "otherId", code: "same_contact", message: "A contact cannot be merged into itself." },
-    ]);
-  }
-  if (!other || other.mergedIntoId) {
-    throw invalid([
-      { path: "otherId", code: "not_found", message: "No such contact to merge (or it was merged already)." },
-    ]);
-  }
-  try {
-    await scope.write([
-      ...mergeStatements(scope, id, otherId, now),
-      auditInsert(
-        scope.db,
-        {
-          tenantId: scope.tenantId,
-          actor: ctx.actor,
-          action: "contact.merged",
-          target: { type: "contact", id },
-          details: { mergedContactId: otherId },
-        },
-        ctx.origin,
-        now,
-      ),
-    ]);
-  } catch (error) {
-    if (isStaleVersionError(error)) {
-      throw new ApiError("CONFLICT", "One of the two contacts was merged meanwhile; reload and try again.");
-    }
-    throw error;
-  }
-  const [[row]] = await scope.read(() => [contactById(scope, id, undefined)] as const);
-  if (!row) throw notFound();
-  return contactView(row as ContactWithListsRow);
-}
-
-/**
- * Everything the contact page shows, in one D1 round trip with the session check: the contact,
- * its likely duplicates, its timeline, the team (for owner names) and the contact fields. The
- * timeline rows are read beside the visibility check and dropped when the contact is not visible.
- */
-export async function contactWorkspace(ctx: TenantContext, id: string, timelineLimit: number) {
-  const { scope } = ctx;
-  const [[row], candidates, timelineRows, team, definitions] = await scope.read(
-    () =>
-      [
-        contactById(scope, id, visibleRecords(ctx, contacts.ownerId)),
-        duplicatesOfStored(scope, id),
-        timelineQuery(ctx, { contactId: id }, timelineLimit),
-        listMembers(scope, null, WORKSPACE_MEMBERS),
-        customFieldDefinitionsFor(scope, "contact"),
-      ] as const,
-  );
-  if (!row) throw notFound();
-  const contact = contactView(row as ContactWithListsRow);
-  return {
-    contact,
-    duplicates: contact.mergedIntoId ? [] : visibleDuplicates(ctx, candidates as DuplicateRow[]),
-    timeline: timelinePage(timelineRows, timelineLimit).data,
-    members: team.map((member) => ({ userId: member.userId, name: member.name })),
-    definitions,
-  };
-}
-
-/** The team members a record page names (owners, assignees); larger teams page through /team. */
-const WORKSPACE_MEMBERS = 100;
