@@ -132,7 +132,11 @@ test("a new company's board: empty state, new deals, a touch drag and the fallba
   // The deal page: its history has both stages, with Hijri dates beside Gregorian.
   await page.goto(`/deals/${villaId}`);
   assert.equal(await page.getByTestId("stage-history").locator("li").count(), 2);
-  assert.ok(await page.locator("section#deal-timeline").count(), "the timeline has its mount point");
+  assert.equal(
+    await page.locator('#deal-timeline [data-testid="timeline"]').count(),
+    1,
+    "the deal page shows its activities timeline",
+  );
   await session.assertClean();
   await session.close();
 });
