@@ -1,13 +1,12 @@
 import type { z } from "@hono/zod-openapi";
 import { auditInsert } from "../audit/audit.service";
-import { membership } from "../contacts/contacts.repo";
-import { visibleRecords } from "../crm/visibility";
+import { ownerChoiceErrors, visibleRecords } from "../crm/visibility";
+import { membershipOf } from "../members/members.repo";
 import type { TenantContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError, type FieldError } from "../platform/problem";
-import { hasRole } from "../platform/roles";
 import { normaliseText } from "../platform/text-normalise";
 import { expectedVersion, isStaleVersionError, versionMismatch } from "../platform/versioning";
 import type {
@@ -43,15 +42,6 @@ const vatTaken = () =>
     { path: "vatNumber", code: "duplicate_vat", message: "Another company already has this VAT number." },
   ]);
 
-function ownerErrors(ctx: TenantContext, ownerId: string | null | undefined): FieldError[] {
-  const { principal } = ctx;
-  if (ownerId === undefined || principal.kind !== "user" || hasRole(principal.role, "manager")) return [];
-  if (ownerId === principal.userId) return [];
-  return [
-    { path: "ownerId", code: "forbidden_owner", message: "Agents can assign companies only to themselves." },
-  ];
-}
-
 export async function listCompaniesFor(ctx: TenantContext, query: z.infer<typeof CompanyListQuerySchema>) {
   const after = query.cursor ? decodeCursor(query.cursor, "string") : null;
   const needle = query.q ? normaliseText(query.q) : undefined;
@@ -81,7 +71,7 @@ export async function getCompany(ctx: TenantContext, id: string) {
 
 export async function createCompany(ctx: TenantContext, input: CreateCompanyInput) {
   const { scope, now } = ctx;
-  const errors = ownerErrors(ctx, input.ownerId);
+  const errors = ownerChoiceErrors(ctx, input.ownerId, "companies");
   if (errors.length > 0) throw invalid(errors);
   const ownerId =
     input.ownerId === undefined
@@ -89,7 +79,7 @@ export async function createCompany(ctx: TenantContext, input: CreateCompanyInpu
         ? ctx.principal.userId
         : null
       : input.ownerId;
-  const [owner] = await scope.read(() => [membership(scope, ownerId ?? "")] as const);
+  const [owner] = await scope.read(() => [membershipOf(scope, ownerId ?? "")] as const);
   if (ownerId && owner.length === 0) {
     throw invalid([
       { path: "ownerId", code: "not_a_member", message: "The owner must be a member of this team." },
@@ -137,11 +127,11 @@ export async function updateCompanyFor(
   input: UpdateCompanyInput,
 ) {
   const { scope, now } = ctx;
-  const errors = ownerErrors(ctx, input.ownerId);
+  const errors = ownerChoiceErrors(ctx, input.ownerId, "companies");
   if (errors.length > 0) throw invalid(errors);
   const visible = () => visibleRecords(ctx, companies.ownerId);
   const [[current], owner] = await scope.read(
-    () => [companyById(scope, id, visible()), membership(scope, input.ownerId ?? "")] as const,
+    () => [companyById(scope, id, visible()), membershipOf(scope, input.ownerId ?? "")] as const,
   );
   if (!current) throw notFound();
   // Existence first: a record the caller cannot see is a 404 whatever the precondition says.

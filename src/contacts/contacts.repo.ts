@@ -87,16 +87,6 @@ export const contactById = (scope: TenantScope, id: string, visible: SQL | undef
     .from(contacts)
     .where(scope.where(contacts.tenantId, eq(contacts.id, id), visible));
 
-/** Whether a user is a member of the tenant (an owner must be). */
-export const membership = (scope: TenantScope, userId: string) =>
-  scope.db
-    .select({ userId: memberships.userId, role: memberships.role })
-    .from(memberships)
-    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId)));
-
-export const crmSettingsOf = (scope: TenantScope) =>
-  scope.db.select().from(crmSettings).where(eq(crmSettings.tenantId, scope.tenantId));
-
 /**
  * Contacts matching any of the phones, the email or the name key, strongest match first (phone,
  * then email, then name); merged contacts are not candidates. The candidates are gathered by three

@@ -2,15 +2,15 @@ import type { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
-import { visibleRecords } from "../crm/visibility";
+import { settingsRow } from "../crm/crm-settings.repo";
+import { ownerChoiceErrors, visibleRecords } from "../crm/visibility";
 import { customFilterConditions } from "../custom-fields/custom-field-filter";
 import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
 import { applyCustomValues, checkCustomValues } from "../custom-fields/custom-values";
+import { membershipOf } from "../members/members.repo";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
-import type { FieldError } from "../platform/problem";
-import { hasRole } from "../platform/roles";
 import { nameKey, normaliseText } from "../platform/text-normalise";
 import { expectedVersion, isStaleVersionError, versionMismatch } from "../platform/versioning";
 import { contactMatches } from "../search/search.repo";
@@ -19,7 +19,6 @@ import type { ContactListQuery, CreateContactInputSchema, UpdateContactInputSche
 import {
   type ContactWithListsRow,
   contactById,
-  crmSettingsOf,
   deletePhones,
   deleteTags,
   duplicateCandidates,
@@ -27,7 +26,6 @@ import {
   insertPhones,
   insertTags,
   listContacts,
-  membership,
   sortKindOf,
   sortValueOf,
   takeRoundRobinTurn,
@@ -50,16 +48,6 @@ const companyVisible = (ctx: TenantContext, companyId: string) =>
         visibleRecords(ctx, companies.ownerId),
       ),
     );
-
-/** Agents work their own leads: they may not hand a lead to someone else. */
-function ownerErrors(ctx: TenantContext, ownerId: string | null | undefined): FieldError[] {
-  const { principal } = ctx;
-  if (ownerId === undefined || principal.kind !== "user" || hasRole(principal.role, "manager")) return [];
-  if (ownerId === principal.userId) return [];
-  return [
-    { path: "ownerId", code: "forbidden_owner", message: "Agents can assign leads only to themselves." },
-  ];
-}
 
 /** A page of the contacts the caller may see, filtered and sorted; one D1 round trip. */
 export async function listContactsFor(
@@ -121,13 +109,13 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   const key = nameKey(input.name);
   const me = principal.kind === "user" ? principal.userId : null;
   const explicitOwner = input.ownerId;
-  const errors = ownerErrors(ctx, explicitOwner);
+  const errors = ownerChoiceErrors(ctx, explicitOwner, "leads");
   if (errors.length > 0) throw invalidContact(errors);
 
   const [settingsRows, duplicates, ownerRows, companyRows, definitions] = await scope.read(
     () =>
       [
-        crmSettingsOf(scope),
+        settingsRow(scope),
         duplicateCandidates(
           scope,
           input.onDuplicate === "refuse"
@@ -136,7 +124,7 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
           null,
           5,
         ),
-        membership(scope, explicitOwner ?? ""),
+        membershipOf(scope, explicitOwner ?? ""),
         companyVisible(ctx, input.companyId ?? ""),
         customFieldDefinitionsFor(scope, "contact"),
       ] as const,
@@ -223,14 +211,14 @@ export async function updateContactFor(
   input: UpdateContactInput,
 ) {
   const { scope, now } = ctx;
-  const errors = ownerErrors(ctx, input.ownerId);
+  const errors = ownerChoiceErrors(ctx, input.ownerId, "leads");
   if (errors.length > 0) throw invalidContact(errors);
   const visible = () => visibleRecords(ctx, contacts.ownerId);
   const [[current], ownerRows, companyRows, definitions] = await scope.read(
     () =>
       [
         contactById(scope, id, visible()),
-        membership(scope, input.ownerId ?? ""),
+        membershipOf(scope, input.ownerId ?? ""),
         companyVisible(ctx, input.companyId ?? ""),
         customFieldDefinitionsFor(scope, "contact"),
       ] as const,

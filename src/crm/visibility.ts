@@ -1,6 +1,7 @@
 import { eq, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { TenantContext } from "../platform/context";
+import type { FieldError } from "../platform/problem";
 import { hasRole } from "../platform/roles";
 import { crmSettings } from "./crm.schema";
 
@@ -22,3 +23,20 @@ export function visibleRecords(ctx: TenantContext, ownerColumn: SQLiteColumn): S
 /** True when the caller sees every record regardless of owner (no per-row check needed). */
 export const seesEverything = (ctx: TenantContext) =>
   ctx.principal.kind !== "user" || hasRole(ctx.principal.role, "manager");
+
+/**
+ * Agents work their own records: an agent naming an owner other than themselves is refused (as a
+ * field error on `ownerId`); managers, owners and API keys may name any member.
+ */
+export function ownerChoiceErrors(
+  ctx: TenantContext,
+  ownerId: string | null | undefined,
+  records: string,
+): FieldError[] {
+  const { principal } = ctx;
+  if (ownerId === undefined || principal.kind !== "user" || hasRole(principal.role, "manager")) return [];
+  if (ownerId === principal.userId) return [];
+  return [
+    { path: "ownerId", code: "forbidden_owner", message: `Agents can assign ${records} only to themselves.` },
+  ];
+}

@@ -126,12 +126,6 @@ export const visibleCompany = (scope: TenantScope, id: string, visible: SQL | un
     .from(companies)
     .where(scope.where(companies.tenantId, eq(companies.id, id), visible));
 
-export const membership = (scope: TenantScope, userId: string) =>
-  scope.db
-    .select({ userId: memberships.userId })
-    .from(memberships)
-    .where(scope.where(memberships.tenantId, eq(memberships.userId, userId)));
-
 /** The board rank of a deal in a given stage (the place a moved deal goes above). */
 export const rankInStage = (scope: TenantScope, dealId: string, stageId: string) =>
   scope.db

@@ -3,6 +3,7 @@ import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import { companies } from "../companies/companies.schema";
 import { contacts } from "../contacts/contacts.schema";
 import { visibleRecords } from "../crm/visibility";
+import { membershipOf } from "../members/members.repo";
 import { listPipelines, listStages, type StageRow } from "../pipelines/pipelines.repo";
 import { ensureDefaultPipeline, pipelineView } from "../pipelines/pipelines.service";
 import type { TenantContext } from "../platform/context";
@@ -22,7 +23,6 @@ import {
   insertDeal,
   insertStageChange,
   listDeals,
-  membership,
   moveDealStatements,
   rankAbove,
   rankInStage,
@@ -79,7 +79,7 @@ const referenceQueries = (ctx: TenantContext, refs: References) =>
   [
     visibleContact(ctx.scope, refs.contactId ?? "", visibleRecords(ctx, contacts.ownerId)),
     visibleCompany(ctx.scope, refs.companyId ?? "", visibleRecords(ctx, companies.ownerId)),
-    membership(ctx.scope, refs.ownerId ?? ""),
+    membershipOf(ctx.scope, refs.ownerId ?? ""),
   ] as const;
 
 function checkReferences(

@@ -1,5 +1,6 @@
 import { auditInsertIfChanged } from "../audit/audit.service";
 import type { ContactRow } from "../contacts/contacts.repo";
+import { roundRobinAgents, settingsRow } from "../crm/crm-settings.repo";
 import { dbFor } from "../db/client";
 import { idPrefixes, newId } from "../platform/ids";
 import { tenantScope } from "../platform/tenant-scope";
@@ -10,8 +11,6 @@ import {
   type ChunkOutcome,
   type ContactInsert,
   chunkRows,
-  crmSettingsOf,
-  eligibleAgents,
   finishIfComplete,
   importById,
   insertContacts,
@@ -125,8 +124,8 @@ export async function processChunk(
   const [[current], rows, [settings], agents] = await scope.db.batch([
     importById(scope, message.importId),
     chunkRows(scope, message.importId, message.fromRow, message.toRow),
-    crmSettingsOf(scope),
-    eligibleAgents(scope),
+    settingsRow(scope),
+    roundRobinAgents(scope),
   ]);
   const pending = rows.filter((row) => row.status === "pending");
   if (current?.status !== "processing" || !current.mapping || pending.length === 0) {

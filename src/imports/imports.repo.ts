@@ -1,10 +1,9 @@
-import { and, asc, eq, getTableColumns, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
-import { assignmentAgents, crmSettings } from "../crm/crm.schema";
+import { crmSettings } from "../crm/crm.schema";
 import type { TenantScope } from "../platform/tenant-scope";
-import { memberships } from "../tenants/tenants.schema";
 import { type DuplicateAction, type ImportMapping, importRows, imports } from "./imports.schema";
 
 export type ImportRow = typeof imports.$inferSelect;
@@ -173,24 +172,6 @@ export const chunkRows = (scope: TenantScope, importId: string, fromRow: number,
       ),
     )
     .orderBy(asc(importRows.rowNumber));
-
-export const crmSettingsOf = (scope: TenantScope) =>
-  scope.db.select().from(crmSettings).where(eq(crmSettings.tenantId, scope.tenantId));
-
-/** The round-robin agents who are still members, in turn order (as contacts.repo deals them). */
-export const eligibleAgents = (scope: TenantScope) =>
-  scope.db
-    .select({ userId: assignmentAgents.userId })
-    .from(assignmentAgents)
-    .innerJoin(
-      memberships,
-      and(
-        eq(memberships.tenantId, assignmentAgents.tenantId),
-        eq(memberships.userId, assignmentAgents.userId),
-      ),
-    )
-    .where(scope.where(assignmentAgents.tenantId))
-    .orderBy(assignmentAgents.createdAt, assignmentAgents.userId);
 
 /**
  * Stored contacts that share a phone, an email or a name key with any row of a chunk, with their
