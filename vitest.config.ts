@@ -36,6 +36,12 @@ export default defineConfig({
   ],
   test: {
     include: ["{src,pages,workers,test}/**/*.test.{ts,tsx}"],
+    // One workerd runtime per worker for all its files, not one per file: starting a runtime and
+    // loading the app into it took ~7 s a file, most of the suite's time. Each file still starts
+    // with empty storage (test/setup/apply-migrations.ts). Two workers for the two cores CI has,
+    // set rather than derived: a container may report the host's cores, not its own.
+    isolate: false,
+    maxWorkers: 2,
     setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/network.ts"],
     // The Worker's JSON log lines are asserted where they matter; elsewhere they are noise.
     onConsoleLog: (line) => (process.env.SHOW_LOGS ? true : !line.startsWith('{"level":')),

@@ -272,7 +272,13 @@ contactsPages.post("/contacts/:contactId", async (c) => {
       return renderContact(
         c,
         id,
-        (t) => ({ values, errors: formErrors(t, error), error: t.contacts.invalid }),
+        (t) => ({
+          values,
+          errors: formErrors(t, error),
+          error: t.contacts.invalid,
+          customValues: customText,
+          customErrors: error.errors ?? [],
+        }),
         422,
       );
     }
