@@ -572,6 +572,56 @@ async function signInDemoOwner(appUrl) {
 }
 
 /** `auth` scenarios with the demo owner's access token; `cookie` ones with it as the page session. */
+/** Resident memory of a process in KiB, from /proc (null elsewhere). */
+function rssKiB(pid) {
+  if (!pid) return null;
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m);
+  return line ? Number(line[1]) : null;
+}
+
+/**
+ * Downloads a CSV export while sampling workerd's resident memory every 20 ms. A streamed export
+ * holds one page of rows at a time, so the memory it adds must not grow with the rows exported:
+ * the whole 50,000-contact export is compared with a small filtered one.
+ */
+async function measureExport(baseUrl, accessToken, pid, name, query) {
+  const before = rssKiB(pid);
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak ?? 0, rssKiB(pid) ?? 0);
+  }, 20);
+  const started = performance.now();
+  try {
+    const response = await fetch(new URL(`/api/v1/exports/contacts.csv${query}`, baseUrl), {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    if (!response.ok) throw new BenchFailure(`${name}: export answered ${response.status}`);
+    let bytes = 0;
+    let lines = 0;
+    let firstByteMs = null;
+    for await (const chunk of response.body) {
+      firstByteMs ??= performance.now() - started;
+      bytes += chunk.byteLength;
+      for (const byte of chunk) if (byte === 10) lines += 1;
+    }
+    const row = {
+      name,
+      rows: lines - 1,
+      megabytes: bytes / 1e6,
+      seconds: (performance.now() - started) / 1000,
+      firstByteMs,
+      rssGrowthMiB: before === null ? null : (peak - before) / 1024,
+    };
+    console.log(
+      `  ${name.padEnd(40)} ${row.rows} rows, ${row.megabytes.toFixed(1)} MB in ${row.seconds.toFixed(1)} s ` +
+        `(first byte ${row.firstByteMs.toFixed(0)} ms), workerd memory +${row.rssGrowthMiB?.toFixed(1) ?? "?"} MiB`,
+    );
+    return row;
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 const withCredentials = (scenarios, accessToken) =>
   scenarios.map((scenario) =>
     scenario.auth
@@ -638,6 +688,17 @@ async function main() {
     }
 
     printTable(rows);
+    console.log("CSV export (streamed; memory sampled every 20 ms):");
+    const exportsMeasured = [
+      await measureExport(
+        app.url,
+        accessToken,
+        app.pid,
+        "export: one agent's qualified leads",
+        `?ownerId=${BENCH_AGENT}&status=qualified`,
+      ),
+      await measureExport(app.url, accessToken, app.pid, `export: all ${CRM_VOLUME.contacts} contacts`, ""),
+    ];
     const logCounts = { bare: bareLogs.counts, app: appLogs.counts };
     console.log(`Worker console lines by level: app ${JSON.stringify(appLogs.counts)}`);
     for (const sample of appLogs.samples.values()) console.log(`  ${sample.slice(0, 400)}`);
@@ -662,6 +723,7 @@ async function main() {
         ratioToBaseline: ratioToBaseline(row, rows),
         cpuRatioToBaseline: cpuRatioToBaseline(row, rows),
       })),
+      exports: exportsMeasured,
       workerLogLines: logCounts,
     };
     writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);

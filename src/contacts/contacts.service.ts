@@ -191,11 +191,15 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
       now,
     ),
   ];
-  // The turn is taken just before the insert it assigns, in the same batch.
-  await scope.write(
-    roundRobin ? [takeRoundRobinTurn(scope, now), insert, ...children] : [insert, ...children],
+  // The turn is taken just before the insert it assigns, in the same batch; the stored contact
+  // (with the owner the turn gave it) is read back at the end of that batch, not in another trip.
+  const readBack = contactById(scope, id, undefined);
+  const written = await scope.write(
+    roundRobin
+      ? [takeRoundRobinTurn(scope, now), insert, ...children, readBack]
+      : [insert, ...children, readBack],
   );
-  const [[row]] = await scope.read(() => [contactById(scope, id, undefined)] as const);
+  const [row] = written.at(-1) as ContactWithListsRow[];
   if (!row) throw new Error("createContact: the contact was not stored");
   return contactView(row as ContactWithListsRow);
 }
@@ -247,8 +251,9 @@ export async function updateContactFor(
   const phones = input.phones ? [...new Set(input.phones)] : undefined;
   const tags = input.tags ? [...new Set(input.tags)] : undefined;
   const reassigned = input.ownerId !== undefined && input.ownerId !== current.ownerId;
+  let written: unknown[];
   try {
-    await scope.write([
+    written = await scope.write([
       updateContact(
         scope,
         id,
@@ -301,12 +306,14 @@ export async function updateContactFor(
             ),
           ]
         : []),
+      // Read back at the end of the same batch: the stored row with its new phones and tags.
+      contactById(scope, id, undefined),
     ]);
   } catch (error) {
     if (isStaleVersionError(error)) throw await staleOrGone(ctx, id);
     throw error;
   }
-  const [[row]] = await scope.read(() => [contactById(scope, id, undefined)] as const);
+  const [row] = written.at(-1) as ContactWithListsRow[];
   if (!row) throw contactNotFound();
   return contactView(row as ContactWithListsRow);
 }

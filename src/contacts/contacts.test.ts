@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Actor, createMember, createTenant } from "../../test/fixtures";
-import { call, expectProblem } from "../../test/helpers";
+import { call, callCountingD1, expectProblem } from "../../test/helpers";
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
 type Contact = {
@@ -490,5 +490,41 @@ describe("custom fields on contacts", () => {
     expect(((await updated.json()) as { custom: Record<string, unknown> }).custom).toEqual({
       district: "malqa",
     });
+  });
+});
+
+describe("D1 round trips", () => {
+  it("a list and a read cost 1; a create 3 and an update 2, with the stored row in the write batch", async () => {
+    const team = await createTenant();
+    const json = { ...team.manager.auth, "Content-Type": "application/json" };
+    const trips = async (path: string, init: RequestInit = {}) => {
+      const { res, d1RoundTrips } = await callCountingD1(`/api/v1${path}`, init);
+      expect(res.status).toBeLessThan(300);
+      return { body: (await res.json()) as Contact, d1RoundTrips };
+    };
+    // A create: the session check on its own (before idempotency()), the checks, the write batch.
+    const created = await trips("/contacts", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        name: "سلمان الحربي",
+        phones: ["0551239876"],
+        tags: ["vip"],
+        source: "walk_in",
+      }),
+    });
+    expect(created.d1RoundTrips).toBe(3);
+    expect(created.body).toMatchObject({ phones: ["+966551239876"], tags: ["vip"], version: 1 });
+    expect((await trips(`/contacts/${created.body.id}`, { headers: team.manager.auth })).d1RoundTrips).toBe(
+      1,
+    );
+    expect((await trips("/contacts?status=new", { headers: team.manager.auth })).d1RoundTrips).toBe(1);
+    const updated = await trips(`/contacts/${created.body.id}`, {
+      method: "PATCH",
+      headers: { ...json, "If-Match": '"1"' },
+      body: JSON.stringify({ phones: ["0551230000"], tags: [] }),
+    });
+    expect(updated.d1RoundTrips).toBe(2);
+    expect(updated.body).toMatchObject({ phones: ["+966551230000"], tags: [], version: 2 });
   });
 });
