@@ -23,8 +23,6 @@ import {
 } from "./deals.repo";
 import { deals } from "./deals.schema";
 
-export type { DealView } from "./deal-view";
-
 export async function getDeal(ctx: TenantContext, id: string) {
   const { scope } = ctx;
   const [[row]] = await scope.read(() => [dealById(scope, id, visibleDeals(ctx))] as const);
