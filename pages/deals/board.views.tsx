@@ -1,7 +1,10 @@
 import type { FC } from "hono/jsx";
-import type { DealView } from "../../src/deals/deals.service";
+import type { CustomFieldDefinitionRow } from "../../src/custom-fields/custom-fields.repo";
+import type { DealView } from "../../src/deals/deal-view";
 import type { PipelineView } from "../../src/pipelines/pipelines.service";
+import type { FieldError } from "../../src/platform/problem";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
+import { CustomFieldInputs } from "../custom-fields/custom-field-inputs";
 import type { Dictionary, Locale } from "../i18n";
 import { formatCount, formatSar } from "./money";
 
@@ -16,9 +19,19 @@ export interface BoardProps {
   pipeline: PipelineView | null;
   deals: DealView[];
   totals: Map<string, { deals: number; amountHalalas: number }>;
+  /** The tenant's deal fields: the new-deal form has an input for each active one. */
+  definitions: readonly CustomFieldDefinitionRow[];
   notice?: string | undefined;
   error?: string | undefined;
-  newDeal?: { values: Record<string, string>; errors: Record<string, string> } | undefined;
+  /** What the new-deal form shows again after a refused create. */
+  newDeal?:
+    | {
+        values: Record<string, string>;
+        errors: Record<string, string>;
+        customValues?: Record<string, string | string[]>;
+        customErrors?: FieldError[];
+      }
+    | undefined;
 }
 
 const StageSelect: FC<{ id: string; stages: Stage[]; selected: string; label: string }> = ({
@@ -104,10 +117,12 @@ const StageColumn: FC<{
 
 const NewDealForm: FC<{
   t: Dictionary;
+  locale: Locale;
   csrf: string;
   pipeline: PipelineView;
+  definitions: BoardProps["definitions"];
   form: BoardProps["newDeal"];
-}> = ({ t, csrf, pipeline, form }) => {
+}> = ({ t, locale, csrf, pipeline, definitions, form }) => {
   const values = form?.values ?? {};
   const errors = form?.errors ?? {};
   const openStages = pipeline.stages.filter((stage) => stage.kind === "open");
@@ -163,6 +178,13 @@ const NewDealForm: FC<{
           />
           {errors.expectedCloseOn ? <p class="field__error">{errors.expectedCloseOn}</p> : null}
         </div>
+        <CustomFieldInputs
+          t={t}
+          locale={locale}
+          definitions={definitions}
+          values={form?.customValues ?? {}}
+          errors={form?.customErrors ?? []}
+        />
         <button type="submit" class="button button--primary">
           {t.deals.create}
         </button>
@@ -223,7 +245,14 @@ export const BoardPage: FC<BoardProps> = (props) => {
           <NoPipeline t={t} csrf={csrf} canManage={props.canManage} />
         ) : (
           <>
-            <NewDealForm t={t} csrf={csrf} pipeline={pipeline} form={props.newDeal} />
+            <NewDealForm
+              t={t}
+              locale={locale}
+              csrf={csrf}
+              pipeline={pipeline}
+              definitions={props.definitions}
+              form={props.newDeal}
+            />
             {deals.length === 0 ? (
               <p class="muted empty-state" data-testid="board-no-deals">
                 {t.deals.noDeals}

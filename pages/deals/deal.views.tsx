@@ -1,8 +1,11 @@
 import type { FC } from "hono/jsx";
 import type { dealPage } from "../../src/deals/deals.service";
+import type { FieldError } from "../../src/platform/problem";
 import { QuickActions, Timeline } from "../activities/timeline";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
+import { CustomFieldInputs } from "../custom-fields/custom-field-inputs";
+import { CustomFieldValues } from "../custom-fields/custom-field-values";
 import type { Dictionary, Locale } from "../i18n";
 import { formatSar, sarInputValue } from "./money";
 
@@ -20,6 +23,9 @@ export interface DealPageProps {
   /** Values the person typed, shown again after a refused save. */
   values?: Record<string, string> | undefined;
   errors?: Record<string, string> | undefined;
+  /** Custom field inputs as typed (after a refused save) and their errors (paths `custom.<key>`). */
+  customValues?: Record<string, string | string[]> | undefined;
+  customErrors?: FieldError[] | undefined;
 }
 
 // Time of day in the tenant's zone, beside the date (one formatter per locale and zone per isolate).
@@ -46,7 +52,7 @@ function timeOfDay(ms: number, locale: Locale, timeZone: string | null) {
 
 export const DealPage: FC<DealPageProps> = ({ t, locale, timeZone, csrf, canReassign, data, ...state }) => {
   const now = Date.now();
-  const { deal, history, pipelines, members } = data;
+  const { deal, history, pipelines, members, definitions } = data;
   const pipeline = pipelines.find((p) => p.id === deal.pipelineId);
   const stages = pipeline?.stages ?? [];
   const stage = stages.find((s) => s.id === deal.stageId);
@@ -69,6 +75,7 @@ export const DealPage: FC<DealPageProps> = ({ t, locale, timeZone, csrf, canReas
         </p>
         <Notice message={state.notice} />
         <ErrorSummary message={state.error} />
+        <CustomFieldValues t={t} locale={locale} definitions={definitions} values={deal.custom} />
 
         <div class="panel">
           <h2 class="panel__title">{t.deals.stage}</h2>
@@ -170,6 +177,13 @@ export const DealPage: FC<DealPageProps> = ({ t, locale, timeZone, csrf, canReas
                 />
               </div>
             ) : null}
+            <CustomFieldInputs
+              t={t}
+              locale={locale}
+              definitions={definitions}
+              values={state.customValues ?? deal.custom}
+              errors={state.customErrors ?? []}
+            />
             <button type="submit" class="button button--primary">
               {t.deals.save}
             </button>

@@ -1,10 +1,12 @@
 import { type Context, Hono } from "hono";
+import { moveDeal } from "../../src/deals/deal-moves.service";
+import { createDeal, updateDeal } from "../../src/deals/deal-writes.service";
 import {
   CreateDealInputSchema,
   MoveDealInputSchema,
   UpdateDealInputSchema,
 } from "../../src/deals/deals.model";
-import { board, createDeal, dealPage, moveDeal, updateDeal } from "../../src/deals/deals.service";
+import { board, dealFields, dealPage } from "../../src/deals/deals.service";
 import { ensureDefaultPipeline } from "../../src/pipelines/pipelines.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
@@ -12,6 +14,7 @@ import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
+import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, invalidFields, parseWith } from "../session/forms";
@@ -47,6 +50,7 @@ async function renderBoard(
         pipeline={data.pipeline}
         deals={data.deals}
         totals={data.totals}
+        definitions={data.definitions}
         {...state(t)}
       />
     ),
@@ -93,8 +97,19 @@ const fieldMessages = (t: Dictionary, fields: string[]) =>
     ]),
   );
 
+/** The custom field inputs of a posted deal form, typed for the API, and as typed. */
+async function postedCustomValues(c: Context<AppEnv>) {
+  const definitions = await dealFields(tenantOf(c));
+  const form = await c.req.parseBody({ all: true });
+  return {
+    custom: customValuesFromForm(definitions, form),
+    customText: customFormText(definitions, form),
+  };
+}
+
 dealsPages.post("/deals", async (c) => {
   const values = await formValues(c, ["title", "amount", "expectedCloseOn", "stageId", "pipelineId"]);
+  const { custom, customText } = await postedCustomValues(c);
   const pipelineId = isId("pip", values.pipelineId ?? "") ? values.pipelineId : undefined;
   try {
     const input = parseWith(CreateDealInputSchema, {
@@ -102,6 +117,7 @@ dealsPages.post("/deals", async (c) => {
       ...dealInput(values),
       ...(pipelineId ? { pipelineId } : {}),
       ...(values.stageId ? { stageId: values.stageId } : {}),
+      custom,
     });
     const deal = await createDeal(tenantOf(c), input, c.get("locale"));
     return c.redirect(`/deals?pipeline=${deal.pipelineId}`, 303);
@@ -117,7 +133,15 @@ dealsPages.post("/deals", async (c) => {
     return renderBoard(
       c,
       pipelineId,
-      (t) => ({ error: t.deals.errors.form, newDeal: { values, errors: fieldMessages(t, fields) } }),
+      (t) => ({
+        error: t.deals.errors.form,
+        newDeal: {
+          values,
+          errors: fieldMessages(t, fields),
+          customValues: customText,
+          customErrors: error.errors ?? [],
+        },
+      }),
       422,
     );
   }
@@ -132,7 +156,12 @@ const dealIdOf = (c: Context<AppEnv>) => {
 async function renderDeal(
   c: Context<AppEnv>,
   id: string,
-  state: (t: Dictionary) => Pick<DealPageProps, "notice" | "error" | "values" | "errors"> = () => ({}),
+  state: (
+    t: Dictionary,
+  ) => Pick<
+    DealPageProps,
+    "notice" | "error" | "values" | "errors" | "customValues" | "customErrors"
+  > = () => ({}),
   status: 200 | 412 | 422 = 200,
 ) {
   const data = await dealPage(tenantOf(c), id);
@@ -162,6 +191,7 @@ dealsPages.post("/deals/:dealId", async (c) => {
   const id = dealIdOf(c);
   const values = await formValues(c, [...DEAL_FIELDS, "version"]);
   const form = await c.req.parseBody();
+  const { custom, customText } = await postedCustomValues(c);
   try {
     const input = parseWith(UpdateDealInputSchema, {
       title: values.title,
@@ -169,13 +199,19 @@ dealsPages.post("/deals/:dealId", async (c) => {
       // Fields the form did not show (owner for agents, lost reason while open) stay as they are.
       ...("ownerId" in form ? { ownerId: values.ownerId || null } : {}),
       ...("lostReason" in form ? { lostReason: values.lostReason || null } : {}),
+      custom,
     });
     await updateDeal(tenantOf(c), id, etagOf(Number(values.version) || 0), input);
     return c.redirect(`/deals/${id}?saved=1`, 303);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.code === "VERSION_MISMATCH") {
-      return renderDeal(c, id, (t) => ({ error: t.deals.errors.changed, values }), 412);
+      return renderDeal(
+        c,
+        id,
+        (t) => ({ error: t.deals.errors.changed, values, customValues: customText }),
+        412,
+      );
     }
     if (error.code !== "VALIDATION_FAILED") throw error;
     const fields = invalidFields(error, [
@@ -188,7 +224,13 @@ dealsPages.post("/deals/:dealId", async (c) => {
     return renderDeal(
       c,
       id,
-      (t) => ({ error: t.deals.errors.form, values, errors: fieldMessages(t, fields) }),
+      (t) => ({
+        error: t.deals.errors.form,
+        values,
+        errors: fieldMessages(t, fields),
+        customValues: customText,
+        customErrors: error.errors ?? [],
+      }),
       422,
     );
   }

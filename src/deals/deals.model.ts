@@ -10,6 +10,11 @@ const CalendarDateSchema = z.iso.date().openapi({ example: "2026-12-31" });
 
 const LostReasonSchema = z.string().trim().max(500);
 
+// The same shape as a contact's custom values; each value is checked against the tenant's deal fields.
+const CustomValuesSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
+  .openapi({ description: "Custom field values by field key (see /custom-fields, objectType `deal`)." });
+
 export const DealSchema = z
   .object({
     id: idSchema("deal"),
@@ -24,6 +29,7 @@ export const DealSchema = z
     ownerId: idSchema("usr").nullable(),
     lostReason: z.string().nullable(),
     boardRank: z.number().openapi({ description: "Order within its stage column (ascending)" }),
+    custom: CustomValuesSchema,
     createdAt: DateTimeSchema,
     updatedAt: DateTimeSchema,
     stageChangedAt: DateTimeSchema,
@@ -71,6 +77,7 @@ export const CreateDealInputSchema = z
     ownerId: idSchema("usr").nullable().optional().openapi({
       description: "A member of the tenant; defaults to the creator (agents always own what they create)",
     }),
+    custom: CustomValuesSchema.default({}),
   })
   .openapi("CreateDealInput");
 
@@ -83,6 +90,9 @@ export const UpdateDealInputSchema = z
     expectedCloseOn: CalendarDateSchema.nullable().optional(),
     ownerId: idSchema("usr").nullable().optional(),
     lostReason: LostReasonSchema.nullable().optional(),
+    custom: CustomValuesSchema.optional().openapi({
+      description: "A merge patch: the keys sent are set, `null` removes a value, others stay as they are.",
+    }),
   })
   .openapi("UpdateDealInput");
 

@@ -38,6 +38,8 @@ export interface DealFilters {
   contactId?: string;
   companyId?: string;
   status?: "open" | "won" | "lost";
+  /** Extra conditions built by other capabilities (custom field filters). */
+  conditions?: SQL[] | undefined;
 }
 
 const SORT_COLUMNS = {
@@ -77,6 +79,7 @@ export function listDeals(
         filters.contactId ? eq(deals.contactId, filters.contactId) : undefined,
         filters.companyId ? eq(deals.companyId, filters.companyId) : undefined,
         filters.status ? eq(pipelineStages.kind, filters.status) : undefined,
+        ...(filters.conditions ?? []),
         continuingAfter(column, deals.id, after, order),
       ),
     )

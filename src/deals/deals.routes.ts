@@ -5,6 +5,8 @@ import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { etagOf, IfMatchHeadersSchema } from "../platform/versioning";
+import { moveDeal } from "./deal-moves.service";
+import { createDeal, updateDeal } from "./deal-writes.service";
 import {
   CreateDealInputSchema,
   DealListQuerySchema,
@@ -13,7 +15,7 @@ import {
   StageChangeSchema,
   UpdateDealInputSchema,
 } from "./deals.model";
-import { createDeal, dealHistory, findDeals, getDeal, moveDeal, updateDeal } from "./deals.service";
+import { dealHistory, findDeals, getDeal } from "./deals.service";
 
 const readers = access({ role: "agent", scope: "crm:read" });
 const writers = { role: "agent", scope: "crm:write" } as const;
@@ -32,6 +34,8 @@ const listRoute = createRoute({
   tags,
   operationId: "listDeals",
   summary: "Deals the caller may see, filtered and sorted, a page at a time",
+  description:
+    "Custom fields filter as `custom.<key>=value` (`a,b` any of; `from..to` ranges for numbers, money and dates).",
   ...readers,
   request: { query: DealListQuerySchema },
   responses: {
@@ -139,7 +143,10 @@ const historyRoute = createRoute({
 export const dealsApi = createRouter()
   .openapi(listRoute, async (c) => {
     const { cursor, limit, sort, ...filters } = c.req.valid("query");
-    return c.json(await findDeals(tenantOf(c), filters, sort, cursor, limit), 200);
+    const customFilters = Object.fromEntries(
+      Object.entries(c.req.query()).filter(([name]) => name.startsWith("custom.")),
+    );
+    return c.json(await findDeals(tenantOf(c), filters, sort, cursor, limit, customFilters), 200);
   })
   .openapi(createDealRoute, async (c) => {
     const deal = await createDeal(tenantOf(c), c.req.valid("json"), c.get("locale"));
