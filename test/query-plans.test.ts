@@ -4,6 +4,8 @@ import { timelineQuery } from "../src/activities/activities.service";
 import { contactById, duplicatesOfStored, listContacts } from "../src/contacts/contacts.repo";
 import { dbFor } from "../src/db/client";
 import { rankAbove } from "../src/deals/deals.repo";
+import { listImports } from "../src/imports/imports.repo";
+import { blankFailedRows, deleteProcessedRows } from "../src/imports/imports-purge";
 import type { TenantContext } from "../src/platform/context";
 import { tenantScope } from "../src/platform/tenant-scope";
 
@@ -56,5 +58,17 @@ describe("query plans of the hot CRM reads", () => {
   it("places a moved deal with the board index", async () => {
     const plan = await planOf(rankAbove(scope, "stg_x", null, "deal_x"));
     expect(plan.join("\n")).toContain("deals_tenant_board (tenant_id=? AND pipeline_id=? AND stage_id=?");
+  });
+
+  it("lists past imports by the tenant's created-at index and purges an import's rows by its key", async () => {
+    expect((await planOf(listImports(scope, null, 20, undefined))).join("\n")).toContain(
+      "imports_tenant_created (tenant_id=?)",
+    );
+    expect((await planOf(deleteProcessedRows(scope.db, "imp_x"))).join("\n")).toMatch(
+      /SEARCH import_rows USING (COVERING )?INDEX (import_rows_import_status|sqlite_autoindex_import_rows_1) \(import_id=\?/,
+    );
+    expect((await planOf(blankFailedRows(scope.db, "imp_x"))).join("\n")).toContain(
+      "import_rows_import_status (import_id=? AND status=?)",
+    );
   });
 });

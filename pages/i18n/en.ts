@@ -531,7 +531,7 @@ export const en: Dictionary = {
     title: "Import contacts from a CSV file",
     uploadIntro:
       "Choose a CSV file with a header row (Arabic or English). From Excel: File → Save As → CSV UTF-8.",
-    limits: "Up to 5 MB and 20,000 rows. Custom fields are not imported yet.",
+    limits: "Up to 5 MB and 20,000 rows.",
     file: "File",
     upload: "Upload and preview",
     noFile: "Choose a CSV file first.",
@@ -592,5 +592,29 @@ export const en: Dictionary = {
       too_long: "Notes are longer than 5000 characters.",
     },
     exportCsv: "Export CSV",
+  },
+  importHistory: {
+    title: "Past imports",
+    empty: "No imports yet. Upload a CSV file above to add your contacts in one go.",
+    untitled: "Untitled file",
+    older: "Older imports",
+    customFields: "Custom fields",
+    required: "required",
+    purged:
+      "The file's values were deleted 7 days after the import finished; the row numbers and their errors stay.",
+    customErrorCodes: {
+      required: "This field is required for a new contact.",
+      invalid_type: "Unexpected kind of value.",
+      invalid_number: "Not a number.",
+      invalid_money: "Not a valid amount in SAR.",
+      invalid_date: "Not a date written YYYY-MM-DD.",
+      invalid_option: "Not one of the field's options.",
+      duplicate_option: "An option appears twice.",
+      invalid_phone: "Not a valid phone number.",
+      invalid_url: "Not an http(s) address.",
+      too_long: "The text is too long.",
+      unknown_field: "No such custom field.",
+      archived_field: "This field is archived; it cannot be changed.",
+    },
   },
 };

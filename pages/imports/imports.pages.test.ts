@@ -121,4 +121,57 @@ describe("the import wizard", () => {
     const location = posted.headers.get("Location") ?? "";
     expect((await signedIn(stranger).get(location)).status).toBe(404);
   });
+
+  it("lists past imports on the start page (empty state first), and maps a column to a custom field", async () => {
+    const { tenantId, owner, agent } = await createTenant("Wizard history");
+    const field = await callSettled("/api/v1/custom-fields", {
+      method: "POST",
+      headers: { ...owner.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        objectType: "contact",
+        key: "budget",
+        labelAr: "الميزانية",
+        labelEn: "Budget",
+        type: "money",
+      }),
+    });
+    expect(field.status).toBe(201);
+    const browser = signedIn(owner);
+    await browser.get("/contacts/import");
+    expect(browser.lastHtml).toContain('data-testid="import-history-empty"');
+    expect(browser.lastHtml).toContain(escaped(ar.importHistory.empty));
+
+    const posted = await postFile(browser, owner, "الاسم,الميزانية\nهند,2500\nليلى,غالي\n");
+    const location = posted.headers.get("Location") ?? "";
+    await browser.get(location);
+    expect(browser.lastHtml).toMatch(/<option value="custom.budget" selected="">الميزانية/);
+    await browser.post(location, { "col-0": "name", "col-1": "custom.budget", duplicateAction: "skip" });
+    await vi.waitFor(
+      async () => {
+        await browser.get(location);
+        expect(browser.lastHtml).toContain('data-status="done"');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    // The bad amount is listed under its column's name, in Arabic.
+    expect(browser.lastHtml).toContain(escaped(ar.importHistory.customErrorCodes.invalid_money));
+    expect(browser.lastHtml).toMatch(/<span dir="auto">الميزانية<\/span>/);
+    const [stored] = (
+      await env.DB.prepare("SELECT custom FROM contacts WHERE tenant_id = ?").bind(tenantId).all()
+    ).results as { custom: string }[];
+    expect(JSON.parse(stored?.custom ?? "{}")).toEqual({ budget: 250000 });
+
+    await browser.get("/contacts/import");
+    expect(browser.lastHtml).not.toContain('data-testid="import-history-empty"');
+    expect(browser.lastHtml).toContain(`href="${location}"`);
+    expect(browser.lastHtml).toContain(escaped(ar.imports.statuses.done));
+    // Gregorian with the Hijri date beside it (هـ).
+    expect(browser.lastHtml).toMatch(/<time datetime="[^"]+">[^<]+\([^<]*هـ\)<\/time>/);
+
+    // An agent sees only their own imports; a bad cursor shows the first page.
+    const agentBrowser = signedIn(agent);
+    const agentPage = await agentBrowser.get("/contacts/import?cursor=nonsense");
+    expect(agentPage.status).toBe(200);
+    expect(agentBrowser.lastHtml).toContain('data-testid="import-history-empty"');
+  });
 });

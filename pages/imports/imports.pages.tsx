@@ -4,10 +4,10 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { MAX_IMPORT_BYTES } from "../../src/imports/csv";
 import { contactsCsvResponse, ExportQuerySchema } from "../../src/imports/exports";
-import { IMPORT_FIELDS, type ImportField, type ImportMapping } from "../../src/imports/imports.schema";
 import {
   importErrors,
   importWithPreview,
+  listImportsFor,
   setMapping,
   startImport,
   uploadImport,
@@ -19,10 +19,11 @@ import { ApiError } from "../../src/platform/problem";
 import { dictionaryFor } from "../i18n";
 import { renderPage } from "../render";
 import { verifyCsrfToken } from "../session/cookies";
-import { requireSignedIn } from "../session/page-session";
+import { requireSignedIn, signedInUser } from "../session/page-session";
 import { MappingPage, ProgressPage, UploadPage } from "./imports.views";
 
 const ERRORS_SHOWN = 100;
+const PAST_IMPORTS_SHOWN = 10;
 // Seconds between refreshes of the progress page while the import runs (the Refresh header works
 // without JavaScript).
 const REFRESH_SECONDS = 2;
@@ -33,12 +34,32 @@ const importIdOf = (c: Context<AppEnv>) => {
   return id;
 };
 
-const uploadPage = (c: Context<AppEnv>, error?: string, status: 200 | 413 | 422 = 200) =>
-  renderPage(c, {
+/** The start page with the past imports; a cursor this app did not issue shows the first page. */
+async function uploadPage(c: Context<AppEnv>, error?: string, status: 200 | 413 | 422 = 200) {
+  const ctx = tenantOf(c);
+  const past = await listImportsFor(ctx, c.req.query("cursor") || undefined, PAST_IMPORTS_SHOWN).catch(
+    (failure: unknown) => {
+      if (failure instanceof ApiError && failure.status === 422) {
+        return listImportsFor(ctx, undefined, PAST_IMPORTS_SHOWN);
+      }
+      throw failure;
+    },
+  );
+  return renderPage(c, {
     title: (t) => t.imports.title,
-    body: (t, token) => <UploadPage t={t} csrf={token} error={error} />,
+    body: (t, token) => (
+      <UploadPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        csrf={token}
+        error={error}
+        past={past}
+      />
+    ),
     status,
   });
+}
 
 /** The same Origin and double-submit checks as every other page form (pages.routes.tsx). */
 const sameSiteForm = (): MiddlewareHandler<AppEnv> => {
@@ -108,7 +129,7 @@ importsPages.get("/contacts/import", (c) => uploadPage(c));
 
 async function renderImport(c: Context<AppEnv>, id: string, error?: string) {
   const ctx = tenantOf(c);
-  const { import: item, preview } = await importWithPreview(ctx, id);
+  const { import: item, preview, customFields } = await importWithPreview(ctx, id);
   if (item.status === "uploaded" || item.status === "mapped") {
     return renderPage(c, {
       title: (t) => t.imports.mappingTitle,
@@ -119,6 +140,7 @@ async function renderImport(c: Context<AppEnv>, id: string, error?: string) {
           csrf={token}
           item={item}
           preview={preview}
+          customFields={customFields}
           error={error}
         />
       ),
@@ -147,15 +169,17 @@ async function renderImport(c: Context<AppEnv>, id: string, error?: string) {
 
 importsPages.get("/contacts/import/:importId", (c) => renderImport(c, importIdOf(c)));
 
-/** The mapping form: saves the mapping and the duplicate action, then starts the import. */
+/**
+ * The mapping form: saves the mapping and the duplicate action, then starts the import. Each
+ * chosen field (built-in or `custom.<key>`) is checked by setMapping, as for the API.
+ */
 importsPages.post("/contacts/import/:importId", async (c) => {
   const id = importIdOf(c);
   const form = await c.req.parseBody();
-  const mapping: ImportMapping = {};
+  const mapping: Record<string, string> = {};
   for (const [name, value] of Object.entries(form)) {
     const column = name.match(/^col-(\d{1,2})$/)?.[1];
-    if (column !== undefined && IMPORT_FIELDS.includes(value as ImportField))
-      mapping[column] = value as ImportField;
+    if (column !== undefined && typeof value === "string" && value !== "") mapping[column] = value;
   }
   const action = form.duplicateAction;
   const duplicateAction = action === "update" || action === "create" ? action : "skip";

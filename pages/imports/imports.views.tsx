@@ -1,17 +1,28 @@
 import type { FC } from "hono/jsx";
-import { DUPLICATE_ACTIONS, IMPORT_FIELDS, type ImportMapping } from "../../src/imports/imports.schema";
+import type { CustomFieldDefinitionRow } from "../../src/custom-fields/custom-fields.repo";
+import {
+  CUSTOM_TARGET_PREFIX,
+  DUPLICATE_ACTIONS,
+  IMPORT_FIELDS,
+  type ImportMapping,
+  isCustomTarget,
+} from "../../src/imports/imports.schema";
 import type { ImportView } from "../../src/imports/imports.service";
+import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
 
 const numberFormat = (locale: Locale) => new Intl.NumberFormat(locale === "ar" ? "ar-SA" : "en-US");
 
-/** Step 1: choose the file. */
-export const UploadPage: FC<{ t: Dictionary; csrf: string; error?: string | undefined }> = ({
-  t,
-  csrf,
-  error,
-}) => (
+/** Step 1: choose the file; below it, the imports made before (newest first). */
+export const UploadPage: FC<{
+  t: Dictionary;
+  locale: Locale;
+  timeZone: string | null;
+  csrf: string;
+  error?: string | undefined;
+  past: { data: ImportView[]; nextCursor: string | null };
+}> = ({ t, locale, timeZone, csrf, error, past }) => (
   <section class="section">
     <div class="container narrow stack" data-testid="import-upload">
       <h1>{t.imports.title}</h1>
@@ -28,9 +39,60 @@ export const UploadPage: FC<{ t: Dictionary; csrf: string; error?: string | unde
           {t.imports.upload}
         </button>
       </form>
+      <PastImports t={t} locale={locale} timeZone={timeZone} past={past} />
     </div>
   </section>
 );
+
+/** The imports list: status, counts, date (Gregorian and Hijri), a link to each one's page. */
+const PastImports: FC<{
+  t: Dictionary;
+  locale: Locale;
+  timeZone: string | null;
+  past: { data: ImportView[]; nextCursor: string | null };
+}> = ({ t, locale, timeZone, past }) => {
+  const n = numberFormat(locale);
+  const h = t.importHistory;
+  return (
+    <section class="stack" data-testid="import-history" aria-labelledby="import-history-title">
+      <h2 id="import-history-title">{h.title}</h2>
+      {past.data.length === 0 ? (
+        <div class="empty-state" data-testid="import-history-empty">
+          <p>{h.empty}</p>
+        </div>
+      ) : (
+        <ul class="import-history">
+          {past.data.map((item) => (
+            <li class="card" data-import-id={item.id}>
+              <p class="import-history__head">
+                <a href={`/contacts/import/${item.id}`} dir="auto">
+                  {item.fileName || h.untitled}
+                </a>
+                <span class={`import-history__status import-history__status--${item.status}`}>
+                  {t.imports.statuses[item.status]}
+                </span>
+              </p>
+              <p class="muted">
+                <DateText ms={Date.parse(item.createdAt)} locale={locale} timeZone={timeZone} />
+              </p>
+              <p class="import-history__counts">
+                {t.imports.rows}: {n.format(item.totalRows)} · {t.imports.created}:{" "}
+                {n.format(item.createdCount)} · {t.imports.updated}: {n.format(item.updatedCount)} ·{" "}
+                {t.imports.skipped}: {n.format(item.skippedCount)} · {t.imports.failed}:{" "}
+                {n.format(item.errorCount)}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+      {past.nextCursor ? (
+        <p>
+          <a href={`/contacts/import?cursor=${encodeURIComponent(past.nextCursor)}`}>{h.older}</a>
+        </p>
+      ) : null}
+    </section>
+  );
+};
 
 /** Step 2: map the columns, see the first rows, choose what duplicates do, start. */
 export const MappingPage: FC<{
@@ -39,8 +101,9 @@ export const MappingPage: FC<{
   csrf: string;
   item: ImportView;
   preview: string[][];
+  customFields: CustomFieldDefinitionRow[];
   error?: string | undefined;
-}> = ({ t, locale, csrf, item, preview, error }) => {
+}> = ({ t, locale, csrf, item, preview, customFields, error }) => {
   const mapping: ImportMapping = item.mapping ?? {};
   const action = item.duplicateAction ?? "skip";
   return (
@@ -77,6 +140,19 @@ export const MappingPage: FC<{
                             {t.imports.fields[field]}
                           </option>
                         ))}
+                        {customFields.length > 0 ? (
+                          <optgroup label={t.importHistory.customFields}>
+                            {customFields.map((field) => {
+                              const target = `${CUSTOM_TARGET_PREFIX}${field.key}`;
+                              return (
+                                <option value={target} selected={mapping[String(index)] === target}>
+                                  {locale === "ar" ? field.labelAr : field.labelEn}
+                                  {field.required ? ` (${t.importHistory.required})` : ""}
+                                </option>
+                              );
+                            })}
+                          </optgroup>
+                        ) : null}
                       </select>
                     </td>
                   </tr>
@@ -129,9 +205,25 @@ type RowError = {
   errors: { field: string; code: string; message: string }[];
 };
 
-/** A row error in the reader's language when its code is known, else as the API words it. */
+/**
+ * A row error in the reader's language when its code is known, else as the API words it. A custom
+ * field's errors have codes of their own (custom-values.ts), read from their own list.
+ */
 const errorText = (t: Dictionary, error: RowError["errors"][number]) =>
-  t.imports.errorCodes[error.code as keyof Dictionary["imports"]["errorCodes"]] ?? error.message;
+  isCustomTarget(error.field)
+    ? (t.importHistory.customErrorCodes[
+        error.code as keyof Dictionary["importHistory"]["customErrorCodes"]
+      ] ?? error.message)
+    : (t.imports.errorCodes[error.code as keyof Dictionary["imports"]["errorCodes"]] ?? error.message);
+
+/** What a row error is about: a built-in field's name, or the column mapped to a custom field. */
+const fieldText = (t: Dictionary, item: ImportView, field: string) => {
+  if (isCustomTarget(field)) {
+    const column = Object.entries(item.mapping ?? {}).find(([, target]) => target === field)?.[0];
+    return column === undefined ? field : item.headers[Number(column)] || `#${Number(column) + 1}`;
+  }
+  return t.imports.fields[field as keyof Dictionary["imports"]["fields"]] ?? field;
+};
 
 /** Step 3: progress, refreshing itself until the import finishes; then the rows in error. */
 export const ProgressPage: FC<{
@@ -205,7 +297,7 @@ export const ProgressPage: FC<{
                         <td>
                           {row.errors.map((e) => (
                             <div>
-                              {t.imports.fields[e.field as keyof Dictionary["imports"]["fields"]] ?? e.field}:{" "}
+                              <span dir="auto">{fieldText(t, item, e.field)}</span>:{" "}
                               <span dir="auto">{errorText(t, e)}</span>
                             </div>
                           ))}
@@ -217,6 +309,11 @@ export const ProgressPage: FC<{
               </div>
             )}
             {moreErrors ? <p class="muted">{t.imports.moreErrors}</p> : null}
+            {item.rowsPurgedAt ? (
+              <p class="muted" data-testid="import-purged">
+                {t.importHistory.purged}
+              </p>
+            ) : null}
             <p class="links">
               <a href="/contacts">{t.imports.toContacts}</a>
               <a href="/contacts/import">{t.imports.another}</a>

@@ -1,6 +1,6 @@
 import Papa from "papaparse";
 import { normaliseText } from "../platform/text-normalise";
-import type { ImportField, ImportMapping } from "./imports.schema";
+import type { CustomTarget, ImportField, ImportMapping } from "./imports.schema";
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 export const MAX_IMPORT_ROWS = 20_000;
@@ -107,15 +107,34 @@ const FIELD_BY_WORD = new Map(
   ),
 );
 
-/** A mapping guessed from the headers: each field at most once, the first column that names it. */
-export function suggestMapping(headers: string[]): ImportMapping {
+const headerWord = (header: string) =>
+  normaliseText(header).replace(/[_*:]/g, " ").replace(/\s+/g, " ").trim();
+
+/**
+ * A mapping guessed from the headers: each field at most once, the first column that names it.
+ * A header that is an active contact custom field's Arabic or English label (or its key) maps to
+ * `custom.<key>`; the built-in fields' words come first.
+ */
+export function suggestMapping(
+  headers: string[],
+  customFields: readonly { key: string; labelAr: string; labelEn: string; archivedAt: number | null }[] = [],
+): ImportMapping {
+  const customByWord = new Map<string, CustomTarget>();
+  for (const field of customFields) {
+    if (field.archivedAt !== null) continue;
+    for (const word of [field.labelAr, field.labelEn, field.key]) {
+      const normalised = headerWord(word);
+      if (normalised && !customByWord.has(normalised)) customByWord.set(normalised, `custom.${field.key}`);
+    }
+  }
   const mapping: ImportMapping = {};
-  const taken = new Set<ImportField>();
+  const taken = new Set<string>();
   headers.forEach((header, index) => {
-    const field = FIELD_BY_WORD.get(normaliseText(header).replace(/[_*:]/g, " ").replace(/\s+/g, " ").trim());
-    if (field && !taken.has(field)) {
-      mapping[String(index)] = field;
-      taken.add(field);
+    const word = headerWord(header);
+    const target = FIELD_BY_WORD.get(word) ?? customByWord.get(word);
+    if (target && !taken.has(target)) {
+      mapping[String(index)] = target;
+      taken.add(target);
     }
   });
   return mapping;

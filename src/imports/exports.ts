@@ -5,6 +5,11 @@ import { en } from "../../pages/i18n/en";
 import type { ContactView } from "../contacts/contact-view";
 import { ContactListQuerySchema } from "../contacts/contacts.model";
 import { listContactsFor } from "../contacts/contacts.service";
+import {
+  type CustomFieldDefinitionRow,
+  customFieldDefinitionsFor,
+} from "../custom-fields/custom-fields.repo";
+import { customValueToText } from "../custom-fields/custom-values";
 import { access, tenantOf } from "../platform/access";
 import type { TenantContext } from "../platform/context";
 import { MAX_PAGE_SIZE } from "../platform/pagination";
@@ -48,7 +53,9 @@ export const ExportQuerySchema = ContactListQuerySchema.omit({ cursor: true, lim
 });
 type ExportQuery = z.infer<typeof ExportQuerySchema>;
 
-const rowOf = (contact: ContactView, lang: "ar" | "en") => {
+type Lang = "ar" | "en";
+
+const rowOf = (contact: ContactView, lang: Lang, customFields: CustomFieldDefinitionRow[]) => {
   const labels = LABELS[lang];
   const cells: Record<(typeof COLUMNS)[number], string> = {
     name: contact.name,
@@ -61,8 +68,17 @@ const rowOf = (contact: ContactView, lang: "ar" | "en") => {
     ownerId: contact.ownerId ?? "",
     createdAt: contact.createdAt,
   };
-  return COLUMNS.map((column) => cells[column]);
+  return [
+    ...COLUMNS.map((column) => cells[column]),
+    ...customFields.map((field) => customValueToText(field, contact.custom[field.key], lang)),
+  ];
 };
+
+/** The header row: the built-in columns, then one per active contact custom field, by its label. */
+const headerRow = (lang: Lang, customFields: CustomFieldDefinitionRow[]) => [
+  ...HEADERS[lang],
+  ...customFields.map((field) => (lang === "ar" ? field.labelAr : field.labelEn)),
+];
 
 // escapeFormulae prefixes cells starting with = + - @ (or a tab or CR) with ', so a spreadsheet
 // shows them as text instead of running them (CSV injection); CRLF is what Excel expects.
@@ -71,9 +87,15 @@ const toCsv = (rows: string[][]) => `${Papa.unparse(rows, { newline: "\r\n", esc
 /**
  * The contacts the caller may see, filtered as GET /contacts, as a CSV stream: each pull reads
  * one keyset page through the contacts service (same filters, same visibility), so memory stays
- * flat whatever the number of contacts. UTF-8 with a BOM so Excel reads Arabic correctly.
+ * flat whatever the number of contacts. UTF-8 with a BOM so Excel reads Arabic correctly. Values
+ * of the given custom fields follow the built-in columns (customValueToText, options by label,
+ * so the file imports again).
  */
-export function contactsCsvStream(ctx: TenantContext, query: ExportQuery) {
+export function contactsCsvStream(
+  ctx: TenantContext,
+  query: ExportQuery,
+  customFields: CustomFieldDefinitionRow[],
+) {
   const { lang, ...filters } = query;
   const encoder = new TextEncoder();
   let cursor: string | undefined;
@@ -82,11 +104,11 @@ export function contactsCsvStream(ctx: TenantContext, query: ExportQuery) {
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(`\uFEFF${toCsv([[...HEADERS[lang]]])}`));
+        controller.enqueue(encoder.encode(`\uFEFF${toCsv([headerRow(lang, customFields)])}`));
       }
       const page = await listContactsFor(ctx, { ...filters, cursor, limit: MAX_PAGE_SIZE });
       if (page.data.length > 0)
-        controller.enqueue(encoder.encode(toCsv(page.data.map((c) => rowOf(c, lang)))));
+        controller.enqueue(encoder.encode(toCsv(page.data.map((c) => rowOf(c, lang, customFields)))));
       if (page.nextCursor) cursor = page.nextCursor;
       else controller.close();
     },
@@ -100,7 +122,7 @@ const exportRoute = createRoute({
   operationId: "exportContactsCsv",
   summary: "The contacts list as CSV (same filters as GET /contacts), streamed",
   description:
-    "UTF-8 with BOM and CRLF line ends, so Excel opens Arabic text correctly. Cells that a spreadsheet would run as a formula are prefixed with `'`. Agents get only the contacts they may see.",
+    "UTF-8 with BOM and CRLF line ends, so Excel opens Arabic text correctly. Cells that a spreadsheet would run as a formula are prefixed with `'`. Agents get only the contacts they may see. After the built-in columns comes one column per active contact custom field, headed by its label in `lang` (amounts in SAR, options by label, lists joined with `, `).",
   ...access({ role: "agent", scope: "crm:read" }),
   request: { query: ExportQuerySchema },
   responses: {
@@ -113,13 +135,17 @@ const exportRoute = createRoute({
 });
 
 /**
- * The CSV download response. The session check runs before the response starts, so a refused
- * caller gets a problem (or the sign-in page), not a half-written file.
+ * The CSV download response. The session check runs (with the read of the custom fields) before
+ * the response starts, so a refused caller gets a problem (or the sign-in page), not a
+ * half-written file.
  */
 export async function contactsCsvResponse(ctx: TenantContext, query: ExportQuery) {
-  await ctx.scope.settle();
+  const [definitions] = await ctx.scope.read(
+    () => [customFieldDefinitionsFor(ctx.scope, "contact")] as const,
+  );
+  const customFields = definitions.filter((field) => field.archivedAt === null);
   const day = new Date(ctx.now).toISOString().slice(0, 10);
-  return new Response(contactsCsvStream(ctx, query), {
+  return new Response(contactsCsvStream(ctx, query, customFields), {
     status: 200,
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -1,10 +1,17 @@
 import { auditInsertIfChanged } from "../audit/audit.service";
 import type { ContactRow } from "../contacts/contacts.repo";
 import { roundRobinAgents, settingsRow } from "../crm/crm-settings.repo";
+import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
 import { dbFor } from "../db/client";
 import { idPrefixes, newId } from "../platform/ids";
 import { tenantScope } from "../platform/tenant-scope";
-import { type ImportedContact, identityKeys, type RowError, readRow } from "./import-row";
+import {
+  type ImportedContact,
+  identityKeys,
+  missingRequiredCustom,
+  type RowError,
+  readRow,
+} from "./import-row";
 import {
   addChunkCounts,
   allRawRows,
@@ -121,11 +128,12 @@ export async function processChunk(
   now = Date.now(),
 ): Promise<"written" | "nothing_to_do"> {
   const scope = scopeFor(env, message.tenantId);
-  const [[current], rows, [settings], agents] = await scope.db.batch([
+  const [[current], rows, [settings], agents, definitions] = await scope.db.batch([
     importById(scope, message.importId),
     chunkRows(scope, message.importId, message.fromRow, message.toRow),
     settingsRow(scope),
     roundRobinAgents(scope),
+    customFieldDefinitionsFor(scope, "contact"),
   ]);
   const pending = rows.filter((row) => row.status === "pending");
   if (current?.status !== "processing" || !current.mapping || pending.length === 0) {
@@ -135,7 +143,8 @@ export async function processChunk(
   const importer = current.createdByType === "user" ? current.createdBy : null;
   const importerIsAgent = current.createdByType === "user" && current.createdByRole === "agent";
 
-  const read = pending.map((row) => ({ row, result: readRow(row.raw, current.mapping ?? {}) }));
+  const rowContext = { definitions, headers: current.headers };
+  const read = pending.map((row) => ({ row, result: readRow(row.raw, current.mapping ?? {}, rowContext) }));
   const valid = read.flatMap(({ row, result }) => (result.ok ? [{ row, contact: result.contact }] : []));
 
   let stored: (ContactRow & { phonesJson: string })[] = [];
@@ -211,6 +220,7 @@ export async function processChunk(
             ...(contact.status ? { status: contact.status } : {}),
             ...(contact.notes ? { notes: contact.notes } : {}),
             phone: contact.phones[0] ?? null,
+            custom: contact.custom,
           },
           now,
         ),
@@ -220,6 +230,11 @@ export async function processChunk(
       });
       for (const tag of contact.tags) tags.push({ tenantId: scope.tenantId, contactId: id, tag });
       results.push({ rowNumber: row.rowNumber, status: "updated", contactId: id, error: null });
+      continue;
+    }
+    const missing = missingRequiredCustom(definitions, contact.custom);
+    if (missing.length > 0) {
+      results.push({ rowNumber: row.rowNumber, status: "failed", contactId: null, error: missing });
       continue;
     }
     const id = newId(idPrefixes.contact);
@@ -239,7 +254,7 @@ export async function processChunk(
       ownerId,
       companyId: null,
       notes: contact.notes,
-      custom: {},
+      custom: contact.custom,
       sample: false,
       mergedIntoId: null,
       createdBy: current.createdBy,

@@ -2,14 +2,32 @@ import { ar } from "../../pages/i18n/ar";
 import { en } from "../../pages/i18n/en";
 import { ContactNameSchema, MAX_PHONES, MAX_TAGS, TagSchema } from "../contacts/contacts.model";
 import { CONTACT_SOURCES, CONTACT_STATUSES } from "../contacts/contacts.schema";
+import {
+  type CustomFieldDefinition,
+  type CustomValue,
+  checkCustomValues,
+  customValueFromText,
+} from "../custom-fields/custom-values";
 import { EmailSchema, MobilePhoneSchema } from "../platform/schemas";
 import { nameKey, normaliseText } from "../platform/text-normalise";
-import type { ImportField, ImportMapping } from "./imports.schema";
+import {
+  CUSTOM_TARGET_PREFIX,
+  type CustomTarget,
+  type ImportField,
+  type ImportMapping,
+  isCustomTarget,
+} from "./imports.schema";
 
 export interface RowError {
-  field: ImportField | "row";
+  field: ImportField | CustomTarget | "row";
   code: string;
   message: string;
+}
+
+/** What readRow needs besides the row: the contact custom fields and the file's header. */
+export interface RowContext {
+  definitions: readonly (CustomFieldDefinition & { labelEn: string })[];
+  headers: string[];
 }
 
 /** A row turned into contact fields, ready to write. */
@@ -23,6 +41,8 @@ export interface ImportedContact {
   status: (typeof CONTACT_STATUSES)[number] | null;
   tags: string[];
   notes: string | null;
+  /** The row's non-empty custom values, checked (an empty cell never clears a stored value). */
+  custom: Record<string, Exclude<CustomValue, null>>;
 }
 
 /** Values a spreadsheet may hold for an enum: its code, or its label in Arabic or English. */
@@ -54,8 +74,61 @@ const split = (value: string, separators: RegExp) =>
 /** The cell of a mapped field, or "" when no column is mapped to it. */
 function cellsOf(raw: string[], mapping: ImportMapping) {
   const cells: Partial<Record<ImportField, string>> = {};
-  for (const [column, field] of Object.entries(mapping)) cells[field] = raw[Number(column)]?.trim() ?? "";
+  for (const [column, field] of Object.entries(mapping)) {
+    if (!isCustomTarget(field)) cells[field] = raw[Number(column)]?.trim() ?? "";
+  }
   return cells;
+}
+
+const columnName = (headers: string[], column: number) => headers[column] || `#${column + 1}`;
+
+/**
+ * The row's custom cells, converted from text (customValueFromText) and checked against the
+ * definitions (checkCustomValues). Empty cells are left out, so an update keeps what is stored.
+ * Each error names the column it came from.
+ */
+function readCustomCells(raw: string[], mapping: ImportMapping, context: RowContext) {
+  const byKey = new Map(context.definitions.map((definition) => [definition.key, definition]));
+  const given: Record<string, unknown> = {};
+  const columnOf = new Map<string, string>();
+  for (const [column, target] of Object.entries(mapping)) {
+    if (!isCustomTarget(target)) continue;
+    const key = target.slice(CUSTOM_TARGET_PREFIX.length);
+    const cell = raw[Number(column)]?.trim() ?? "";
+    if (cell === "") continue;
+    const definition = byKey.get(key);
+    given[key] = definition ? customValueFromText(definition, cell) : cell;
+    columnOf.set(key, columnName(context.headers, Number(column)));
+  }
+  const checked = checkCustomValues(context.definitions, given, { partial: true });
+  const errors: RowError[] = checked.errors.map((error) => {
+    const key = error.path.slice(CUSTOM_TARGET_PREFIX.length);
+    return {
+      field: error.path as CustomTarget,
+      code: error.code,
+      message: `Column "${columnOf.get(key) ?? key}": ${error.message}`,
+    };
+  });
+  return { values: checked.values as ImportedContact["custom"], errors };
+}
+
+/**
+ * A new contact needs every active required custom field: the errors for those the row leaves
+ * empty (an update does not, the stored contact may have them).
+ */
+export function missingRequiredCustom(
+  definitions: RowContext["definitions"],
+  custom: ImportedContact["custom"],
+): RowError[] {
+  return definitions
+    .filter(
+      (definition) => definition.required && definition.archivedAt === null && !(definition.key in custom),
+    )
+    .map((definition) => ({
+      field: `${CUSTOM_TARGET_PREFIX}${definition.key}` as CustomTarget,
+      code: "required",
+      message: `"${definition.labelEn}" is required for a new contact.`,
+    }));
 }
 
 /**
@@ -65,6 +138,7 @@ function cellsOf(raw: string[], mapping: ImportMapping) {
 export function readRow(
   raw: string[],
   mapping: ImportMapping,
+  context: RowContext,
 ): { ok: true; contact: ImportedContact } | { ok: false; errors: RowError[] } {
   const cells = cellsOf(raw, mapping);
   const errors: RowError[] = [];
@@ -132,6 +206,9 @@ export function readRow(
     errors.push({ field: "notes", code: "too_long", message: "Notes have at most 5000 characters." });
   }
 
+  const custom = readCustomCells(raw, mapping, context);
+  errors.push(...custom.errors);
+
   if (errors.length > 0 || !name.success) return { ok: false, errors };
   return {
     ok: true,
@@ -145,6 +222,7 @@ export function readRow(
       status,
       tags: [...new Set(tags)],
       notes,
+      custom: custom.values,
     },
   };
 }

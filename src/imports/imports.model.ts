@@ -2,9 +2,18 @@ import { z } from "@hono/zod-openapi";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
 import { DUPLICATE_ACTIONS, IMPORT_FIELDS, IMPORT_STATUSES } from "./imports.schema";
 
-const MappingSchema = z.record(z.string().regex(/^\d{1,2}$/), z.enum(IMPORT_FIELDS)).openapi({
-  description: "CSV column index (0-based, as a string) → contact field. Unmapped columns are ignored.",
-  example: { "0": "name", "1": "phone", "2": "email" },
+const MappingTargetSchema = z.union([
+  z.enum(IMPORT_FIELDS),
+  z
+    .string()
+    .regex(/^custom\.[a-z][a-z0-9_]{1,39}$/)
+    .openapi({ description: "An active contact custom field: `custom.<key>`." }),
+]);
+
+const MappingSchema = z.record(z.string().regex(/^\d{1,2}$/), MappingTargetSchema).openapi({
+  description:
+    "CSV column index (0-based, as a string) → contact field, or `custom.<key>` for an active contact custom field. Unmapped columns are ignored.",
+  example: { "0": "name", "1": "phone", "2": "email", "3": "custom.budget" },
 });
 
 export const ImportSchema = z
@@ -28,6 +37,10 @@ export const ImportSchema = z
     createdAt: DateTimeSchema,
     startedAt: DateTimeSchema.nullable(),
     finishedAt: DateTimeSchema.nullable(),
+    rowsPurgedAt: DateTimeSchema.nullable().openapi({
+      description:
+        "When the file's values were deleted (7 days after the import finished): from then on the errors list keeps each bad row's number and errors, with `values` empty.",
+    }),
   })
   .openapi("Import");
 

@@ -1,8 +1,9 @@
-import { asc, eq, getTableColumns, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { asc, desc, eq, getTableColumns, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 import { crmSettings } from "../crm/crm.schema";
+import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { type DuplicateAction, type ImportMapping, importRows, imports } from "./imports.schema";
 
@@ -56,6 +57,17 @@ export const importById = (scope: TenantScope, id: string, visible?: SQL) =>
     .select()
     .from(imports)
     .where(scope.where(imports.tenantId, eq(imports.id, id), visible));
+
+/** A page of imports, newest first (the tenant's created-at index, read backwards). */
+export const listImports = (scope: TenantScope, after: CursorPosition | null, limit: number, visible?: SQL) =>
+  scope.db
+    .select()
+    .from(imports)
+    .where(
+      scope.where(imports.tenantId, visible, continuingAfter(imports.createdAt, imports.id, after, "desc")),
+    )
+    .orderBy(desc(imports.createdAt), desc(imports.id))
+    .limit(limit + 1);
 
 /** The first rows of an upload, for the mapping step's preview. */
 export const firstRows = (scope: TenantScope, importId: string, limit: number) =>
@@ -218,19 +230,31 @@ export const insertPhoneRows = (scope: TenantScope, rows: (typeof contactPhones.
 export const insertTagRows = (scope: TenantScope, rows: (typeof contactTags.$inferInsert)[]) =>
   chunksFor(rows, 3).map((chunk) => scope.db.insert(contactTags).values(chunk).onConflictDoNothing());
 
-/** An "update" of a stored duplicate: the row's non-empty values win; phones and tags are added. */
+/**
+ * An "update" of a stored duplicate: the row's non-empty values win; phones and tags are added;
+ * custom values are merged into the stored ones (json_patch, in SQL, so two rows of a chunk
+ * updating one contact both count).
+ */
 export const updateMatchedContact = (
   scope: TenantScope,
   id: string,
-  changes: Partial<
+  {
+    custom,
+    ...changes
+  }: Partial<
     Pick<ContactInsert, "name" | "nameNorm" | "nameKey" | "email" | "status" | "notes" | "phone">
-  >,
+  > & {
+    custom: Record<string, unknown>;
+  },
   now: number,
 ) =>
   scope.db
     .update(contacts)
     .set({
       ...changes,
+      ...(Object.keys(custom).length > 0
+        ? { custom: sql`json_patch(${contacts.custom}, ${JSON.stringify(custom)})` }
+        : {}),
       phone: sql`COALESCE(${contacts.phone}, ${changes.phone ?? null})`,
       updatedAt: now,
       version: sql`${contacts.version} + 1`,

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { access, tenantOf } from "../platform/access";
 import type { AppEnv } from "../platform/context";
 import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
+import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { ApiError, problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "./csv";
@@ -15,7 +16,14 @@ import {
   UploadedImportSchema,
   UploadQuerySchema,
 } from "./imports.model";
-import { getImport, importErrors, setMapping, startImport, uploadImport } from "./imports.service";
+import {
+  getImport,
+  importErrors,
+  listImportsFor,
+  setMapping,
+  startImport,
+  uploadImport,
+} from "./imports.service";
 
 const readers = access({ role: "agent", scope: "crm:read" });
 const writers = access({ role: "agent", scope: "crm:write" });
@@ -94,6 +102,21 @@ const uploadRoute = createRoute({
   },
 });
 
+const listImportsRoute = createRoute({
+  method: "get",
+  path: "/imports",
+  tags: ["imports"],
+  operationId: "listImports",
+  summary: "Past imports, newest first, with their status and counters",
+  description: VISIBILITY,
+  ...readers,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: { description: "A page of imports", ...jsonContent(pageSchema(ImportSchema)) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
+  },
+});
+
 const getImportRoute = createRoute({
   method: "get",
   path: "/imports/{importId}",
@@ -115,7 +138,7 @@ const mappingRoute = createRoute({
   tags: ["imports"],
   operationId: "setImportMapping",
   summary: "Map CSV columns to contact fields and choose what happens to duplicates",
-  description: `${VISIBILITY} Allowed until the import starts (409 after). A column must be mapped to \`name\`. Custom fields cannot be mapped yet.`,
+  description: `${VISIBILITY} Allowed until the import starts (409 after). A column must be mapped to \`name\`; a column may map to an active contact custom field (\`custom.<key>\`), whose cells are read as the field's type (numbers with Arabic-Indic digits, amounts in SAR, options by value or label). Unless \`duplicateAction\` is \`update\`, every active required custom field must be mapped.`,
   ...writers,
   request: { params: importId, ...jsonBody(ImportMappingInputSchema) },
   responses: {
@@ -172,6 +195,10 @@ export const importUploadApi = createRouter().openapi(uploadRoute, async (c) => 
 });
 
 export const importsApi = createRouter()
+  .openapi(listImportsRoute, async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await listImportsFor(tenantOf(c), cursor, limit), 200);
+  })
   .openapi(getImportRoute, async (c) =>
     c.json(await getImport(tenantOf(c), c.req.valid("param").importId), 200),
   )

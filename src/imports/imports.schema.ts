@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { tenants } from "../tenants/tenants.schema";
 
@@ -12,12 +13,18 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export const DUPLICATE_ACTIONS = ["skip", "update", "create"] as const;
 export type DuplicateAction = (typeof DUPLICATE_ACTIONS)[number];
 
-/** The contact fields a CSV column can be mapped to (custom fields come later). */
+/** The built-in contact fields a CSV column can be mapped to. */
 export const IMPORT_FIELDS = ["name", "phone", "email", "source", "status", "tags", "notes"] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
-/** Column index (as a string, JSON object keys) → contact field. */
-export type ImportMapping = Record<string, ImportField>;
+/** A contact custom field as a mapping target: `custom.<key>`. */
+export type CustomTarget = `custom.${string}`;
+export const CUSTOM_TARGET_PREFIX = "custom.";
+export const isCustomTarget = (target: string): target is CustomTarget =>
+  target.startsWith(CUSTOM_TARGET_PREFIX);
+
+/** Column index (as a string, JSON object keys) → contact field or `custom.<key>`. */
+export type ImportMapping = Record<string, ImportField | CustomTarget>;
 
 export const IMPORT_ROW_STATUSES = ["pending", "created", "updated", "skipped", "failed"] as const;
 export type ImportRowStatus = (typeof IMPORT_ROW_STATUSES)[number];
@@ -55,8 +62,14 @@ export const imports = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),
+    // When the daily purge removed the file's values (RUNBOOK: import data retention).
+    rowsPurgedAt: integer("rows_purged_at"),
   },
-  (t) => [index("imports_tenant_created").on(t.tenantId, t.createdAt)],
+  (t) => [
+    index("imports_tenant_created").on(t.tenantId, t.createdAt),
+    // Finished imports whose raw rows are still stored: what the daily purge looks for.
+    index("imports_rows_to_purge").on(t.finishedAt).where(sql`${t.rowsPurgedAt} IS NULL`),
+  ],
 );
 
 /**

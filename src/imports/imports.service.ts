@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
+import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
 import { hasRole } from "../platform/roles";
 import {
@@ -20,10 +22,18 @@ import {
   importById,
   insertImport,
   insertRawRows,
+  listImports,
   markQueued,
   saveMapping,
 } from "./imports.repo";
-import { type DuplicateAction, type ImportMapping, imports } from "./imports.schema";
+import {
+  CUSTOM_TARGET_PREFIX,
+  type DuplicateAction,
+  IMPORT_FIELDS,
+  type ImportMapping,
+  imports,
+  isCustomTarget,
+} from "./imports.schema";
 
 const PREVIEW_ROWS = 5;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -46,6 +56,7 @@ export const importView = (row: ImportRow) => ({
   createdAt: new Date(row.createdAt).toISOString(),
   startedAt: iso(row.startedAt),
   finishedAt: iso(row.finishedAt),
+  rowsPurgedAt: iso(row.rowsPurgedAt),
 });
 export type ImportView = ReturnType<typeof importView>;
 
@@ -115,7 +126,8 @@ export async function uploadImport(ctx: TenantContext, bytes: Uint8Array, fileNa
   }
   const { scope, principal, actor, now } = ctx;
   const id = newId(idPrefixes.import);
-  const suggestedMapping = suggestMapping(parsed.headers);
+  const [definitions] = await scope.read(() => [customFieldDefinitionsFor(scope, "contact")] as const);
+  const suggestedMapping = suggestMapping(parsed.headers, definitions);
   await scope.write([
     insertImport(scope, {
       id,
@@ -144,13 +156,22 @@ export async function getImport(ctx: TenantContext, id: string) {
   return importView(row);
 }
 
-/** The import with the first rows, for the wizard's mapping step. */
+/** The import with the first rows and the active contact custom fields, for the wizard's pages. */
 export async function importWithPreview(ctx: TenantContext, id: string) {
-  const [[row], preview] = await ctx.scope.read(
-    () => [importById(ctx.scope, id, visibleImports(ctx)), firstRows(ctx.scope, id, PREVIEW_ROWS)] as const,
+  const [[row], preview, definitions] = await ctx.scope.read(
+    () =>
+      [
+        importById(ctx.scope, id, visibleImports(ctx)),
+        firstRows(ctx.scope, id, PREVIEW_ROWS),
+        customFieldDefinitionsFor(ctx.scope, "contact"),
+      ] as const,
   );
   if (!row) throw notFound();
-  return { import: importView(row), preview: preview.map((r) => r.raw) };
+  return {
+    import: importView(row),
+    preview: preview.map((r) => r.raw),
+    customFields: definitions.filter((field) => field.archivedAt === null),
+  };
 }
 
 const mappingError = (message: string) =>
@@ -158,26 +179,64 @@ const mappingError = (message: string) =>
     errors: [{ path: "mapping", code: "invalid_mapping", message }],
   });
 
-/** Sets the column mapping and duplicate action while the import has not started. */
+/** A page of the imports the caller may see, newest first. */
+export async function listImportsFor(ctx: TenantContext, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [rows] = await ctx.scope.read(
+    () => [listImports(ctx.scope, after, limit, visibleImports(ctx))] as const,
+  );
+  const page = toPage(rows, limit, (row) => ({ sort: row.createdAt, id: row.id }));
+  return { data: page.data.map(importView), nextCursor: page.nextCursor };
+}
+
+/**
+ * Sets the column mapping and duplicate action while the import has not started. A column maps to
+ * a built-in field or to an active contact custom field (`custom.<key>`); every active required
+ * custom field must be mapped, unless duplicates are updated (rows then mostly change stored
+ * contacts, and a new contact without it fails on its own row).
+ */
 export async function setMapping(
   ctx: TenantContext,
   id: string,
-  input: { mapping: ImportMapping; duplicateAction: DuplicateAction },
+  input: { mapping: Record<string, string>; duplicateAction: DuplicateAction },
 ) {
   const { scope, now } = ctx;
-  const [[current]] = await scope.read(() => [importById(scope, id, visibleImports(ctx))] as const);
+  const [[current], definitions] = await scope.read(
+    () => [importById(scope, id, visibleImports(ctx)), customFieldDefinitionsFor(scope, "contact")] as const,
+  );
   if (!current) throw notFound();
   const fields = Object.values(input.mapping);
   if (Object.keys(input.mapping).some((column) => Number(column) >= current.headers.length)) {
     throw mappingError(`Columns are numbered 0 to ${current.headers.length - 1}.`);
   }
+  const active = new Map(
+    definitions.filter((field) => field.archivedAt === null).map((field) => [field.key, field]),
+  );
+  for (const field of fields) {
+    if (isCustomTarget(field) && !active.has(field.slice(CUSTOM_TARGET_PREFIX.length))) {
+      throw mappingError(`"${field}" is not an active contact custom field.`);
+    }
+    if (!isCustomTarget(field) && !(IMPORT_FIELDS as readonly string[]).includes(field)) {
+      throw mappingError(`"${field}" is not a contact field.`);
+    }
+  }
   if (new Set(fields).size !== fields.length) throw mappingError("Map each field from one column only.");
   if (!fields.includes("name")) throw mappingError("Map a column to the name: every contact needs one.");
+  if (input.duplicateAction !== "update") {
+    const unmapped = [...active.values()].filter(
+      (field) => field.required && !fields.includes(`${CUSTOM_TARGET_PREFIX}${field.key}`),
+    );
+    if (unmapped.length > 0) {
+      throw mappingError(
+        `Map a column to each required custom field: ${unmapped.map((field) => `${field.labelEn} (${field.labelAr})`).join(", ")}.`,
+      );
+    }
+  }
   if (current.status !== "uploaded" && current.status !== "mapped") {
     throw new ApiError("CONFLICT", "This import has started; its mapping can no longer change.");
   }
   const [changed] = await scope.write([
-    saveMapping(scope, id, input.mapping, input.duplicateAction, now, visibleImports(ctx)),
+    saveMapping(scope, id, input.mapping as ImportMapping, input.duplicateAction, now, visibleImports(ctx)),
   ]);
   if (changed.length === 0)
     throw new ApiError("CONFLICT", "This import has started; its mapping can no longer change.");

@@ -4,10 +4,11 @@ import { lte, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { otpCodes, passwordResets, refreshFamilies, refreshTokens } from "../../src/auth/auth.schema";
 import { dbFor } from "../../src/db/client";
+import { importsDueForPurge } from "../../src/imports/imports-purge";
 import worker from "../../src/index";
 import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 import { createTenant } from "../../test/fixtures";
-import { countRows } from "../../test/helpers";
+import { call, countRows } from "../../test/helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -68,6 +69,114 @@ describe("scheduled: purge expired records", () => {
       .bind(owner.familyId)
       .first();
     expect(ownerFamily).not.toBeNull();
+  });
+});
+
+describe("scheduled: purge the raw rows of finished imports", () => {
+  /** An import written straight to D1 with `rows` rows, every 10th one in error. */
+  async function storedImport(
+    tenantId: string,
+    id: string,
+    status: string,
+    finishedAt: number | null,
+    rows: number,
+  ) {
+    await env.DB.prepare(
+      "INSERT INTO imports (id, tenant_id, status, encoding, headers, total_rows, created_by, created_by_type, created_at, updated_at, finished_at) VALUES (?, ?, ?, 'utf-8', '[\"name\",\"phone\"]', ?, 'usr_x', 'user', 0, 0, ?)",
+    )
+      .bind(id, tenantId, status, rows, finishedAt)
+      .run();
+    const insert = env.DB.prepare(
+      "INSERT INTO import_rows (tenant_id, import_id, row_number, raw, status, error) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const statements = Array.from({ length: rows }, (_, index) => {
+      const failed = (index + 1) % 10 === 0;
+      return insert.bind(
+        tenantId,
+        id,
+        index + 1,
+        JSON.stringify([`Person ${index + 1}`, "0551234567"]),
+        failed ? "failed" : "created",
+        failed
+          ? JSON.stringify([{ field: "phone", code: "invalid_phone", message: "Not a mobile number." }])
+          : null,
+      );
+    });
+    for (let start = 0; start < statements.length; start += 500) {
+      await env.DB.batch(statements.slice(start, start + 500));
+    }
+  }
+
+  const rowsOf = async (importId: string) =>
+    (
+      await env.DB.prepare(
+        "SELECT row_number, raw, status, error FROM import_rows WHERE import_id = ? ORDER BY row_number",
+      )
+        .bind(importId)
+        .all<{ row_number: number; raw: string; status: string; error: string | null }>()
+    ).results;
+
+  it("deletes the values of imports finished over 7 days ago, keeps their errors, and leaves the rest alone", async () => {
+    const { tenantId, owner } = await createTenant("Import purge");
+    const now = Date.now();
+    await storedImport(tenantId, "imp_old00000000000000000", "done", now - 8 * DAY, 1203);
+    await storedImport(tenantId, "imp_failed00000000000000", "failed", now - 7 * DAY - 1, 20);
+    await storedImport(tenantId, "imp_recent00000000000000", "done", now - 6 * DAY, 20);
+    await storedImport(tenantId, "imp_running0000000000000", "processing", null, 20);
+
+    const log = await runCron(now);
+    expect(log).toMatchObject({ importsPurged: 2, importRows: 1203 + 20 });
+
+    const old = await rowsOf("imp_old00000000000000000");
+    expect(old).toHaveLength(120);
+    expect(old.every((row) => row.status === "failed" && row.raw === "[]")).toBe(true);
+    expect(old[0]).toMatchObject({ row_number: 10 });
+    expect(JSON.parse(old[0]?.error ?? "[]")).toEqual([
+      { field: "phone", code: "invalid_phone", message: "Not a mobile number." },
+    ]);
+    expect(await rowsOf("imp_failed00000000000000")).toHaveLength(2);
+    expect(await rowsOf("imp_recent00000000000000")).toHaveLength(20);
+    expect(await rowsOf("imp_running0000000000000")).toHaveLength(20);
+    const { results } = await env.DB.prepare(
+      "SELECT id, rows_purged_at, total_rows FROM imports WHERE tenant_id = ? ORDER BY id",
+    )
+      .bind(tenantId)
+      .all<{ id: string; rows_purged_at: number | null; total_rows: number }>();
+    expect(Object.fromEntries(results.map((row) => [row.id, row.rows_purged_at]))).toEqual({
+      imp_failed00000000000000: now,
+      imp_old00000000000000000: now,
+      imp_recent00000000000000: null,
+      imp_running0000000000000: null,
+    });
+
+    // The API keeps the errors, without the file's values, and says when they went.
+    const errors = await call("/api/v1/imports/imp_old00000000000000000/errors?limit=2", {
+      headers: owner.auth,
+    });
+    expect(await errors.json()).toMatchObject({
+      data: [
+        { rowNumber: 10, values: [], errors: [{ code: "invalid_phone" }] },
+        { rowNumber: 20, values: [] },
+      ],
+    });
+    const summary = await call("/api/v1/imports/imp_old00000000000000000", { headers: owner.auth });
+    expect(await summary.json()).toMatchObject({
+      totalRows: 1203,
+      rowsPurgedAt: new Date(now).toISOString(),
+    });
+
+    // A second run finds nothing more to do.
+    expect(await runCron(now + 1000)).toMatchObject({ importsPurged: 0, importRows: 0 });
+  });
+
+  it("finds the imports to purge through the partial index, not by walking every import", async () => {
+    const query = importsDueForPurge(dbFor(env.DB), Date.now()).toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
+    expect(results.map((row) => row.detail).join("; ")).toMatch(
+      /USING INDEX imports_rows_to_purge \(finished_at<\?\)/,
+    );
   });
 });
 

@@ -8,12 +8,14 @@ import {
 } from "../../src/auth/auth.schema";
 import type { Db } from "../../src/db/client";
 import { purgeExpiredRows } from "../../src/db/purge";
+import { purgeImportRows } from "../../src/imports/imports-purge";
 import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 
 /**
  * Removes credentials and records nobody can use any more: Idempotency-Key responses past 24 h,
  * expired WhatsApp codes, email and phone verification codes and links, reset links and refresh
  * tokens, and sessions that have ended and hold no tokens. Each is refused by its expiry anyway; this only keeps the tables small.
+ * Also removes the raw CSV values of imports finished more than 7 days ago (personal data).
  */
 export async function purgeExpired(db: Db, now: number) {
   const counts = {
@@ -38,5 +40,6 @@ export async function purgeExpired(db: Db, now: number) {
       ),
     );
   counts.refreshFamilies = endedSessions.meta.changes;
-  return counts;
+  const imported = await purgeImportRows(db, now);
+  return { ...counts, importRows: imported.importRows, importsPurged: imported.imports };
 }
