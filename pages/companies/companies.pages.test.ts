@@ -118,6 +118,29 @@ describe("companies pages", () => {
     expect(await companiesOf(tenantId)).toEqual([]);
   });
 
+  it("keeps a refused custom value in its input with the field's error, and stores nothing", async () => {
+    const { tenantId, manager } = await createTenant();
+    await api(manager, "/custom-fields", {
+      objectType: "company",
+      key: "employees",
+      labelAr: "الموظفون",
+      labelEn: "Employees",
+      type: "number",
+      required: true,
+    });
+    const browser = await onCompaniesPage(manager);
+    const res = await browser.post("/companies", { name: "Counted", "custom.employees": "many" });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain(escaped(ar.customFields.errors.invalid_number));
+    expect(html).toContain('value="many"');
+    expect(await companiesOf(tenantId)).toEqual([]);
+    expect((await browser.post("/companies", { name: "Counted", "custom.employees": "٢٥" })).status).toBe(
+      303,
+    );
+    expect(JSON.parse((await companiesOf(tenantId))[0]?.custom ?? "null")).toEqual({ employees: 25 });
+  });
+
   it("saves an edit, and refuses a stale one with the latest values shown", async () => {
     const { tenantId, manager } = await createTenant();
     const browser = await onCompaniesPage(manager);
