@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createMember, createTenant } from "../../test/fixtures";
-import { call, escaped } from "../../test/helpers";
+import { call, callCountingD1, escaped } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
 
@@ -204,9 +204,14 @@ describe("companies pages", () => {
     expect(page).not.toContain("Hidden contact");
     expect(page).not.toContain("Hidden deal");
 
-    // A manager sees both on the same page.
-    const managerPage = await (await signedIn(manager).get(`/companies/${mine}`)).text();
+    // A manager sees both on the same page, read in one D1 round trip (with the session check).
+    const { res, d1RoundTrips } = await callCountingD1(`/companies/${mine}`, {
+      headers: { Cookie: `__Host-dlx_at=${manager.accessToken}` },
+    });
+    expect(res.status).toBe(200);
+    const managerPage = await res.text();
     expect(managerPage).toContain("Hidden contact");
     expect(managerPage).toContain("Hidden deal");
+    expect(d1RoundTrips).toBe(1);
   });
 });

@@ -7,14 +7,11 @@ import {
 import {
   type CompanyView,
   createCompany,
-  getCompany,
   listCompaniesFor,
   updateCompanyFor,
 } from "../../src/companies/companies.service";
-import { ContactListQuerySchema } from "../../src/contacts/contacts.model";
-import { listContactsFor } from "../../src/contacts/contacts.service";
+import { companyWorkspace } from "../../src/companies/company-workspace";
 import { customFieldDefinitionsFor } from "../../src/custom-fields/custom-fields.repo";
-import { findDeals } from "../../src/deals/deals.service";
 import { members } from "../../src/members/members.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
@@ -133,34 +130,18 @@ companiesPages.post("/companies", async (c) => {
   }
 });
 
-/** The company's contacts and deals, each list read with the caller's visibility. */
-async function relationsOf(c: Context<AppEnv>, companyId: string) {
-  const ctx = tenantOf(c);
-  const [contacts, deals] = await Promise.all([
-    listContactsFor(ctx, ContactListQuerySchema.parse({ companyId, sort: "name", limit: RELATED_SIZE })),
-    findDeals(ctx, { companyId }, "-updatedAt", undefined, RELATED_SIZE),
-  ]);
-  return {
-    contacts: contacts.data,
-    moreContacts: contacts.nextCursor !== null,
-    deals: deals.data,
-    moreDeals: deals.nextCursor !== null,
-  };
-}
-
 async function renderCompany(
   c: Context<AppEnv>,
   id: string,
   form: (t: Dictionary, company: CompanyView) => CompanyFormState,
   status: 200 | 412 | 422 = 200,
 ) {
-  // The company first: one the caller may not see is a 404 before anything else is read.
-  const company = await getCompany(tenantOf(c), id);
-  const [relations, memberList, definitions] = await Promise.all([
-    relationsOf(c, id),
-    teamMembers(c),
-    companyFields(c),
-  ]);
+  const {
+    company,
+    members: memberList,
+    definitions,
+    ...relations
+  } = await companyWorkspace(tenantOf(c), id, RELATED_SIZE);
   c.header("ETag", etagOf(company.version));
   return renderPage(c, {
     title: () => company.name,
