@@ -213,5 +213,11 @@ describe("companies pages", () => {
     expect(managerPage).toContain("Hidden contact");
     expect(managerPage).toContain("Hidden deal");
     expect(d1RoundTrips).toBe(1);
+    const listed = await callCountingD1("/companies?q=Agent", {
+      headers: { Cookie: `__Host-dlx_at=${manager.accessToken}` },
+    });
+    expect(listed.res.status).toBe(200);
+    expect(await listed.res.text()).toContain(`data-company-id="${mine}"`);
+    expect(listed.d1RoundTrips).toBe(1);
   });
 });

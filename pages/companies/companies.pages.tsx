@@ -4,15 +4,9 @@ import {
   CreateCompanyInputSchema,
   UpdateCompanyInputSchema,
 } from "../../src/companies/companies.model";
-import {
-  type CompanyView,
-  createCompany,
-  listCompaniesFor,
-  updateCompanyFor,
-} from "../../src/companies/companies.service";
-import { companyWorkspace } from "../../src/companies/company-workspace";
+import { type CompanyView, createCompany, updateCompanyFor } from "../../src/companies/companies.service";
+import { companiesListWorkspace, companyWorkspace } from "../../src/companies/company-workspace";
 import { customFieldDefinitionsFor } from "../../src/custom-fields/custom-fields.repo";
-import { members } from "../../src/members/members.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { isId } from "../../src/platform/ids";
@@ -34,7 +28,6 @@ import {
   companyInput,
 } from "./company-form";
 
-const MEMBER_LIST_SIZE = 100;
 const LIST_SIZE = 50;
 /** How many of a company's contacts and deals its page lists. */
 const RELATED_SIZE = 20;
@@ -49,11 +42,6 @@ async function companyFields(c: Context<AppEnv>) {
   const { scope } = tenantOf(c);
   const [definitions] = await scope.read(() => [customFieldDefinitionsFor(scope, "company")] as const);
   return definitions;
-}
-
-async function teamMembers(c: Context<AppEnv>) {
-  const { data } = await members(tenantOf(c), undefined, MEMBER_LIST_SIZE);
-  return data.map((m) => ({ userId: m.userId, name: m.name }));
 }
 
 /** The posted form: its text fields, and its custom field inputs typed for the API and as typed. */
@@ -88,11 +76,7 @@ async function renderList(
   // A search or cursor typed badly shows the whole list rather than an error page.
   const parsed = CompanyListQuerySchema.safeParse({ q, cursor: c.req.query("cursor"), limit: LIST_SIZE });
   const query = parsed.success ? parsed.data : CompanyListQuerySchema.parse({ limit: LIST_SIZE });
-  const [list, memberList, definitions] = await Promise.all([
-    listCompaniesFor(tenantOf(c), query),
-    teamMembers(c),
-    companyFields(c),
-  ]);
+  const list = await companiesListWorkspace(tenantOf(c), query);
   return renderPage(c, {
     title: (t) => t.companies.title,
     body: (t, csrf) => (
@@ -101,9 +85,9 @@ async function renderList(
         locale={c.get("locale")}
         timeZone={signedInUser(c).tenantTimeZone}
         csrf={csrf}
-        members={memberList}
-        definitions={definitions}
-        companies={list.data}
+        members={list.members}
+        definitions={list.definitions}
+        companies={list.companies}
         nextCursor={list.nextCursor}
         q={query.q}
         canAssign={canAssign(c)}

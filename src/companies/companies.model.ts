@@ -100,3 +100,4 @@ export const CompanyListQuerySchema = PageQuerySchema.extend({
     .optional()
     .openapi({ description: "Search by name, VAT number or CR number" }),
 });
+export type CompanyListQuery = z.infer<typeof CompanyListQuerySchema>;

@@ -8,8 +8,10 @@ import { deals } from "../deals/deals.schema";
 import { dealView } from "../deals/deals.service";
 import { listMembers } from "../members/members.repo";
 import type { TenantContext } from "../platform/context";
+import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
-import { companyById } from "./companies.repo";
+import type { CompanyListQuery } from "./companies.model";
+import { companyById, companyMatches, listCompanies } from "./companies.repo";
 import { companies } from "./companies.schema";
 import { companyView } from "./companies.service";
 
@@ -55,6 +57,37 @@ export async function companyWorkspace(ctx: TenantContext, id: string, relatedLi
     moreContacts: contactRows.length > relatedLimit,
     deals: dealRows.slice(0, relatedLimit).map(dealView),
     moreDeals: dealRows.length > relatedLimit,
+    members: team.map((member) => ({ userId: member.userId, name: member.name })),
+    definitions,
+  };
+}
+
+/**
+ * What the companies list page shows, in one D1 round trip with the session check: a page of the
+ * companies the caller may see (searched by `q`), the team (for owner names) and the company
+ * fields (for the add form).
+ */
+export async function companiesListWorkspace(ctx: TenantContext, query: CompanyListQuery) {
+  const { scope } = ctx;
+  const after = query.cursor ? decodeCursor(query.cursor, "string") : null;
+  const [rows, team, definitions] = await scope.read(
+    () =>
+      [
+        listCompanies(
+          scope,
+          { ownerId: query.ownerId, conditions: [companyMatches(scope, query.q)] },
+          visibleRecords(ctx, companies.ownerId),
+          after,
+          query.limit,
+        ),
+        listMembers(scope, null, WORKSPACE_MEMBERS),
+        customFieldDefinitionsFor(scope, "company"),
+      ] as const,
+  );
+  const page = toPage(rows, query.limit, (row) => ({ sort: row.nameNorm, id: row.id }));
+  return {
+    companies: page.data.map(companyView),
+    nextCursor: page.nextCursor,
     members: team.map((member) => ({ userId: member.userId, name: member.name })),
     definitions,
   };
