@@ -10,6 +10,7 @@ import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
 import { authPages } from "./auth/auth.pages";
+import { companiesPages } from "./companies/companies.pages";
 
 import { contactsPages } from "./contacts/contacts.pages";
 
@@ -61,6 +62,7 @@ pages.route("/", teamPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
 pages.route("/", importsPages);
 pages.route("/", contactsPages);
+pages.route("/", companiesPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);
 pages.route("/", taskPages);

@@ -60,6 +60,7 @@ export const Layout: FC<LayoutProps> = ({
               {session ? (
                 <>
                   <a href="/contacts">{t.nav.contacts}</a>
+                  <a href="/companies">{t.companies.nav}</a>
                   <a href="/deals">{t.nav.deals}</a>
                   <a href="/tasks">{t.nav.tasks}</a>
                   <a href="/account">{t.nav.account}</a>

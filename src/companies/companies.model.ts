@@ -48,6 +48,13 @@ export const NationalAddressSchema = z
   })
   .openapi("NationalAddress", { description: "The Saudi national address (SPL)" });
 
+const CustomValuesSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
+  .openapi({
+    description:
+      "Custom field values by field key (see /custom-fields, objectType `company`). On update, a merge patch: keys sent replace, null clears.",
+  });
+
 const CompanyNameSchema = z.string().trim().min(1).max(200).openapi({ example: "شركة الرياض للتطوير" });
 
 export const CreateCompanyInputSchema = z
@@ -58,10 +65,13 @@ export const CreateCompanyInputSchema = z
     nationalAddress: NationalAddressSchema.nullable().optional(),
     website: WebsiteSchema.nullable().optional(),
     ownerId: idSchema("usr").nullable().optional(),
+    custom: CustomValuesSchema.default({}),
   })
   .openapi("CreateCompanyInput");
 
-export const UpdateCompanyInputSchema = CreateCompanyInputSchema.partial().openapi("UpdateCompanyInput");
+export const UpdateCompanyInputSchema = CreateCompanyInputSchema.extend({ custom: CustomValuesSchema })
+  .partial()
+  .openapi("UpdateCompanyInput");
 
 export const CompanySchema = z
   .object({
@@ -73,6 +83,7 @@ export const CompanySchema = z
     website: z.string().nullable(),
     ownerId: z.string().nullable(),
     contactCount: z.int(),
+    custom: CustomValuesSchema,
     createdAt: DateTimeSchema,
     updatedAt: DateTimeSchema,
     version: z.int(),
@@ -81,5 +92,12 @@ export const CompanySchema = z
 
 export const CompanyListQuerySchema = PageQuerySchema.extend({
   ownerId: idSchema("usr").optional(),
-  q: z.string().trim().min(1).max(100).optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Search by name, VAT number or CR number" }),
 });
+export type CompanyListQuery = z.infer<typeof CompanyListQuerySchema>;

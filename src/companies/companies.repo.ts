@@ -1,8 +1,11 @@
-import { and, asc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, or, type SQL, sql } from "drizzle-orm";
 import { contacts } from "../contacts/contacts.schema";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
+import { normaliseText } from "../platform/text-normalise";
 import { nextVersionIf } from "../platform/versioning";
+import { searchDocuments, searchIndex } from "../search/search.schema";
+import { searchMatch } from "../search/search-query";
 import { companies } from "./companies.schema";
 
 export type CompanyRow = typeof companies.$inferSelect & { contactCount: number };
@@ -12,10 +15,31 @@ const withContactCount = {
   contactCount: sql<number>`(SELECT COUNT(*) FROM ${contacts} WHERE ${contacts.tenantId} = ${companies.tenantId} AND ${contacts.companyId} = ${companies.id} AND ${contacts.mergedIntoId} IS NULL)`,
 };
 
+/**
+ * A condition for the companies list: the name contains what was typed (normalised), or the
+ * search index (names, VAT and CR numbers, prefix on the last word) matches it. Undefined for a
+ * blank query. The index subquery runs inside the list's statement: no extra round trip.
+ */
+export function companyMatches(scope: TenantScope, query: string | undefined): SQL | undefined {
+  if (!query?.trim()) return undefined;
+  const inName = sql`instr(${companies.nameNorm}, ${normaliseText(query)}) > 0`;
+  const match = searchMatch(scope.tenantId, "company", query);
+  if (match === null) return inName;
+  const indexed = scope.db
+    .select({ recordId: searchDocuments.recordId })
+    .from(searchIndex)
+    .innerJoin(
+      searchDocuments,
+      and(eq(searchDocuments.id, searchIndex.rowid), eq(searchDocuments.kind, "company")),
+    )
+    .where(sql`${searchIndex} MATCH ${match}`);
+  return or(inName, inArray(companies.id, indexed));
+}
+
 /** Companies by name (normalised), a page at a time. */
 export const listCompanies = (
   scope: TenantScope,
-  filters: { ownerId?: string; needle?: string },
+  filters: { ownerId?: string; conditions?: (SQL | undefined)[] },
   visible: SQL | undefined,
   after: CursorPosition | null,
   limit: number,
@@ -28,7 +52,7 @@ export const listCompanies = (
         companies.tenantId,
         visible,
         filters.ownerId ? eq(companies.ownerId, filters.ownerId) : undefined,
-        filters.needle ? sql`instr(${companies.nameNorm}, ${filters.needle}) > 0` : undefined,
+        ...(filters.conditions ?? []),
         continuingAfter(companies.nameNorm, companies.id, after, "asc"),
       ),
     )

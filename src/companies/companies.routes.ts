@@ -21,6 +21,8 @@ const listCompaniesRoute = createRoute({
   tags: ["companies"],
   operationId: "listCompanies",
   summary: "Companies by name, a page at a time",
+  description:
+    "Agents see only the companies they own unless the tenant's visibility setting is `all`. `q` searches names, VAT and CR numbers. Custom fields filter as `custom.<key>=value` (`a,b` any of; `from..to` ranges for numbers, money and dates).",
   ...access({ role: "agent", scope: "crm:read" }),
   request: { query: CompanyListQuerySchema },
   responses: {
@@ -88,9 +90,12 @@ const updateCompanyRoute = createRoute({
 });
 
 export const companiesApi = createRouter()
-  .openapi(listCompaniesRoute, async (c) =>
-    c.json(await listCompaniesFor(tenantOf(c), c.req.valid("query")), 200),
-  )
+  .openapi(listCompaniesRoute, async (c) => {
+    const customFilters = Object.fromEntries(
+      Object.entries(c.req.query()).filter(([name]) => name.startsWith("custom.")),
+    );
+    return c.json(await listCompaniesFor(tenantOf(c), c.req.valid("query"), customFilters), 200);
+  })
   .openapi(createCompanyRoute, async (c) => {
     const company = await createCompany(tenantOf(c), c.req.valid("json"));
     return c.json(company, 201, { ETag: etagOf(company.version) });

@@ -1,6 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { auditInsert } from "../audit/audit.service";
+import type { CustomValues } from "../contacts/contacts.schema";
 import { ownerChoiceErrors, visibleRecords } from "../crm/visibility";
+import { customFilterConditions } from "../custom-fields/custom-field-filter";
+import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
+import { applyCustomValues, checkCustomValues } from "../custom-fields/custom-values";
 import { membershipOf } from "../members/members.repo";
 import type { TenantContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
@@ -14,7 +18,14 @@ import type {
   CreateCompanyInputSchema,
   UpdateCompanyInputSchema,
 } from "./companies.model";
-import { type CompanyRow, companyById, insertCompany, listCompanies, updateCompany } from "./companies.repo";
+import {
+  type CompanyRow,
+  companyById,
+  companyMatches,
+  insertCompany,
+  listCompanies,
+  updateCompany,
+} from "./companies.repo";
 import { companies } from "./companies.schema";
 
 type CreateCompanyInput = z.infer<typeof CreateCompanyInputSchema>;
@@ -29,6 +40,7 @@ export const companyView = (row: CompanyRow) => ({
   website: row.website,
   ownerId: row.ownerId,
   contactCount: row.contactCount,
+  custom: row.custom ?? {},
   createdAt: new Date(row.createdAt).toISOString(),
   updatedAt: new Date(row.updatedAt).toISOString(),
   version: row.version,
@@ -42,15 +54,29 @@ const vatTaken = () =>
     { path: "vatNumber", code: "duplicate_vat", message: "Another company already has this VAT number." },
   ]);
 
-export async function listCompaniesFor(ctx: TenantContext, query: z.infer<typeof CompanyListQuerySchema>) {
+export type CompanyView = ReturnType<typeof companyView>;
+
+/** A page of the companies the caller may see; `customFilters` are the `custom.<key>` parameters. */
+export async function listCompaniesFor(
+  ctx: TenantContext,
+  query: z.infer<typeof CompanyListQuerySchema>,
+  customFilters: Record<string, string> = {},
+) {
   const after = query.cursor ? decodeCursor(query.cursor, "string") : null;
-  const needle = query.q ? normaliseText(query.q) : undefined;
+  const conditions = [companyMatches(ctx.scope, query.q)];
+  if (Object.keys(customFilters).length > 0) {
+    // A custom-field filter depends on the field's type: its definition is read first.
+    const [definitions] = await ctx.scope.read(
+      () => [customFieldDefinitionsFor(ctx.scope, "company")] as const,
+    );
+    conditions.push(customFilterConditions(companies.custom, definitions, customFilters));
+  }
   const [rows] = await ctx.scope.read(
     () =>
       [
         listCompanies(
           ctx.scope,
-          { ownerId: query.ownerId, needle },
+          { ownerId: query.ownerId, conditions },
           visibleRecords(ctx, companies.ownerId),
           after,
           query.limit,
@@ -79,12 +105,19 @@ export async function createCompany(ctx: TenantContext, input: CreateCompanyInpu
         ? ctx.principal.userId
         : null
       : input.ownerId;
-  const [owner] = await scope.read(() => [membershipOf(scope, ownerId ?? "")] as const);
+  const [owner, definitions] = await scope.read(
+    () => [membershipOf(scope, ownerId ?? ""), customFieldDefinitionsFor(scope, "company")] as const,
+  );
   if (ownerId && owner.length === 0) {
-    throw invalid([
-      { path: "ownerId", code: "not_a_member", message: "The owner must be a member of this team." },
-    ]);
+    errors.push({
+      path: "ownerId",
+      code: "not_a_member",
+      message: "The owner must be a member of this team.",
+    });
   }
+  const custom = checkCustomValues(definitions, input.custom, { partial: false });
+  errors.push(...custom.errors);
+  if (errors.length > 0) throw invalid(errors);
   const id = newId(idPrefixes.company);
   try {
     await scope.write([
@@ -97,6 +130,7 @@ export async function createCompany(ctx: TenantContext, input: CreateCompanyInpu
         nationalAddress: input.nationalAddress ?? null,
         website: input.website ?? null,
         ownerId,
+        custom: custom.values as CustomValues,
         createdBy: ctx.actor.id,
         createdAt: now,
         updatedAt: now,
@@ -130,17 +164,30 @@ export async function updateCompanyFor(
   const errors = ownerChoiceErrors(ctx, input.ownerId, "companies");
   if (errors.length > 0) throw invalid(errors);
   const visible = () => visibleRecords(ctx, companies.ownerId);
-  const [[current], owner] = await scope.read(
-    () => [companyById(scope, id, visible()), membershipOf(scope, input.ownerId ?? "")] as const,
+  const [[current], owner, definitions] = await scope.read(
+    () =>
+      [
+        companyById(scope, id, visible()),
+        membershipOf(scope, input.ownerId ?? ""),
+        customFieldDefinitionsFor(scope, "company"),
+      ] as const,
   );
   if (!current) throw notFound();
   // Existence first: a record the caller cannot see is a 404 whatever the precondition says.
   const version = expectedVersion(ifMatch);
   if (input.ownerId && owner.length === 0) {
-    throw invalid([
-      { path: "ownerId", code: "not_a_member", message: "The owner must be a member of this team." },
-    ]);
+    errors.push({
+      path: "ownerId",
+      code: "not_a_member",
+      message: "The owner must be a member of this team.",
+    });
   }
+  const custom =
+    input.custom === undefined
+      ? undefined
+      : checkCustomValues(definitions, input.custom, { partial: true, current: current.custom });
+  errors.push(...(custom?.errors ?? []));
+  if (errors.length > 0) throw invalid(errors);
   if (current.version !== version) throw versionMismatch(current.version);
   try {
     await scope.write([
@@ -155,6 +202,7 @@ export async function updateCompanyFor(
           ...(input.nationalAddress !== undefined ? { nationalAddress: input.nationalAddress } : {}),
           ...(input.website !== undefined ? { website: input.website } : {}),
           ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}),
+          ...(custom ? { custom: applyCustomValues(current.custom, custom.values) } : {}),
           updatedAt: now,
         },
         visible(),
