@@ -167,7 +167,7 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
       status: input.status,
       companyId: input.companyId ?? null,
       notes: input.notes ?? null,
-      custom: input.custom,
+      custom: applyCustomValues({}, custom.values),
       createdBy: ctx.actor.id,
       createdAt: now,
       updatedAt: now,

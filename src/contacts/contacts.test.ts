@@ -493,6 +493,25 @@ describe("custom fields on contacts", () => {
   });
 });
 
+describe("custom values as stored", () => {
+  it("stores the checked values on create: a phone field in E.164", async () => {
+    const team = await createTenant("Stored custom");
+    for (const field of [
+      { key: "alt_phone", labelAr: "جوال آخر", labelEn: "Other mobile", type: "phone" },
+      { key: "bedrooms", labelAr: "الغرف", labelEn: "Bedrooms", type: "number" },
+    ]) {
+      const defined = await send(team.manager, "POST", "/custom-fields", { objectType: "contact", ...field });
+      expect(defined.status, await defined.clone().text()).toBe(201);
+    }
+    const contact = await create(team.manager, {
+      name: "Stored",
+      custom: { alt_phone: "055 123 4567", bedrooms: 4 },
+    });
+    const [row] = await rowsOf("SELECT custom FROM contacts WHERE id = ?", contact.id);
+    expect(JSON.parse(String(row?.custom))).toEqual({ alt_phone: "+966551234567", bedrooms: 4 });
+  });
+});
+
 describe("D1 round trips", () => {
   it("a list and a read cost 1; a create 3 and an update 2, with the stored row in the write batch", async () => {
     const team = await createTenant();
