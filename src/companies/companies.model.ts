@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { customValuesSchema } from "../custom-fields/custom-fields.model";
 import { PageQuerySchema } from "../platform/pagination";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
 import { asciiDigits } from "../platform/text-normalise";
@@ -48,12 +49,9 @@ export const NationalAddressSchema = z
   })
   .openapi("NationalAddress", { description: "The Saudi national address (SPL)" });
 
-const CustomValuesSchema = z
-  .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
-  .openapi({
-    description:
-      "Custom field values by field key (see /custom-fields, objectType `company`). On update, a merge patch: keys sent replace, null clears.",
-  });
+const CustomValuesSchema = customValuesSchema(
+  "Custom field values by field key (see /custom-fields, objectType `company`). On update, a merge patch: keys sent replace, null clears.",
+);
 
 const CompanyNameSchema = z.string().trim().min(1).max(200).openapi({ example: "شركة الرياض للتطوير" });
 

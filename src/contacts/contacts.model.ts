@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { customValuesSchema } from "../custom-fields/custom-fields.model";
 import { PageQuerySchema } from "../platform/pagination";
 import { DateTimeSchema, EmailSchema, idSchema, MobilePhoneSchema } from "../platform/schemas";
 import { CONTACT_SOURCES, CONTACT_STATUSES } from "./contacts.schema";
@@ -15,9 +16,7 @@ export const TagSchema = z
 
 export const ContactNameSchema = z.string().trim().min(1).max(150).openapi({ example: "نورة العتيبي" });
 
-const CustomValuesSchema = z
-  .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
-  .openapi({ description: "Custom field values by field key (see /custom-fields)." });
+const CustomValuesSchema = customValuesSchema("Custom field values by field key (see /custom-fields).");
 
 const contactFields = {
   name: ContactNameSchema,

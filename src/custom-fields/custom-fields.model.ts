@@ -4,6 +4,15 @@ import { CUSTOM_FIELD_OBJECTS, CUSTOM_FIELD_TYPES } from "./custom-fields.schema
 
 /** Active fields an object may have; archived ones do not count (restoring one checks again). */
 export const MAX_ACTIVE_FIELDS_PER_OBJECT = 50;
+
+/**
+ * The `custom` object records carry: values by field key, each checked on write against the
+ * tenant's definitions for the record's object (`checkCustomValues`), null clearing a value.
+ */
+export const customValuesSchema = (description: string) =>
+  z
+    .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
+    .openapi({ description });
 export const MAX_OPTIONS = 100;
 
 export const CustomFieldObjectSchema = z.enum(CUSTOM_FIELD_OBJECTS).openapi({ example: "contact" });

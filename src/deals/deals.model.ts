@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { customValuesSchema } from "../custom-fields/custom-fields.model";
 import { STAGE_KINDS } from "../pipelines/pipelines.schema";
 import { PageQuerySchema } from "../platform/pagination";
 import { DateTimeSchema, HalalasSchema, idSchema } from "../platform/schemas";
@@ -11,9 +12,9 @@ const CalendarDateSchema = z.iso.date().openapi({ example: "2026-12-31" });
 const LostReasonSchema = z.string().trim().max(500);
 
 // The same shape as a contact's custom values; each value is checked against the tenant's deal fields.
-const CustomValuesSchema = z
-  .record(z.string(), z.union([z.string(), z.number(), z.array(z.string()), z.null()]))
-  .openapi({ description: "Custom field values by field key (see /custom-fields, objectType `deal`)." });
+const CustomValuesSchema = customValuesSchema(
+  "Custom field values by field key (see /custom-fields, objectType `deal`).",
+);
 
 export const DealSchema = z
   .object({
