@@ -167,7 +167,8 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
       status: input.status,
       companyId: input.companyId ?? null,
       notes: input.notes ?? null,
-      custom: input.custom,
+      // The checked values: normalised (phones in E.164, formats such as a REGA licence in ASCII digits).
+      custom: custom.values,
       createdBy: ctx.actor.id,
       createdAt: now,
       updatedAt: now,

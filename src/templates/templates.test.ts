@@ -239,3 +239,37 @@ describe("POST /api/v1/templates/{templateKey}/apply", () => {
     expect(await pipelinesOf(tenantId)).toHaveLength(1);
   });
 });
+
+describe("the rega_ad_licence format where custom values are written", () => {
+  it("refuses a malformed licence on a contact and stores a well-formed one as ASCII digits", async () => {
+    const { tenantId, manager } = await createTenant();
+    const now = Date.now();
+    // Deals take custom values once that work lands; a contact field with the same format shows
+    // that every record write goes through the check.
+    await env.DB.prepare(
+      "INSERT INTO custom_field_definitions (id, tenant_id, object_type, key, label_ar, label_en, type, format, position, template, created_at, updated_at) VALUES (?, ?, 'contact', 'rega_ad_licence', 'ر', 'L', 'text', 'rega_ad_licence', 0, 'real-estate', ?, ?)",
+    )
+      .bind(newId(idPrefixes.customField), tenantId, now, now)
+      .run();
+    const post = (licence: string) =>
+      call("/api/v1/contacts", {
+        method: "POST",
+        headers: { ...manager.auth, "Content-Type": "application/json" },
+        body: JSON.stringify({
+          name: "مالك العقار",
+          source: "walk_in",
+          custom: { rega_ad_licence: licence },
+        }),
+      });
+    const refused = await expectProblem(await post("ABC123"), 422, "VALIDATION_FAILED");
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ path: "custom.rega_ad_licence", code: "invalid_rega_ad_licence" }),
+    ]);
+    expect(await rows("SELECT id FROM contacts WHERE tenant_id = ?", tenantId)).toHaveLength(0);
+    const created = await post("٧١٠٠ ٠١٢٣٤٥");
+    expect(created.status).toBe(201);
+    expect(await rows("SELECT custom FROM contacts WHERE tenant_id = ?", tenantId)).toEqual([
+      { custom: JSON.stringify({ rega_ad_licence: "7100012345" }) },
+    ]);
+  });
+});
