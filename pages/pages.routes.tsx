@@ -27,6 +27,7 @@ import { searchPages } from "./search/search.pages";
 import { verifyCsrfToken } from "./session/cookies";
 import { safeReturnPath } from "./session/forms";
 import { pipelineSettingsPages } from "./settings/pipelines.pages";
+import { templateSettingsPages } from "./settings/templates.pages";
 import { taskPages } from "./tasks/tasks.pages";
 import { teamPages } from "./team/team.pages";
 
@@ -68,6 +69,7 @@ pages.route("/", activityPages);
 pages.route("/", taskPages);
 pages.route("/", dealsPages);
 pages.route("/", pipelineSettingsPages);
+pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({

@@ -39,7 +39,9 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
+import { templatesApi } from "./templates/templates.routes";
 import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
@@ -156,6 +158,8 @@ export function createApp() {
   app.route("/api/v1", searchApi);
   app.route("/api/v1", importsApi);
   app.route("/api/v1", exportsApi);
+  app.route("/api/v1", templatesApi);
+  app.route("/api/v1", sampleDataApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

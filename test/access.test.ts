@@ -53,7 +53,7 @@ function operations(): Operation[] {
           operationId: String(op.operationId),
           access: op["x-access"] as AccessRule | undefined,
           idParams: parameters
-            .filter((p) => p.in === "path")
+            .filter((p) => p.in === "path" && !(p.name in PATH_VALUES))
             .map((p) => ({ name: p.name, prefix: p.schema?.pattern?.match(/^\^([a-z]+)_/)?.[1] ?? "" })),
           hasBody: op.requestBody !== undefined,
           security: op.security,
@@ -61,6 +61,9 @@ function operations(): Operation[] {
       }),
   );
 }
+
+// Path parameters that are not record ids (nothing of another tenant to try): a fixed value.
+const PATH_VALUES: Record<string, string> = { templateKey: "clinic" };
 
 const ALL = operations();
 const GUARDED = ALL.filter((op) => op.access);
@@ -179,6 +182,7 @@ const memberOf = (tenant: Tenant, role: Role) =>
 
 function request(op: Operation, headers: Record<string, string>, ids: Record<string, string> = {}) {
   let path = op.path;
+  for (const [name, value] of Object.entries(PATH_VALUES)) path = path.replace(`{${name}}`, value);
   for (const param of op.idParams) {
     path = path.replace(`{${param.name}}`, ids[param.prefix] ?? `${param.prefix}_00000000000000000000`);
   }

@@ -170,7 +170,12 @@ describe("the response contract check", () => {
 /** A value of the right shape for a path parameter that names nothing stored. */
 function unknownButWellShaped(operation: Operation, name: string): string {
   const schema = operation.params && "shape" in operation.params ? operation.params.shape[name] : undefined;
-  const candidates = [...Object.values(idPrefixes).map((prefix) => newId(prefix)), newSecret()];
+  // Ids, secrets, and keys that are names (a template key).
+  const candidates = [
+    ...Object.values(idPrefixes).map((prefix) => newId(prefix)),
+    newSecret(),
+    "no-such-key",
+  ];
   const value = candidates.find((candidate) => schema?.safeParse(candidate).success);
   if (!value) throw new Error(`${operation.name}: no sample value for {${name}}; add one here`);
   return value;

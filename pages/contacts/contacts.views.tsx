@@ -139,6 +139,12 @@ export const ContactsListPage: FC<
           <div class="empty-state" data-testid="contacts-empty">
             <p>{filtered ? t.contacts.noMatches : t.contacts.empty}</p>
             {filtered ? null : <p class="muted">{t.contacts.emptyHint}</p>}
+            {/* canAssign is "manager or owner", who may apply templates and load sample data. */}
+            {filtered || !canAssign ? null : (
+              <a class="button button--small" href="/settings/templates" data-testid="start-with-template">
+                {t.templates.startLink}
+              </a>
+            )}
           </div>
         ) : (
           <ul class="record-list" data-testid="contact-list">

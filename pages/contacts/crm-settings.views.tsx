@@ -18,6 +18,7 @@ export const CrmSettingsPage: FC<
       <h1>{t.crmSettings.title}</h1>
       <nav class="actions" aria-label={t.crmSettings.title}>
         <a href="/settings/custom-fields">{t.customFields.title}</a>
+        <a href="/settings/templates">{t.templates.title}</a>
       </nav>
       <Notice message={notice} />
       <ErrorSummary message={error} />

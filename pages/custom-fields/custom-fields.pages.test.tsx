@@ -158,6 +158,7 @@ const definition = (
         ]
       : null,
   required: false,
+  format: null,
   position: 0,
   template: null,
   archivedAt: null,

@@ -205,6 +205,11 @@ const NoPipeline: FC<{ t: Dictionary; csrf: string; canManage: boolean }> = ({ t
           {t.deals.createDefault}
         </button>
       </form>
+    ) : null}
+    {canManage ? (
+      <a class="button button--small" href="/settings/templates" data-testid="start-with-template">
+        {t.templates.startLink}
+      </a>
     ) : (
       <p class="muted">{t.deals.askManager}</p>
     )}

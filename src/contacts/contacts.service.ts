@@ -167,6 +167,7 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
       status: input.status,
       companyId: input.companyId ?? null,
       notes: input.notes ?? null,
+      // The checked values: normalised (phones in E.164, formats such as a REGA licence in ASCII digits).
       custom: applyCustomValues({}, custom.values),
       createdBy: ctx.actor.id,
       createdAt: now,

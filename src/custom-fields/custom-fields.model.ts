@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
-import { CUSTOM_FIELD_OBJECTS, CUSTOM_FIELD_TYPES } from "./custom-fields.schema";
+import { CUSTOM_FIELD_FORMATS, CUSTOM_FIELD_OBJECTS, CUSTOM_FIELD_TYPES } from "./custom-fields.schema";
 
 /** Active fields an object may have; archived ones do not count (restoring one checks again). */
 export const MAX_ACTIVE_FIELDS_PER_OBJECT = 50;
@@ -109,6 +109,10 @@ export const CustomFieldSchema = z
     type: CustomFieldTypeSchema,
     options: z.array(CustomFieldOptionSchema).nullable(),
     required: z.boolean(),
+    format: z.enum(CUSTOM_FIELD_FORMATS).nullable().openapi({
+      description:
+        "A check every write of a text value must pass (set by industry templates): `rega_ad_licence` is a REGA real-estate advertising licence number.",
+    }),
     position: z.int(),
     template: z.string().nullable().openapi({ description: "The industry template that added it, if any." }),
     archivedAt: DateTimeSchema.nullable().openapi({

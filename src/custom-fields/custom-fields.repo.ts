@@ -72,6 +72,7 @@ export function insertCustomFieldDefinitionWithinLimit(
           type: value(row.type, "type"),
           options: value(row.options ? JSON.stringify(row.options) : null, "options"),
           required: value(row.required ? 1 : 0, "required"),
+          format: value(row.format, "format"),
           position:
             sql`(SELECT coalesce(max(${t.position}), -1) + 1 FROM ${t} WHERE ${t.tenantId} = ${scope.tenantId} AND ${t.objectType} = ${row.objectType})`.as(
               "position",

@@ -13,6 +13,12 @@ export const CUSTOM_FIELD_TYPES = [
   "url",
 ] as const;
 
+/**
+ * Extra checks a text field can carry, enforced by checkCustomValues on every write. Set by
+ * industry templates (src/templates); e.g. the REGA advertising licence number on a listing deal.
+ */
+export const CUSTOM_FIELD_FORMATS = ["rega_ad_licence"] as const;
+
 export interface CustomFieldOption {
   value: string;
   labelAr: string;
@@ -38,6 +44,7 @@ export const customFieldDefinitions = sqliteTable(
     type: text("type", { enum: CUSTOM_FIELD_TYPES }).notNull(),
     options: text("options", { mode: "json" }).$type<CustomFieldOption[]>(),
     required: integer("required", { mode: "boolean" }).notNull().default(false),
+    format: text("format", { enum: CUSTOM_FIELD_FORMATS }),
     position: integer("position").notNull(),
     template: text("template"),
     archivedAt: integer("archived_at"),

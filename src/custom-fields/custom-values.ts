@@ -6,6 +6,7 @@ import type { CustomValues } from "../contacts/contacts.schema";
 import { ApiError, type FieldError } from "../platform/problem";
 import { asciiDigits } from "../platform/text-normalise";
 import type { CustomFieldDefinitionRow } from "./custom-fields.repo";
+import { FIELD_FORMATS } from "./field-formats";
 
 export const TEXT_MAX_LENGTH = 1000;
 export const URL_MAX_LENGTH = 2000;
@@ -14,7 +15,8 @@ export const URL_MAX_LENGTH = 2000;
 export type CustomFieldDefinition = Pick<
   CustomFieldDefinitionRow,
   "key" | "type" | "options" | "required" | "archivedAt"
->;
+> &
+  Partial<Pick<CustomFieldDefinitionRow, "format">>;
 
 /** A checked value as stored in a record's `custom` JSON; null only in a partial update (clears it). */
 export type CustomValue = string | number | string[] | null;
@@ -90,7 +92,10 @@ function checkValue(definition: CustomFieldDefinition, raw: unknown): Checked {
       if (typeof raw !== "string") return fail("invalid_type", "Expected text.");
       const text = raw.trim();
       if (text.length > TEXT_MAX_LENGTH) return fail("too_long", `At most ${TEXT_MAX_LENGTH} characters.`);
-      return { value: text };
+      if (!definition.format) return { value: text };
+      const format = FIELD_FORMATS[definition.format];
+      const formatted = format.normalise(text);
+      return formatted === null ? fail(format.code, format.message) : { value: formatted };
     }
     case "number":
       if (typeof raw !== "number" || !Number.isFinite(raw))
