@@ -273,3 +273,26 @@ describe("the rega_ad_licence format where custom values are written", () => {
     ]);
   });
 });
+
+describe("the real-estate template's REGA licence on deals", () => {
+  it("refuses a malformed licence with 422 and nothing written, and stores a valid one as ASCII digits", async () => {
+    const { tenantId, manager } = await createTenant();
+    expect((await apply(manager.auth, "real-estate")).status).toBe(200);
+    const json = { ...manager.auth, "Content-Type": "application/json" };
+    const createDeal = (licence: string) =>
+      call("/api/v1/deals", {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ title: "فيلا في حي الملقا", custom: { rega_ad_licence: licence } }),
+      });
+    const refused = await expectProblem(await createDeal("ABC-12"), 422, "VALIDATION_FAILED");
+    expect(refused.errors?.map((e) => e.path)).toEqual(["custom.rega_ad_licence"]);
+    expect(await rows("SELECT id FROM deals WHERE tenant_id = ?", tenantId)).toEqual([]);
+    const created = await createDeal("٧١٠٠٠١٢٣٤٥");
+    expect(created.status).toBe(201);
+    const deal = (await created.json()) as { id: string; custom: Record<string, unknown> };
+    expect(deal.custom).toEqual({ rega_ad_licence: "7100012345" });
+    const [stored] = await rows("SELECT custom FROM deals WHERE id = ?", deal.id);
+    expect(JSON.parse(String(stored?.custom))).toEqual({ rega_ad_licence: "7100012345" });
+  });
+});
