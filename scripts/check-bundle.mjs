@@ -18,10 +18,11 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // Issue 6 set 150 KiB gzip as the target. It is missed: the main module was 187 KiB once
 // libphonenumber-js (mobile metadata, ~139 KiB raw / ~36 KiB gzip) and the verification flows came
 // in, and 264 KiB with the CRM (contacts, deals, board, activities, search, custom fields, CSV
-// import with papaparse). This limit guards against growth until the levers in README
+// import with papaparse), and 285 KiB with companies pages, templates and sample data (their
+// Arabic/English catalogues ≈ 31 KiB raw). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
-const BUNDLE_LIMIT_GZIP = 270 * 1024;
+const BUNDLE_LIMIT_GZIP = 295 * 1024;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out", "check-bundle");
 const METAFILE = path.join(OUT_DIR, "..", "check-bundle-meta.json");
