@@ -51,6 +51,13 @@ export const CompaniesListPage: FC<
           <button type="submit" class="button button--small">
             {t.companies.filter}
           </button>
+          <a
+            class="button button--small"
+            href={`/companies/export.csv${q ? `?${new URLSearchParams({ q }).toString()}` : ""}`}
+            data-testid="companies-export-link"
+          >
+            {t.imports.exportCsv}
+          </a>
         </form>
 
         {companies.length === 0 ? (

@@ -238,6 +238,15 @@ export const BoardPage: FC<BoardProps> = (props) => {
               </button>
             </form>
           ) : null}
+          {pipeline ? (
+            <a
+              class="button button--small"
+              href={`/deals/export.csv?pipelineId=${encodeURIComponent(pipeline.id)}`}
+              data-testid="deals-export-link"
+            >
+              {t.imports.exportCsv}
+            </a>
+          ) : null}
           {props.canManage ? (
             <a class="button button--small" href="/settings/pipelines">
               {t.deals.editPipelines}

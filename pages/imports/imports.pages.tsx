@@ -1,9 +1,18 @@
+import type { z } from "@hono/zod-openapi";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { MAX_IMPORT_BYTES } from "../../src/imports/csv";
-import { contactsCsvResponse, ExportQuerySchema } from "../../src/imports/exports";
+import {
+  CompanyExportQuerySchema,
+  companiesCsvResponse,
+  contactsCsvResponse,
+  customFiltersOf,
+  DealExportQuerySchema,
+  dealsCsvResponse,
+  ExportQuerySchema,
+} from "../../src/imports/exports";
 import {
   importErrors,
   importWithPreview,
@@ -119,11 +128,35 @@ importsPages.use("/contacts/export.csv", requireSignedIn());
  * query as /contacts, in the reader's language. Filters typed badly are dropped, as on the list.
  */
 importsPages.get("/contacts/export.csv", (c) => {
-  const filters = Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => Boolean(value)));
-  const parsed = ExportQuerySchema.safeParse({ lang: c.get("locale"), ...filters });
-  const query = parsed.success ? parsed.data : ExportQuerySchema.parse({ lang: c.get("locale") });
-  return contactsCsvResponse(tenantOf(c), query);
+  const query = exportQueryOf(c, ExportQuerySchema);
+  return contactsCsvResponse(tenantOf(c), query, customFiltersOf(filledQuery(c)));
 });
+
+/** The deals and companies lists as CSV, the same way (the board's and companies page's links). */
+importsPages.use("/deals/export.csv", requireSignedIn());
+importsPages.get("/deals/export.csv", (c) =>
+  dealsCsvResponse(tenantOf(c), exportQueryOf(c, DealExportQuerySchema), customFiltersOf(filledQuery(c))),
+);
+importsPages.use("/companies/export.csv", requireSignedIn());
+importsPages.get("/companies/export.csv", (c) =>
+  companiesCsvResponse(
+    tenantOf(c),
+    exportQueryOf(c, CompanyExportQuerySchema),
+    customFiltersOf(filledQuery(c)),
+  ),
+);
+
+const filledQuery = (c: Context<AppEnv>) =>
+  Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => Boolean(value)));
+
+/** The page's filters in the reader's language; filters typed badly are dropped, as on the lists. */
+function exportQueryOf<S extends z.ZodType<{ lang: "ar" | "en" }>>(
+  c: Context<AppEnv>,
+  schema: S,
+): z.infer<S> {
+  const parsed = schema.safeParse({ lang: c.get("locale"), ...filledQuery(c) });
+  return parsed.success ? parsed.data : schema.parse({ lang: c.get("locale") });
+}
 
 importsPages.get("/contacts/import", (c) => uploadPage(c));
 
