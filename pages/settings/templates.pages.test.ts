@@ -76,6 +76,19 @@ describe("settings: templates and sample data pages", () => {
     expect(await count("SELECT count(*) FROM pipelines WHERE tenant_id = ?", a.tenantId)).toBe(0);
   });
 
+  it("refuses a manager demoted to agent whose page cookie still says manager, and writes nothing", async () => {
+    const { tenantId, manager } = await createTenant();
+    const browser = signedIn(manager);
+    await browser.get(PAGE);
+    await env.DB.prepare("UPDATE memberships SET role = 'agent' WHERE tenant_id = ? AND user_id = ?")
+      .bind(tenantId, manager.userId)
+      .run();
+    expect((await browser.post(`${PAGE}/clinic/apply`, {})).status).toBe(403);
+    expect((await browser.post(`${PAGE}/sample-data`, {})).status).toBe(403);
+    expect(await count("SELECT count(*) FROM pipelines WHERE tenant_id = ?", tenantId)).toBe(0);
+    expect(await count("SELECT count(*) FROM contacts WHERE tenant_id = ?", tenantId)).toBe(0);
+  });
+
   it("points a new tenant's empty contacts and deals pages to it (managers)", async () => {
     const { manager, agent } = await createTenant();
     const browser = signedIn(manager);

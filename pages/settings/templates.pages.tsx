@@ -19,8 +19,9 @@ import { type TemplateApplicationResult, TemplatesPage } from "./templates.views
 export const templateSettingsPages = new Hono<AppEnv>();
 
 const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // The cookie's role may be stale: the session check tells the current one before a 403.
-  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
+  // The cookie's role may be stale: the session check tells the current one before a 403, and
+  // before every write (a manager demoted since the cookie was issued must not apply or load).
+  if (!hasRole(signedInUser(c).role, "manager") || c.req.method !== "GET") await tenantOf(c).scope.settle();
   if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
   await next();
 };

@@ -1,4 +1,4 @@
-import { and, inArray, type SQL, sql } from "drizzle-orm";
+import { and, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError, type FieldError } from "../platform/problem";
 import { asciiDigits } from "../platform/text-normalise";
@@ -8,6 +8,8 @@ import { type CustomFieldDefinition, isCalendarDate, phoneE164 } from "./custom-
 export type FilterableField = Pick<CustomFieldDefinition, "key" | "type">;
 
 const QUERY_PREFIX = "custom.";
+/** Custom field filters one list request may carry. */
+export const MAX_CUSTOM_FILTERS = 20;
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 const invalid = (key: string, message: string): never => {
@@ -99,10 +101,11 @@ export function customFieldCondition(
         ? between(stored, bounds)
         : invalid(key, "Give a date (YYYY-MM-DD) or a range such as 2026-12-01..2026-12-31.");
     }
+    // The values go as one JSON parameter (D1 binds at most 100 per statement), not one each.
     case "select":
-      return inArray(stored, list());
+      return sql`${stored} IN (SELECT value FROM json_each(${JSON.stringify(list())}))`;
     case "multi_select":
-      return sql`exists (select 1 from json_each(${customColumn}, ${path}) where ${inArray(sql`json_each.value`, list())})`;
+      return sql`exists (select 1 from json_each(${customColumn}, ${path}) AS held where held.value IN (SELECT value FROM json_each(${JSON.stringify(list())})))`;
   }
 }
 
@@ -119,14 +122,25 @@ export function customFilterConditions(
   query: Record<string, string>,
 ): SQL | undefined {
   const byKey = new Map(definitions.map((definition) => [definition.key, definition]));
-  const conditions = Object.entries(query)
-    .filter(([name]) => name.startsWith(QUERY_PREFIX))
-    .map(([name, value]) => {
-      const key = name.slice(QUERY_PREFIX.length);
-      const definition = byKey.get(key);
-      return definition
-        ? customFieldCondition(customColumn, definition, value)
-        : invalid(key, "No such custom field on this object.");
+  const filters = Object.entries(query).filter(([name]) => name.startsWith(QUERY_PREFIX));
+  // Each filter binds up to 4 parameters; D1 refuses a statement with more than 100 in all.
+  if (filters.length > MAX_CUSTOM_FILTERS) {
+    throw new ApiError("VALIDATION_FAILED", "A custom field filter is invalid.", {
+      errors: [
+        {
+          path: "custom",
+          code: "too_many_filters",
+          message: `At most ${MAX_CUSTOM_FILTERS} custom field filters at once.`,
+        },
+      ],
     });
+  }
+  const conditions = filters.map(([name, value]) => {
+    const key = name.slice(QUERY_PREFIX.length);
+    const definition = byKey.get(key);
+    return definition
+      ? customFieldCondition(customColumn, definition, value)
+      : invalid(key, "No such custom field on this object.");
+  });
   return conditions.length > 0 ? and(...conditions) : undefined;
 }

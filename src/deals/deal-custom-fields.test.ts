@@ -301,6 +301,33 @@ describe("custom fields on deals", () => {
     );
   });
 
+  it("keeps a list with many custom filters within D1's 100 bound parameters (else 422, never 500)", async () => {
+    const tenant = await createTenant();
+    const manager = tenant.manager.auth;
+    await defineField(manager, DISTRICT);
+    for (const key of ["area", "floors"]) await defineField(manager, { ...DISTRICT, key });
+    for (let i = 0; i < 18; i++) await defineField(manager, { key: `d${i}`, type: "date" });
+    await newDeal(tenant.agent.auth, { title: "Narjis", custom: { district: "narjis" } });
+    // Three "any of" filters of 50 values each: each list is one parameter, not 50.
+    const many = ["narjis", ...Array.from({ length: 49 }, (_, i) => `v${i}`)].join(",");
+    expect(await titles(tenant.agent.auth, `?custom.district=${many}`)).toEqual(["Narjis"]);
+    expect(
+      await titles(tenant.agent.auth, `?custom.district=${many}&custom.area=${many}&custom.floors=${many}`),
+    ).toEqual([]);
+    // Twenty filters (18 of them ranges) with the list's other filters still run.
+    const ranges = Array.from({ length: 18 }, (_, i) => `&custom.d${i}=2026-01-01..2026-12-31`).join("");
+    const twenty = `?custom.district=${many}&custom.area=${many}${ranges}`;
+    expect(await titles(tenant.agent.auth, `${twenty}&ownerId=${tenant.agent.userId}&status=open`)).toEqual(
+      [],
+    );
+    const tooMany = await expectProblem(
+      await send(tenant.agent.auth, "GET", `/deals${twenty}&custom.floors=x`),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(tooMany.errors?.[0]).toMatchObject({ path: "custom", code: "too_many_filters" });
+  });
+
   it("never applies another tenant's fields, nor this tenant's contact fields, to deals", async () => {
     const [home, other] = await Promise.all([createTenant(), createTenant()]);
     await defineField(other.manager.auth, DISTRICT);

@@ -118,6 +118,19 @@ describe("POST /api/v1/sample-data", () => {
     expect((await countsOf(tenantId, 1)).contacts).toBe(16);
   });
 
+  it("writes one set and one audit row when two loads race", async () => {
+    const { tenantId, manager } = await createTenant();
+    const statuses = (await Promise.all([load(manager.auth), load(manager.auth)])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409]);
+    expect(await countsOf(tenantId, 1)).toEqual({ contacts: 16, companies: 3, deals: 12, activities: 18 });
+    expect(
+      await scalar(
+        "SELECT count(*) FROM audit_events WHERE tenant_id = ? AND action = 'sample_data.loaded'",
+        tenantId,
+      ),
+    ).toBe(1);
+  });
+
   it("refuses an agent (403) and writes nothing", async () => {
     const { tenantId, agent } = await createTenant();
     await expectProblem(await load(agent.auth), 403, "FORBIDDEN");

@@ -126,6 +126,22 @@ describe("POST /api/v1/templates/{templateKey}/apply", () => {
     expect(await auditsOf(tenantId, "template.applied")).toHaveLength(1);
   });
 
+  it("adds the set once when two applies race: the other answers already applied or 409, never a second set", async () => {
+    const { tenantId, manager } = await createTenant();
+    const answers = await Promise.all([
+      apply(manager.auth, "real-estate"),
+      apply(manager.auth, "real-estate"),
+    ]);
+    for (const answer of answers) expect([200, 409]).toContain(answer.status);
+    expect(await pipelinesOf(tenantId)).toHaveLength(3);
+    expect(
+      await rows("SELECT is_default FROM pipelines WHERE tenant_id = ? AND is_default = 1", tenantId),
+    ).toHaveLength(1);
+    const keys = (await fieldsOf(tenantId)).map((f) => `${f.object_type}.${f.key}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(await auditsOf(tenantId, "template.applied")).toHaveLength(1);
+  });
+
   it("keeps the tenant's own field with the same key and says so; the rest is added", async () => {
     const { tenantId, manager } = await createTenant();
     const own = await call("/api/v1/custom-fields", {
