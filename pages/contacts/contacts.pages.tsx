@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import type { ContactView } from "../../src/contacts/contact-view";
 import { contactWorkspace } from "../../src/contacts/contact-workspace";
 import {
@@ -23,7 +23,7 @@ import { customFormText, customValuesFromForm } from "../custom-fields/custom-fi
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireManager, requireSignedIn, signedInUser } from "../session/page-session";
 import { ContactPage, contactFormValues } from "./contact.views";
 import type { ContactFormState, DuplicateNotice } from "./contact-form";
 import { type ContactListFilters, ContactsListPage } from "./contacts.views";
@@ -294,11 +294,7 @@ contactsPages.post("/contacts/:contactId/merge", async (c) => {
   return c.redirect(`/contacts/${id}?merged=1`, 303);
 });
 
-const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+const managersOnly = requireManager();
 
 async function renderSettings(c: Context<AppEnv>, notice?: (t: Dictionary) => string) {
   const [settings, memberList] = await Promise.all([crmSettingsFor(tenantOf(c)), teamMembers(c)]);

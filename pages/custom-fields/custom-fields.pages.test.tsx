@@ -43,6 +43,17 @@ describe("the custom fields settings page", () => {
     expect(await fieldRows(tenantId)).toHaveLength(0);
   });
 
+  it("refuses a manager demoted to agent whose page cookie still says manager, and adds nothing", async () => {
+    const { tenantId, manager } = await createTenant();
+    const browser = signedIn(manager);
+    expect((await browser.get(PAGE)).status).toBe(200);
+    await env.DB.prepare("UPDATE memberships SET role = 'agent' WHERE tenant_id = ? AND user_id = ?")
+      .bind(tenantId, manager.userId)
+      .run();
+    expect((await browser.post(PAGE, ADD_SELECT)).status).toBe(403);
+    expect(await fieldRows(tenantId)).toHaveLength(0);
+  });
+
   it("shows a new tenant the empty state in Arabic, per object", async () => {
     const { manager } = await createTenant();
     const browser = signedIn(manager);

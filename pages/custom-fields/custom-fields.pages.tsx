@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import {
   CreateCustomFieldInputSchema,
   CustomFieldObjectSchema,
@@ -17,12 +17,11 @@ import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
 import { asciiDigits } from "../../src/platform/text-normalise";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { parseWith } from "../session/forms";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireManager, requireSignedIn } from "../session/page-session";
 import { CustomFieldsPage, type CustomFieldsState, type SettingsField } from "./custom-fields.views";
 
 const PAGE = "/settings/custom-fields";
@@ -119,12 +118,7 @@ const summaryOf = (t: Dictionary, error: ApiError) =>
 
 export const customFieldsPages = new Hono<AppEnv>();
 
-const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // The cookie's role may be stale: the session check tells the current one before a 403.
-  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+const managersOnly = requireManager();
 for (const path of [PAGE, `${PAGE}/*`]) customFieldsPages.use(path, requireSignedIn(), managersOnly);
 
 customFieldsPages.get(PAGE, (c) =>

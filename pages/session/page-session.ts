@@ -4,6 +4,7 @@ import { ConcurrentRefreshError, refresh } from "../../src/auth/session.service"
 import { type Principal, type ResolvedCredential, tenantContext, tenantOf } from "../../src/platform/access";
 import { type AppEnv, requestContext } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
+import { hasRole } from "../../src/platform/roles";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie, setSessionCookies } from "./cookies";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
@@ -107,3 +108,14 @@ export function signedInUser(c: Context<AppEnv>): UserPrincipal {
   if (principal?.kind !== "user") throw new Error("signedInUser: page is missing requireSignedIn()");
   return principal;
 }
+
+/**
+ * Pages for managers and owners (after requireSignedIn()). The cookie's role may be stale, so the
+ * session check tells the current one before a 403, and runs before every write even when the
+ * cookie says manager: someone demoted since the cookie was issued must not change anything.
+ */
+export const requireManager = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!hasRole(signedInUser(c).role, "manager") || c.req.method !== "GET") await tenantOf(c).scope.settle();
+  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
+  await next();
+};

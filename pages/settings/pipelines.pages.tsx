@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import {
   CreatePipelineInputSchema,
   CreateStageInputSchema,
@@ -18,21 +18,15 @@ import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireManager, requireSignedIn } from "../session/page-session";
 import { PipelineSettingsPage } from "./pipelines.views";
 
 export const pipelineSettingsPages = new Hono<AppEnv>();
 
-const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // The cookie's role may be stale: the session check tells the current one before a 403.
-  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+const managersOnly = requireManager();
 for (const path of ["/settings/pipelines", "/settings/pipelines/*", "/settings/stages/*"]) {
   pipelineSettingsPages.use(path, requireSignedIn(), managersOnly);
 }

@@ -1,8 +1,7 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
 import {
   loadSampleData,
   removeSampleData,
@@ -12,19 +11,13 @@ import { templateByKey } from "../../src/templates/templates.catalogue";
 import { applyTemplate, listTemplates } from "../../src/templates/templates.service";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireManager, requireSignedIn } from "../session/page-session";
 import { type TemplateApplicationResult, TemplatesPage } from "./templates.views";
 
 /** Settings → templates and sample data (managers and owners). */
 export const templateSettingsPages = new Hono<AppEnv>();
 
-const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // The cookie's role may be stale: the session check tells the current one before a 403, and
-  // before every write (a manager demoted since the cookie was issued must not apply or load).
-  if (!hasRole(signedInUser(c).role, "manager") || c.req.method !== "GET") await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+const managersOnly = requireManager();
 for (const path of ["/settings/templates", "/settings/templates/*"]) {
   templateSettingsPages.use(path, requireSignedIn(), managersOnly);
 }

@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import {
   acceptInvitation,
   cancelInvitation,
@@ -16,12 +16,11 @@ import { tenantOf } from "../../src/platform/access";
 import { type AppEnv, requestContext } from "../../src/platform/context";
 import { isId, SECRET_PATTERN } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { setSessionCookies } from "../session/cookies";
 import { formValues, invalidFields, parseWith } from "../session/forms";
-import { pageSession, requireSignedIn, signedInUser } from "../session/page-session";
+import { pageSession, requireManager, requireSignedIn, signedInUser } from "../session/page-session";
 import { AcceptInvitationPage, InvalidInvitationPage } from "./invitation.views";
 import { TeamPage, type TeamState } from "./team.views";
 
@@ -71,12 +70,7 @@ function teamError(c: Context<AppEnv>, error: unknown, conflictMessage: "lastOwn
 
 export const teamPages = new Hono<AppEnv>();
 
-const managersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // The cookie's role may be stale: the session check tells the current one before a 403.
-  if (!hasRole(signedInUser(c).role, "manager")) await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+const managersOnly = requireManager();
 for (const path of ["/team", "/team/*"]) teamPages.use(path, requireSignedIn(), managersOnly);
 
 teamPages.get("/team", (c) => renderTeam(c, () => ({})));
