@@ -22,6 +22,49 @@ export const importsDueForPurge = (db: Db, finishedBefore: number) =>
     .orderBy(asc(imports.finishedAt))
     .limit(IMPORTS_PER_LOOKUP);
 
+/** The reason an import never started shows once the purge has expired it. */
+export const NOT_STARTED_REASON =
+  "Not started within 7 days of the upload: the file's values were deleted. Upload the file again to import it.";
+
+/** Imports uploaded but never started, older than the retention (the partial index imports_unstarted). */
+export const unstartedImportsBefore = (db: Db, createdBefore: number) =>
+  db
+    .select({ id: imports.id })
+    .from(imports)
+    // Literal statuses, as in the index's WHERE: with bound ones SQLite cannot use the partial index.
+    .where(and(sql`${imports.status} IN ('uploaded', 'mapped')`, lte(imports.createdAt, createdBefore)))
+    .orderBy(asc(imports.createdAt))
+    .limit(IMPORTS_PER_LOOKUP);
+
+/**
+ * Ends imports nobody started within the retention: they fail with NOT_STARTED_REASON, so they
+ * can no longer be started, and become finished imports whose rows the purge then removes. The
+ * status condition makes a start that wins the race keep its import.
+ */
+async function expireUnstartedImports(db: Db, now: number) {
+  const due = await unstartedImportsBefore(db, now - IMPORT_ROWS_RETENTION_MS);
+  if (due.length === 0) return 0;
+  const expired = await db
+    .update(imports)
+    .set({
+      status: "failed",
+      failureReason: NOT_STARTED_REASON,
+      finishedAt: now - IMPORT_ROWS_RETENTION_MS,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        inArray(
+          imports.id,
+          due.map(({ id }) => id),
+        ),
+        inArray(imports.status, ["uploaded", "mapped"]),
+      ),
+    )
+    .returning({ id: imports.id });
+  return expired.length;
+}
+
 /** A batch of an import's rows that are not errors: nothing shows them once the import is over. */
 export const deleteProcessedRows = (db: Db, importId: string) =>
   db.delete(importRows).where(
@@ -61,12 +104,15 @@ export const blankFailedRows = (db: Db, importId: string) =>
     );
 
 /**
- * Removes the raw CSV values of imports that finished more than IMPORT_ROWS_RETENTION_MS ago, in
+ * Removes the raw CSV values of imports that finished more than IMPORT_ROWS_RETENTION_MS ago (and
+ * of imports never started within it, first expired), in
  * bounded batches like the other purges (src/db/purge.ts); an import is marked purged once none
  * of its rows holds a value, and what is left over goes next run. Keeps the import itself (file
  * name, header, mapping, counters) and, for each row in error, its number and errors.
  */
 export async function purgeImportRows(db: Db, now: number) {
+  // Their finish is dated at the retention's cut-off, so the loop below takes their rows at once.
+  const expiredImports = await expireUnstartedImports(db, now);
   let rows = 0;
   let purgedImports = 0;
   let batches = 0;
@@ -87,5 +133,5 @@ export async function purgeImportRows(db: Db, now: number) {
       purgedImports++;
     }
   }
-  return { importRows: rows, imports: purgedImports };
+  return { importRows: rows, imports: purgedImports, expiredImports };
 }

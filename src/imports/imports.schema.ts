@@ -69,6 +69,8 @@ export const imports = sqliteTable(
     index("imports_tenant_created").on(t.tenantId, t.createdAt),
     // Finished imports whose raw rows are still stored: what the daily purge looks for.
     index("imports_rows_to_purge").on(t.finishedAt).where(sql`${t.rowsPurgedAt} IS NULL`),
+    // Imports never started (uploaded or mapped): the purge expires them after the same retention.
+    index("imports_unstarted").on(t.createdAt).where(sql`${t.status} IN ('uploaded', 'mapped')`),
   ],
 );
 

@@ -4,7 +4,11 @@ import { lte, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { otpCodes, passwordResets, refreshFamilies, refreshTokens } from "../../src/auth/auth.schema";
 import { dbFor } from "../../src/db/client";
-import { importsDueForPurge } from "../../src/imports/imports-purge";
+import {
+  importsDueForPurge,
+  NOT_STARTED_REASON,
+  unstartedImportsBefore,
+} from "../../src/imports/imports-purge";
 import worker from "../../src/index";
 import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 import { createTenant } from "../../test/fixtures";
@@ -167,6 +171,66 @@ describe("scheduled: purge the raw rows of finished imports", () => {
 
     // A second run finds nothing more to do.
     expect(await runCron(now + 1000)).toMatchObject({ importsPurged: 0, importRows: 0 });
+  });
+
+  it("expires imports never started within 7 days and deletes their values; a newer one stays startable", async () => {
+    const { tenantId } = await createTenant("Unstarted imports");
+    const now = Date.now();
+    const unstarted = async (id: string, status: string, createdAt: number) => {
+      await env.DB.prepare(
+        "INSERT INTO imports (id, tenant_id, status, encoding, headers, total_rows, created_by, created_by_type, created_at, updated_at) VALUES (?, ?, ?, 'utf-8', '[\"name\"]', 30, 'usr_x', 'user', ?, ?)",
+      )
+        .bind(id, tenantId, status, createdAt, createdAt)
+        .run();
+      const insert = env.DB.prepare(
+        "INSERT INTO import_rows (tenant_id, import_id, row_number, raw) VALUES (?, ?, ?, ?)",
+      );
+      await env.DB.batch(
+        Array.from({ length: 30 }, (_, n) => insert.bind(tenantId, id, n + 1, JSON.stringify([`P ${n}`]))),
+      );
+    };
+    await unstarted("imp_abandoned0000000000", "mapped", now - 8 * DAY);
+    await unstarted("imp_uploadedold00000000", "uploaded", now - 7 * DAY - 1);
+    await unstarted("imp_fresh00000000000000", "mapped", now - 6 * DAY);
+
+    const log = await runCron(now);
+    expect(log).toMatchObject({ importsExpired: 2, importsPurged: 2, importRows: 60 });
+    const imports = (
+      await env.DB.prepare(
+        "SELECT id, status, failure_reason, rows_purged_at FROM imports WHERE tenant_id = ? ORDER BY id",
+      )
+        .bind(tenantId)
+        .all<{ id: string; status: string; failure_reason: string | null; rows_purged_at: number | null }>()
+    ).results;
+    expect(imports).toEqual([
+      {
+        id: "imp_abandoned0000000000",
+        status: "failed",
+        failure_reason: NOT_STARTED_REASON,
+        rows_purged_at: now,
+      },
+      { id: "imp_fresh00000000000000", status: "mapped", failure_reason: null, rows_purged_at: null },
+      {
+        id: "imp_uploadedold00000000",
+        status: "failed",
+        failure_reason: NOT_STARTED_REASON,
+        rows_purged_at: now,
+      },
+    ]);
+    expect(await rowsOf("imp_abandoned0000000000")).toEqual([]);
+    expect(await rowsOf("imp_uploadedold00000000")).toEqual([]);
+    expect(await rowsOf("imp_fresh00000000000000")).toHaveLength(30);
+    expect((await runCron(now)).importsExpired).toBe(0);
+  });
+
+  it("finds never-started imports through their partial index", async () => {
+    const query = unstartedImportsBefore(dbFor(env.DB), Date.now()).toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
+    expect(results.map((row) => row.detail).join("; ")).toMatch(
+      /USING INDEX imports_unstarted \(created_at<\?\)/,
+    );
   });
 
   it("finds the imports to purge through the partial index, not by walking every import", async () => {

@@ -41,5 +41,10 @@ export async function purgeExpired(db: Db, now: number) {
     );
   counts.refreshFamilies = endedSessions.meta.changes;
   const imported = await purgeImportRows(db, now);
-  return { ...counts, importRows: imported.importRows, importsPurged: imported.imports };
+  return {
+    ...counts,
+    importRows: imported.importRows,
+    importsPurged: imported.imports,
+    importsExpired: imported.expiredImports,
+  };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `imports_unstarted` ON `imports` (`created_at`) WHERE "imports"."status" IN ('uploaded', 'mapped');
