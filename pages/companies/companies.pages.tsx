@@ -13,7 +13,7 @@ import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
-import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
+import { postedCustomValues } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
@@ -47,13 +47,7 @@ async function companyFields(c: Context<AppEnv>) {
 /** The posted form: its text fields, and its custom field inputs typed for the API and as typed. */
 async function postedForm(c: Context<AppEnv>, extra: string[] = []) {
   const values = await formValues(c, [...COMPANY_FIELDS, ...extra]);
-  const definitions = await companyFields(c);
-  const form = await c.req.parseBody({ all: true });
-  return {
-    values,
-    custom: customValuesFromForm(definitions, form),
-    customText: customFormText(definitions, form),
-  };
+  return { values, ...(await postedCustomValues(c, await companyFields(c))) };
 }
 
 /** A refused form shown again: what was typed, and each error under its field. */

@@ -19,7 +19,7 @@ import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
 import { QuickActions, TIMELINE_PAGE_SIZE, Timeline } from "../activities/timeline";
-import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
+import { postedCustomValues } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
@@ -89,16 +89,6 @@ function formErrors(t: Dictionary, error: ApiError): Record<string, string> {
   return errors;
 }
 
-/** The custom field inputs of a posted contact form, typed for the API, and as typed. */
-async function postedCustomValues(c: Context<AppEnv>) {
-  const definitions = await contactFields(c);
-  const form = await c.req.parseBody({ all: true });
-  return {
-    custom: customValuesFromForm(definitions, form),
-    customText: customFormText(definitions, form),
-  };
-}
-
 function filtersOf(c: Context<AppEnv>): ContactListFilters {
   const q = c.req.query();
   return { q: q.q, status: q.status, source: q.source, ownerId: q.ownerId, tag: q.tag };
@@ -147,7 +137,7 @@ contactsPages.get("/contacts", (c) => renderList(c, () => ({})));
 
 contactsPages.post("/contacts", async (c) => {
   const values = await formValues(c, [...CONTACT_FIELDS, "onDuplicate"]);
-  const { custom, customText } = await postedCustomValues(c);
+  const { custom, customText } = await postedCustomValues(c, await contactFields(c));
   try {
     const input = parseWith(CreateContactInputSchema, {
       ...contactInput(values, false),
@@ -253,7 +243,7 @@ contactsPages.get("/contacts/:contactId", async (c) => {
 contactsPages.post("/contacts/:contactId", async (c) => {
   const id = contactIdOf(c);
   const values = await formValues(c, [...CONTACT_FIELDS, "version"]);
-  const { custom, customText } = await postedCustomValues(c);
+  const { custom, customText } = await postedCustomValues(c, await contactFields(c));
   try {
     const input = parseWith(UpdateContactInputSchema, { ...contactInput(values, true), custom });
     await updateContactFor(tenantOf(c), id, `"${values.version}"`, input);

@@ -1,6 +1,7 @@
 // The custom fields of a record form (contact, company, deal): one input per active field, named
 // `custom.<key>`, and the reverse step that turns the posted form into values for
 // checkCustomValues. The record pages render <CustomFieldInputs> inside their own <form>.
+import type { Context } from "hono";
 import type { FC } from "hono/jsx";
 import type { CustomValues } from "../../src/contacts/contacts.schema";
 import type { CustomFieldDefinitionRow } from "../../src/custom-fields/custom-fields.repo";
@@ -210,4 +211,13 @@ export function customFormText(
     values[definition.key] = definition.type === "multi_select" ? texts : (texts[0] ?? "");
   }
   return values;
+}
+
+/**
+ * The custom field inputs of a posted record form, for the record's active definitions: typed for
+ * the API (customValuesFromForm) and as typed, to show again after a refusal (customFormText).
+ */
+export async function postedCustomValues(c: Context, definitions: readonly Definition[]) {
+  const form = await c.req.parseBody({ all: true });
+  return { custom: customValuesFromForm(definitions, form), customText: customFormText(definitions, form) };
 }

@@ -14,7 +14,7 @@ import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { etagOf } from "../../src/platform/versioning";
-import { customFormText, customValuesFromForm } from "../custom-fields/custom-field-inputs";
+import { postedCustomValues } from "../custom-fields/custom-field-inputs";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, invalidFields, parseWith } from "../session/forms";
@@ -97,19 +97,9 @@ const fieldMessages = (t: Dictionary, fields: string[]) =>
     ]),
   );
 
-/** The custom field inputs of a posted deal form, typed for the API, and as typed. */
-async function postedCustomValues(c: Context<AppEnv>) {
-  const definitions = await dealFields(tenantOf(c));
-  const form = await c.req.parseBody({ all: true });
-  return {
-    custom: customValuesFromForm(definitions, form),
-    customText: customFormText(definitions, form),
-  };
-}
-
 dealsPages.post("/deals", async (c) => {
   const values = await formValues(c, ["title", "amount", "expectedCloseOn", "stageId", "pipelineId"]);
-  const { custom, customText } = await postedCustomValues(c);
+  const { custom, customText } = await postedCustomValues(c, await dealFields(tenantOf(c)));
   const pipelineId = isId("pip", values.pipelineId ?? "") ? values.pipelineId : undefined;
   try {
     const input = parseWith(CreateDealInputSchema, {
@@ -191,7 +181,7 @@ dealsPages.post("/deals/:dealId", async (c) => {
   const id = dealIdOf(c);
   const values = await formValues(c, [...DEAL_FIELDS, "version"]);
   const form = await c.req.parseBody();
-  const { custom, customText } = await postedCustomValues(c);
+  const { custom, customText } = await postedCustomValues(c, await dealFields(tenantOf(c)));
   try {
     const input = parseWith(UpdateDealInputSchema, {
       title: values.title,
