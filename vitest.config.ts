@@ -19,6 +19,7 @@ export default defineConfig({
           APP_ORIGIN: "https://dealix.test",
           JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuv",
           PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmnop",
+          DATA_ENCRYPTION_KEY: "dGVzdC1kYXRhLWVuY3J5cHRpb24ta2V5LTAxMjM0NTY",
         },
         // Test-only: deliver queue messages (and retries) at once instead of after the batch timeout.
         queueConsumers: {
@@ -30,6 +31,22 @@ export default defineConfig({
             deadLetterQueue: "imports-dlq",
           },
           "imports-dlq": { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 3, retryDelay: 0 },
+          outbound: {
+            maxBatchSize: 20,
+            maxBatchTimeout: 0,
+            maxRetries: 3,
+            retryDelay: 0,
+            deadLetterQueue: "outbound-dlq",
+          },
+          "outbound-dlq": { maxBatchSize: 20, maxBatchTimeout: 0, maxRetries: 3, retryDelay: 0 },
+          webhooks: {
+            maxBatchSize: 20,
+            maxBatchTimeout: 0,
+            maxRetries: 3,
+            retryDelay: 0,
+            deadLetterQueue: "webhooks-dlq",
+          },
+          "webhooks-dlq": { maxBatchSize: 20, maxBatchTimeout: 0, maxRetries: 3, retryDelay: 0 },
         },
       },
     }),

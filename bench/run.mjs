@@ -139,6 +139,7 @@ const APP_VARS = {
   // Bench-only secrets: the Worker refuses to start without them.
   JWT_SECRET: "bench-only-jwt-secret-0123456789abcdefghijklmnop",
   PASSWORD_PEPPER: "bench-only-password-pepper-0123456789abcdefgh",
+  DATA_ENCRYPTION_KEY: "YmVuY2gtb25seS1kYXRhLWtleS0wMTIzNDU2Nzg5YWI",
 };
 
 function positiveNumberFromEnv(name, fallback, { allowZero = false } = {}) {

@@ -147,6 +147,7 @@ async function checkBehaviour() {
         SENTRY_DSN: `http://publickey@127.0.0.1:${sentry.port}/1`,
         JWT_SECRET: "check-bundle-jwt-secret-0123456789abcdefghijkl",
         PASSWORD_PEPPER: "check-bundle-password-pepper-0123456789abcdef",
+        DATA_ENCRYPTION_KEY: "Y2hlY2stYnVuZGxlLWtleS0wMTIzNDU2Nzg5YWJjZGU",
       },
     }),
   );

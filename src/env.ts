@@ -2,6 +2,8 @@ import { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import type { RateLimiter } from "../workers/objects/rate-limiter";
 import type { ImportMessage } from "./imports/import-jobs";
+import type { WebhookJob } from "./messaging/inbound";
+import type { OutboundJob } from "./messaging/messaging.service";
 
 /** Bindings and vars the Worker receives from wrangler (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
@@ -11,6 +13,10 @@ export interface Bindings {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Producer of the `imports` queue (CSV import chunks; workers/queues/imports.ts consumes it). */
   IMPORTS_QUEUE: Queue<ImportMessage>;
+  /** Producer of the `outbound` queue (WhatsApp sends; workers/queues/outbound.ts consumes it). */
+  OUTBOUND_QUEUE: Queue<OutboundJob>;
+  /** Producer of the `webhooks` queue (verified provider webhooks; workers/queues/webhooks.ts). */
+  WEBHOOKS_QUEUE: Queue<WebhookJob>;
   ENVIRONMENT?: string;
   APP_VERSION?: string;
   CORS_ORIGINS?: string;
@@ -20,6 +26,8 @@ export interface Bindings {
   JWT_SECRET?: string;
   PASSWORD_PEPPER?: string;
   HEALTH_TOKEN?: string;
+  DATA_ENCRYPTION_KEY?: string;
+  WHATSAPP_GRAPH_VERSION?: string;
 }
 
 /**
@@ -30,7 +38,7 @@ export interface Bindings {
 const DEV_ENVIRONMENTS: readonly string[] = ["development", "test"];
 
 /** Secrets production cannot run without. Later capabilities add theirs here. */
-const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN"] as const;
+const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN", "DATA_ENCRYPTION_KEY"] as const;
 
 // `.dev.vars.example` ships values with this prefix so the app runs locally out of the box;
 // production must never run on them.
@@ -86,6 +94,20 @@ export const configSchema = z
     // Operators send it as `Authorization: Bearer …` to see /health/deep's per-check detail.
     // Optional: without it everyone gets the summary only.
     HEALTH_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32).optional()),
+    // Encrypts provider credentials stored in D1 (AES-256-GCM): 32 random bytes in base64,
+    // e.g. `openssl rand -base64 32`. Required in production; locally .dev.vars has a dev value.
+    DATA_ENCRYPTION_KEY: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9+/_-]{43}=?$/, "DATA_ENCRYPTION_KEY must be 32 bytes in base64")
+        .optional(),
+    ),
+    // The Graph API version WhatsApp calls use (Meta retires versions about two years after release).
+    WHATSAPP_GRAPH_VERSION: z
+      .string()
+      .regex(/^v\d{2,3}\.0$/, "WHATSAPP_GRAPH_VERSION looks like v23.0")
+      .default("v23.0"),
   })
   .superRefine((config, ctx) => {
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
@@ -105,7 +127,7 @@ export const configSchema = z
         message: "APP_ORIGIN must be an https origin in production",
       });
     }
-    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN"] as const) {
+    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN", "DATA_ENCRYPTION_KEY"] as const) {
       if (config[name]?.startsWith(DEV_ONLY_PREFIX)) {
         ctx.addIssue({ code: "custom", path: [name], message: `${name} is the development value` });
       }

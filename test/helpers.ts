@@ -100,6 +100,7 @@ export const PRODUCTION_BINDINGS = {
   SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
   JWT_SECRET: "x".repeat(40),
   PASSWORD_PEPPER: "y".repeat(40),
+  DATA_ENCRYPTION_KEY: "w".repeat(43),
   // A local .dev.vars (written by `npm start`) holds the dev-only health token, which production
   // refuses: tests that run as production replace it, so they pass after `npm start` too.
   HEALTH_TOKEN: "z".repeat(40),

@@ -26,6 +26,9 @@ export const idPrefixes = {
   activity: "act",
   customField: "cfd",
   import: "imp",
+  whatsappAccount: "wac",
+  conversation: "cnv",
+  message: "wam",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

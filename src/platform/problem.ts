@@ -23,6 +23,8 @@ export const problemCatalog = {
   PAYLOAD_TOO_LARGE: { status: 413, title: "Request body too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   VALIDATION_FAILED: { status: 422, title: "Validation failed" },
+  TEMPLATE_REQUIRED: { status: 422, title: "Outside the 24-hour window: send an approved template" },
+  WHATSAPP_NOT_CONNECTED: { status: 409, title: "No WhatsApp number is connected" },
   VERSION_REQUIRED: { status: 428, title: "If-Match header required" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL: { status: 500, title: "Internal error" },

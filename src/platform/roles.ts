@@ -10,7 +10,15 @@ export const hasRole = (role: Role, minimum: Role) => ROLE_RANK[role] >= ROLE_RA
  * What an API key may be allowed to do: the catalogue every route's access rule names. Capabilities
  * add their scopes here, as they add problem codes to the problem catalogue.
  */
-export const SCOPES = ["members:read", "audit:read", "crm:read", "crm:write", "crm:admin"] as const;
+export const SCOPES = [
+  "members:read",
+  "audit:read",
+  "crm:read",
+  "crm:write",
+  "crm:admin",
+  "messages:read",
+  "messages:send",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -26,6 +34,9 @@ export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = {
   "crm:write": "agent",
   // Pipelines, stages, custom fields, assignment and visibility settings, templates.
   "crm:admin": "manager",
+  // WhatsApp threads of the contacts the key may see, and sending to them.
+  "messages:read": "agent",
+  "messages:send": "agent",
 };
 
 /** The roles that may hold a key with all of `scopes`. */

@@ -1,0 +1,129 @@
+import { auditInsertIfChanged } from "../audit/audit.service";
+import { insertInboundLead, insertPhones, takeRoundRobinTurn } from "../contacts/contacts.repo";
+import { dbFor } from "../db/client";
+import { type InboundEvent, type StatusEvent, eventsOf, webhookPayloadSchema } from "../integrations/whatsapp/webhook-payload";
+import { sha256Hex } from "../platform/crypto";
+import { idPrefixes, newId } from "../platform/ids";
+import { nameKey, normaliseText } from "../platform/text-normalise";
+import { type TenantScope, tenantScope } from "../platform/tenant-scope";
+import { applyStatus, contactIdByPhone, countInboundIfInserted, ensureConversation, insertInboundMessage } from "./messaging.repo";
+
+/** A verified provider webhook, queued by the webhook route for the `webhooks` consumer. */
+export interface WebhookJob {
+  provider: "whatsapp";
+  accountId: string;
+  tenantId: string;
+  phoneNumberId: string;
+  receivedAt: number;
+  payload: unknown;
+}
+
+/** After this many deliveries a status that matches no message is dropped (sent by another tool). */
+export const UNMATCHED_STATUS_ATTEMPTS = 3;
+
+/** Statuses that matched no message yet: the job is retried, since the send's answer may still be on its way. */
+export class UnmatchedStatusError extends Error {
+  constructor(readonly count: number) {
+    super(`${count} status update(s) matched no message yet`);
+    this.name = "UnmatchedStatusError";
+  }
+}
+
+const ORDER: Record<StatusEvent["status"], number> = { sent: 1, failed: 2, delivered: 3, read: 4 };
+
+// A contact made from an inbound message gets an id derived from its tenant and phone, so two
+// deliveries racing (Meta retries, two consumers) create one contact, not two.
+async function leadIdFor(tenantId: string, phone: string) {
+  const hex = await sha256Hex(`whatsapp-lead:${tenantId}:${phone}`);
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  let id = "";
+  for (let i = 0; i < 20; i++) id += alphabet[Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16) & 31];
+  return `${idPrefixes.contact}_${id}`;
+}
+
+/**
+ * One inbound message: joins the thread of the contact with that phone, or makes a lead (source
+ * WhatsApp, assigned by the tenant's rule). Stored once per wamid: a replayed webhook changes nothing.
+ */
+async function receive(scope: TenantScope, event: InboundEvent, now: number) {
+  const [[existing]] = await scope.db.batch([contactIdByPhone(scope, event.from)]);
+  const contactId = existing?.id ?? (await leadIdFor(scope.tenantId, event.from));
+  const name = event.profileName?.trim() || event.from;
+  const thread = [
+    ensureConversation(scope, newId(idPrefixes.conversation), contactId, now),
+    insertInboundMessage(scope, {
+      id: newId(idPrefixes.message),
+      contactId,
+      providerMessageId: event.providerMessageId,
+      body: event.body,
+      at: event.at,
+      now,
+    }),
+    countInboundIfInserted(scope, contactId, event.at, event.body.slice(0, 120)),
+  ] as const;
+  if (existing) {
+    await scope.db.batch(thread);
+    return;
+  }
+  await scope.db.batch([
+    takeRoundRobinTurn(scope, now),
+    insertInboundLead(scope, {
+      id: contactId,
+      name,
+      nameNorm: normaliseText(name),
+      nameKey: nameKey(name),
+      phone: event.from,
+      email: null,
+      source: "whatsapp",
+      status: "new",
+      companyId: null,
+      notes: null,
+      custom: {},
+      createdBy: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    }),
+    auditInsertIfChanged(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor: { type: "system" },
+        action: "contact.created",
+        target: { type: "contact", id: contactId },
+        details: { source: "whatsapp", assignment: "tenant_rule" },
+      },
+      { requestId: null, ip: null },
+      now,
+    ),
+    insertPhones(scope, contactId, [event.from]),
+    ...thread,
+  ]);
+}
+
+/**
+ * Applies a verified webhook: inbound messages first (in Meta's order), then statuses in status
+ * order, so a `read` that arrives with its `delivered` ends as read. Events for another number than
+ * the account's are ignored. Throws UnmatchedStatusError while a status names a message Dealix has
+ * not recorded yet (and `attempts` is below UNMATCHED_STATUS_ATTEMPTS).
+ */
+export async function processWhatsAppWebhook(env: { DB: D1Database }, job: WebhookJob, attempts = 1) {
+  const parsed = webhookPayloadSchema.safeParse(job.payload);
+  if (!parsed.success) return { outcome: "malformed" as const, messages: 0, statuses: 0, unmatched: 0 };
+  const events = eventsOf(parsed.data).filter((event) => event.phoneNumberId === job.phoneNumberId);
+  const scope = tenantScope(dbFor(env.DB), job.tenantId);
+  const now = Date.now();
+  const inbound = events.filter((event): event is InboundEvent => event.kind === "message");
+  for (const event of inbound) await receive(scope, event, now);
+
+  const statuses = events
+    .filter((event): event is StatusEvent => event.kind === "status")
+    .sort((a, b) => a.at - b.at || ORDER[a.status] - ORDER[b.status]);
+  let unmatched = 0;
+  for (const status of statuses) {
+    const [rows] = await scope.db.batch([applyStatus(scope, status, now)]);
+    if (rows.length === 0) unmatched++;
+  }
+  if (unmatched > 0 && attempts < UNMATCHED_STATUS_ATTEMPTS) throw new UnmatchedStatusError(unmatched);
+  return { outcome: "applied" as const, messages: inbound.length, statuses: statuses.length, unmatched };
+}

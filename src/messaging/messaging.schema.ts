@@ -1,0 +1,132 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { contacts } from "../contacts/contacts.schema";
+import { tenants } from "../tenants/tenants.schema";
+
+/**
+ * A tenant's WhatsApp Business number on the Cloud API. The access token, app secret and verify
+ * token are stored AES-GCM encrypted (platform/secret-box.ts) and never leave the server; the
+ * phone number id is Meta's, unique across tenants, and names the tenant on every webhook.
+ */
+export const whatsappAccounts = sqliteTable(
+  "whatsapp_accounts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    phoneNumberId: text("phone_number_id").notNull(),
+    displayPhone: text("display_phone").notNull(),
+    businessAccountId: text("business_account_id"),
+    accessTokenEnc: text("access_token_enc").notNull(),
+    appSecretEnc: text("app_secret_enc").notNull(),
+    verifyTokenEnc: text("verify_token_enc").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("whatsapp_accounts_tenant").on(t.tenantId),
+    uniqueIndex("whatsapp_accounts_phone_number").on(t.phoneNumberId),
+  ],
+);
+
+/**
+ * One WhatsApp thread per contact. `last_inbound_at` opens the 24-hour customer-service window
+ * (free text is allowed only within 24 h of it); the unread count is what the inbox shows.
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id),
+    lastMessageAt: integer("last_message_at").notNull(),
+    lastInboundAt: integer("last_inbound_at"),
+    lastPreview: text("last_preview"),
+    unreadCount: integer("unread_count").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("conversations_tenant_contact").on(t.tenantId, t.contactId),
+    index("conversations_tenant_recent").on(t.tenantId, t.lastMessageAt),
+  ],
+);
+
+export const MESSAGE_DIRECTIONS = ["inbound", "outbound"] as const;
+export const MESSAGE_KINDS = ["text", "template", "media"] as const;
+/**
+ * Where a message stands. Inbound messages are `received`. Outbound ones start `queued` (or
+ * `pending_approval` / `blocked`), are `sending` while the consumer holds them, then follow the
+ * provider: `sent` → `delivered` → `read`, or `failed` with the provider's error.
+ */
+export const MESSAGE_STATES = [
+  "received",
+  "pending_approval",
+  "blocked",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+export interface TemplateContent {
+  name: string;
+  language: string;
+  variables: string[];
+}
+export interface MediaContent {
+  type: "image" | "document" | "video" | "audio";
+  url: string;
+  caption?: string | undefined;
+}
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    contactId: text("contact_id").notNull(),
+    direction: text("direction", { enum: MESSAGE_DIRECTIONS }).notNull(),
+    kind: text("kind", { enum: MESSAGE_KINDS }).notNull(),
+    body: text("body"),
+    template: text("template", { mode: "json" }).$type<TemplateContent>(),
+    media: text("media", { mode: "json" }).$type<MediaContent>(),
+    state: text("state", { enum: MESSAGE_STATES }).notNull(),
+    // Why a message is blocked or failed: a stable code (e.g. window_closed, provider_131026) and
+    // the provider's title when it gave one.
+    stateReason: text("state_reason"),
+    errorTitle: text("error_title"),
+    // Meta's message id (wamid…): unique per tenant, so a replayed inbound webhook is stored once.
+    providerMessageId: text("provider_message_id"),
+    // Which transport sent it: the Cloud API, or the dev outbox where no credentials exist.
+    transport: text("transport", { enum: ["cloud_api", "dev_outbox"] }),
+    attempts: integer("attempts").notNull().default(0),
+    // The consumer's claim on a send: another delivery of the same queue message waits it out.
+    claimedUntil: integer("claimed_until"),
+    sentBy: text("sent_by"),
+    sentAt: integer("sent_at"),
+    deliveredAt: integer("delivered_at"),
+    readAt: integer("read_at"),
+    failedAt: integer("failed_at"),
+    // The provider's time of the message (inbound) or of the newest status applied (outbound).
+    providerTime: integer("provider_time"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("messages_tenant_provider_id").on(t.tenantId, t.providerMessageId),
+    index("messages_conversation_time").on(t.tenantId, t.conversationId, t.createdAt),
+  ],
+);

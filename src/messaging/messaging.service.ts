@@ -1,0 +1,187 @@
+import { contactById } from "../contacts/contacts.repo";
+import { contacts } from "../contacts/contacts.schema";
+import { visibleRecords } from "../crm/visibility";
+import { devToolsEnabled } from "../env";
+import type { TenantContext } from "../platform/context";
+import { idPrefixes, newId } from "../platform/ids";
+import { decodeCursor, toPage } from "../platform/pagination";
+import { ApiError } from "../platform/problem";
+import type { SendMessageInput } from "./messaging.model";
+import {
+  type ConversationListRow,
+  conversationById,
+  conversationOfContact,
+  ensureConversation,
+  insertOutboundMessage,
+  listConversations,
+  markConversationRead,
+  type MessageRow,
+  messagesOf,
+  touchConversation,
+  accountOfTenant,
+} from "./messaging.repo";
+
+/** The customer-service window: free-form messages only within 24 h of the contact's last message. */
+export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export const windowOpen = (lastInboundAt: number | null, now: number) =>
+  lastInboundAt !== null && now - lastInboundAt < SERVICE_WINDOW_MS;
+
+/** The queue message that asks the outbound consumer to send one stored message. */
+export interface OutboundJob {
+  tenantId: string;
+  messageId: string;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const messageView = (row: MessageRow) => ({
+  id: row.id,
+  conversationId: row.conversationId,
+  contactId: row.contactId,
+  direction: row.direction,
+  kind: row.kind,
+  text: row.body,
+  template: row.template ?? null,
+  media: row.media ?? null,
+  state: row.state,
+  stateReason: row.stateReason,
+  errorTitle: row.errorTitle,
+  sentBy: row.sentBy,
+  createdAt: new Date(row.createdAt).toISOString(),
+  sentAt: iso(row.sentAt),
+  deliveredAt: iso(row.deliveredAt),
+  readAt: iso(row.readAt),
+  failedAt: iso(row.failedAt),
+});
+
+export const conversationView = (row: ConversationListRow, now: number) => ({
+  id: row.id,
+  contact: { id: row.contactId, name: row.contactName, phone: row.contactPhone },
+  unreadCount: row.unreadCount,
+  lastMessageAt: new Date(row.lastMessageAt).toISOString(),
+  lastInboundAt: iso(row.lastInboundAt),
+  lastPreview: row.lastPreview,
+  windowOpen: windowOpen(row.lastInboundAt, now),
+});
+
+/** What the thread list and the message itself show of a message. */
+export function previewOf(input: Pick<SendMessageInput, "text" | "template" | "media">): string {
+  if (input.text) return input.text.slice(0, 120);
+  if (input.template) return `[${input.template.name}]`;
+  return input.media?.caption ? `[${input.media.type}] ${input.media.caption.slice(0, 100)}` : `[${input.media?.type}]`;
+}
+
+/**
+ * Stores a message for a contact the caller may see and queues it for sending (202). Free text and
+ * media need the 24-hour window open; outside it only an approved template may go (Meta refuses the
+ * rest with 131047). The send itself, its retries and its statuses happen in the outbound consumer.
+ */
+export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
+  const { scope, now } = ctx;
+  const [contactRows, conversationRows, accountRows] = await scope.read(
+    () =>
+      [
+        contactById(scope, input.contactId, visibleRecords(ctx, contacts.ownerId)),
+        conversationOfContact(scope, input.contactId),
+        accountOfTenant(scope),
+      ] as const,
+  );
+  const contact = contactRows[0];
+  if (!contact || contact.mergedIntoId) throw new ApiError("NOT_FOUND", "No such contact.");
+  if (!contact.phone) {
+    throw new ApiError("VALIDATION_FAILED", "The contact has no phone number.", {
+      errors: [{ path: "contactId", code: "no_phone", message: "Add a mobile number to the contact first." }],
+    });
+  }
+  // Without a connected number, development sends through the dev outbox; production cannot send.
+  if (accountRows.length === 0 && !devToolsEnabled(ctx.config)) {
+    throw new ApiError("WHATSAPP_NOT_CONNECTED", "Connect a WhatsApp number in the settings first.");
+  }
+  if (!input.template && !windowOpen(conversationRows[0]?.lastInboundAt ?? null, now)) {
+    throw new ApiError(
+      "TEMPLATE_REQUIRED",
+      "The contact has not written in the last 24 hours: only an approved template can be sent.",
+    );
+  }
+
+  const id = newId(idPrefixes.message);
+  const preview = previewOf(input);
+  const written = await scope.write([
+    ensureConversation(scope, newId(idPrefixes.conversation), contact.id, now),
+    insertOutboundMessage(scope, {
+      id,
+      contactId: contact.id,
+      direction: "outbound",
+      kind: input.template ? "template" : input.media ? "media" : "text",
+      body: input.text ?? null,
+      template: input.template ?? null,
+      media: input.media ?? null,
+      state: "queued",
+      sentBy: ctx.actor.id,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    touchConversation(scope, contact.id, now, preview),
+  ]);
+  const [row] = written[1];
+  if (!row) throw new Error("sendMessage: the message was not stored");
+  // A failed enqueue leaves the message queued: the cron sends queued messages again (workers/cron).
+  await ctx.env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId: id } satisfies OutboundJob);
+  return messageView(row);
+}
+
+/** The tenant's threads the caller may see, most recent first. */
+export async function listConversationsFor(
+  ctx: TenantContext,
+  query: { cursor?: string | undefined; limit: number; unread?: "true" | "false" | undefined },
+) {
+  const after = query.cursor ? decodeCursor(query.cursor, "number") : null;
+  const [rows] = await ctx.scope.read(
+    () =>
+      [
+        listConversations(
+          ctx.scope,
+          visibleRecords(ctx, contacts.ownerId),
+          { unreadOnly: query.unread === "true" },
+          after,
+          query.limit,
+        ),
+      ] as const,
+  );
+  const page = toPage(rows as ConversationListRow[], query.limit, (row) => ({ sort: row.lastMessageAt, id: row.id }));
+  return { data: page.data.map((row) => conversationView(row, ctx.now)), nextCursor: page.nextCursor };
+}
+
+/** A thread and a page of its messages (newest first), in one read. */
+export async function conversationWithMessages(
+  ctx: TenantContext,
+  id: string,
+  cursor: string | undefined,
+  limit: number,
+) {
+  const after = cursor ? decodeCursor(cursor, "number") : null;
+  const [conversationRows, messageRows] = await ctx.scope.read(
+    () =>
+      [
+        conversationById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId)),
+        messagesOf(ctx.scope, id, after, limit),
+      ] as const,
+  );
+  const conversation = conversationRows[0] as ConversationListRow | undefined;
+  if (!conversation) throw new ApiError("NOT_FOUND", "No such conversation.");
+  const page = toPage(messageRows, limit, (row) => ({ sort: row.createdAt, id: row.id }));
+  return {
+    conversation: conversationView(conversation, ctx.now),
+    messages: { data: page.data.map(messageView), nextCursor: page.nextCursor },
+  };
+}
+
+/** Marks a thread read (its unread count back to 0). */
+export async function markRead(ctx: TenantContext, id: string) {
+  const [rows] = await ctx.scope.read(
+    () => [conversationById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
+  );
+  if (!rows[0]) throw new ApiError("NOT_FOUND", "No such conversation.");
+  await ctx.scope.write([markConversationRead(ctx.scope, id)]);
+}
