@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { version as packageVersion } from "../package.json";
+import type { CircuitBreaker } from "../workers/objects/circuit-breaker";
 import type { RateLimiter } from "../workers/objects/rate-limiter";
 import type { ImportMessage } from "./imports/import-jobs";
 import type { WebhookJob } from "./messaging/inbound";
@@ -11,6 +12,8 @@ export interface Bindings {
   FLAGS: KVNamespace;
   ASSETS: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** One object per external dependency (src/platform/circuit-breaker.ts BREAKER_NAMES). */
+  CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker>;
   /** Producer of the `imports` queue (CSV import chunks; workers/queues/imports.ts consumes it). */
   IMPORTS_QUEUE: Queue<ImportMessage>;
   /** Producer of the `outbound` queue (WhatsApp sends; workers/queues/outbound.ts consumes it). */

@@ -4,6 +4,7 @@ import { createApp } from "./app";
 import type { Bindings } from "./env";
 import type { ImportMessage } from "./imports/import-jobs";
 
+export { CircuitBreaker } from "../workers/objects/circuit-breaker";
 export { RateLimiter } from "../workers/objects/rate-limiter";
 
 const app = createApp();

@@ -1,6 +1,5 @@
 import { applyD1Migrations, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { Bindings } from "../../src/env";
 
 /**
  * Runs before every test file. Test files share one workerd runtime (vitest `isolate: false`, see
@@ -12,6 +11,7 @@ await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 await emptyD1();
 await emptyKv(env.FLAGS);
 await emptyDurableObjects(env.RATE_LIMITER);
+await emptyDurableObjects(env.CIRCUIT_BREAKER);
 
 async function emptyD1() {
   // Every table but SQLite's, Cloudflare's and the migrations record (so the schema is not applied
@@ -41,7 +41,9 @@ async function emptyKv(namespace: KVNamespace) {
   } while (cursor);
 }
 
-async function emptyDurableObjects(namespace: Bindings["RATE_LIMITER"]) {
+async function emptyDurableObjects<Target extends Rpc.DurableObjectBranded>(
+  namespace: DurableObjectNamespace<Target>,
+) {
   // In parallel: objects stay listed once they have stored anything, so the list only grows.
   await Promise.all(
     (await listDurableObjectIds(namespace)).map((id) =>
