@@ -19,6 +19,7 @@ export default defineConfig({
           APP_ORIGIN: "https://dealix.test",
           JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuv",
           PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmnop",
+          QUEUE_RETRY_BASE_SECONDS: "0",
           DATA_ENCRYPTION_KEY: "dGVzdC1kYXRhLWVuY3J5cHRpb24ta2V5LTAxMjM0NTY",
         },
         // Test-only: deliver queue messages (and retries) at once instead of after the batch timeout.

@@ -28,6 +28,8 @@ import { healthApi } from "./health/health.routes";
 import { exportsApi } from "./imports/exports";
 import { importsApi, importUploadApi } from "./imports/imports.routes";
 import { membersApi } from "./members/members.routes";
+import { messagingApi } from "./messaging/messaging.routes";
+import { webhooksApi } from "./messaging/webhook.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
@@ -94,6 +96,11 @@ const OPENAPI_INFO = {
     { name: "deals", description: "Deals, board moves and stage history" },
     { name: "search", description: "One search over contacts, companies and deals" },
     { name: "imports", description: "CSV import of contacts (in the background) and CSV export" },
+    {
+      name: "messages",
+      description: "WhatsApp: the tenant's number, threads, sending with the 24-hour window",
+    },
+    { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
   ],
 };
 
@@ -160,6 +167,8 @@ export function createApp() {
   app.route("/api/v1", exportsApi);
   app.route("/api/v1", templatesApi);
   app.route("/api/v1", sampleDataApi);
+  app.route("/api/v1", messagingApi);
+  app.route("/", webhooksApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

@@ -31,6 +31,8 @@ export interface Bindings {
   HEALTH_TOKEN?: string;
   DATA_ENCRYPTION_KEY?: string;
   WHATSAPP_GRAPH_VERSION?: string;
+  QUEUE_RETRY_BASE_SECONDS?: string;
+  WHATSAPP_API_ORIGIN?: string;
 }
 
 /**
@@ -111,6 +113,10 @@ export const configSchema = z
       .string()
       .regex(/^v\d{2,3}\.0$/, "WHATSAPP_GRAPH_VERSION looks like v23.0")
       .default("v23.0"),
+    // Development only: where WhatsApp sends go instead of Meta's Graph API (e.g. a local simulator).
+    WHATSAPP_API_ORIGIN: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+    // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
+    QUEUE_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   })
   .superRefine((config, ctx) => {
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
@@ -122,6 +128,13 @@ export const configSchema = z
           message: `secret ${name} is required in ${config.ENVIRONMENT}`,
         });
       }
+    }
+    if (config.WHATSAPP_API_ORIGIN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WHATSAPP_API_ORIGIN"],
+        message: "WHATSAPP_API_ORIGIN is for development only: production sends to Meta",
+      });
     }
     if (!config.APP_ORIGIN.startsWith("https://")) {
       ctx.addIssue({

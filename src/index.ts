@@ -1,8 +1,7 @@
 import { runScheduledJobs } from "../workers/cron";
-import { runQueueConsumers } from "../workers/queues";
+import { type QueueJob, runQueueConsumers } from "../workers/queues";
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-import type { ImportMessage } from "./imports/import-jobs";
 
 export { CircuitBreaker } from "../workers/objects/circuit-breaker";
 export { RateLimiter } from "../workers/objects/rate-limiter";
@@ -13,4 +12,4 @@ export default {
   fetch: app.fetch,
   scheduled: runScheduledJobs,
   queue: runQueueConsumers,
-} satisfies ExportedHandler<Bindings, ImportMessage>;
+} satisfies ExportedHandler<Bindings, QueueJob>;

@@ -212,17 +212,6 @@ export const insertContact = (
     })
     .returning({ id: contacts.id, ownerId: contacts.ownerId });
 
-/**
- * Inserts a lead that arrived by itself (an inbound WhatsApp message from an unknown number) under
- * an id derived from its phone, so two deliveries racing insert it once. The tenant's round-robin
- * rule assigns it (run takeRoundRobinTurn just before); with any other rule it stays unassigned.
- */
-export const insertInboundLead = (scope: TenantScope, row: NewContactRow) =>
-  scope.db
-    .insert(contacts)
-    .values({ ...row, tenantId: scope.tenantId, ownerId: roundRobinOwner(scope) })
-    .onConflictDoNothing();
-
 export const insertPhones = (scope: TenantScope, contactId: string, phones: string[]) =>
   scope.db
     .insert(contactPhones)

@@ -18,6 +18,7 @@ export { customFieldDefinitions } from "../custom-fields/custom-fields.schema";
 export { dealStageHistory, deals } from "../deals/deals.schema";
 export { earlyAccessRequests } from "../early-access/early-access.schema";
 export { importRows, imports } from "../imports/imports.schema";
+export { conversations, messages, whatsappAccounts } from "../messaging/messaging.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";

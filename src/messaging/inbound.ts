@@ -1,12 +1,24 @@
 import { auditInsertIfChanged } from "../audit/audit.service";
-import { insertInboundLead, insertPhones, takeRoundRobinTurn } from "../contacts/contacts.repo";
+import { insertContact, insertPhones, takeRoundRobinTurn } from "../contacts/contacts.repo";
+import { settingsRow } from "../crm/crm-settings.repo";
 import { dbFor } from "../db/client";
-import { type InboundEvent, type StatusEvent, eventsOf, webhookPayloadSchema } from "../integrations/whatsapp/webhook-payload";
+import {
+  eventsOf,
+  type InboundEvent,
+  type StatusEvent,
+  webhookPayloadSchema,
+} from "../integrations/whatsapp/webhook-payload";
 import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId } from "../platform/ids";
-import { nameKey, normaliseText } from "../platform/text-normalise";
 import { type TenantScope, tenantScope } from "../platform/tenant-scope";
-import { applyStatus, contactIdByPhone, countInboundIfInserted, ensureConversation, insertInboundMessage } from "./messaging.repo";
+import { nameKey, normaliseText } from "../platform/text-normalise";
+import {
+  applyStatus,
+  contactIdByPhone,
+  countInboundIfInserted,
+  ensureConversation,
+  insertInboundMessage,
+} from "./messaging.repo";
 
 /** A verified provider webhook, queued by the webhook route for the `webhooks` consumer. */
 export interface WebhookJob {
@@ -32,7 +44,8 @@ export class UnmatchedStatusError extends Error {
 const ORDER: Record<StatusEvent["status"], number> = { sent: 1, failed: 2, delivered: 3, read: 4 };
 
 // A contact made from an inbound message gets an id derived from its tenant and phone, so two
-// deliveries racing (Meta retries, two consumers) create one contact, not two.
+// deliveries racing (Meta retries, two consumers) cannot create two: the second one's batch fails
+// on the id, rolls back whole, and its retry finds the contact by phone.
 async function leadIdFor(tenantId: string, phone: string) {
   const hex = await sha256Hex(`whatsapp-lead:${tenantId}:${phone}`);
   const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -46,7 +59,10 @@ async function leadIdFor(tenantId: string, phone: string) {
  * WhatsApp, assigned by the tenant's rule). Stored once per wamid: a replayed webhook changes nothing.
  */
 async function receive(scope: TenantScope, event: InboundEvent, now: number) {
-  const [[existing]] = await scope.db.batch([contactIdByPhone(scope, event.from)]);
+  const [[existing], [settings]] = await scope.db.batch([
+    contactIdByPhone(scope, event.from),
+    settingsRow(scope),
+  ]);
   const contactId = existing?.id ?? (await leadIdFor(scope.tenantId, event.from));
   const name = event.profileName?.trim() || event.from;
   const thread = [
@@ -67,23 +83,30 @@ async function receive(scope: TenantScope, event: InboundEvent, now: number) {
   }
   await scope.db.batch([
     takeRoundRobinTurn(scope, now),
-    insertInboundLead(scope, {
-      id: contactId,
-      name,
-      nameNorm: normaliseText(name),
-      nameKey: nameKey(name),
-      phone: event.from,
-      email: null,
-      source: "whatsapp",
-      status: "new",
-      companyId: null,
-      notes: null,
-      custom: {},
-      createdBy: null,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-    }),
+    insertContact(
+      scope,
+      {
+        id: contactId,
+        name,
+        nameNorm: normaliseText(name),
+        nameKey: nameKey(name),
+        phone: event.from,
+        email: null,
+        source: "whatsapp",
+        status: "new",
+        companyId: null,
+        notes: null,
+        custom: {},
+        createdBy: null,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      },
+      // The round-robin owner query needs the tenant's settings row: only a round-robin tenant has one.
+      settings?.assignment === "round_robin"
+        ? { roundRobin: true, fallbackOwnerId: null }
+        : { ownerId: null },
+    ),
     auditInsertIfChanged(
       scope.db,
       {

@@ -7,11 +7,21 @@ const TEXT_MAX = 4096;
 
 export const ConnectWhatsAppInputSchema = z
   .strictObject({
-    phoneNumberId: z.string().trim().regex(/^\d{5,30}$/, "Meta's phone number id: digits only"),
+    phoneNumberId: z
+      .string()
+      .trim()
+      .regex(/^\d{5,30}$/, "Meta's phone number id: digits only"),
     displayPhone: z.string().trim().min(5).max(30),
-    businessAccountId: z.string().trim().regex(/^\d{5,30}$/).optional(),
+    businessAccountId: z
+      .string()
+      .trim()
+      .regex(/^\d{5,30}$/)
+      .optional(),
     accessToken: z.string().trim().min(20).max(1024),
-    appSecret: z.string().trim().regex(/^[0-9a-f]{32}$/i, "Meta app secrets are 32 hex characters"),
+    appSecret: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-f]{32}$/i, "Meta app secrets are 32 hex characters"),
     verifyToken: z.string().trim().min(16).max(200),
   })
   .openapi("ConnectWhatsAppInput");
@@ -26,11 +36,20 @@ export const WhatsAppAccountSchema = z
     connectedAt: DateTimeSchema,
     updatedAt: DateTimeSchema,
   })
-  .openapi("WhatsAppAccount", { description: "The tenant's number. Its credentials are stored encrypted and never returned." });
+  .openapi("WhatsAppAccount", {
+    description: "The tenant's number. Its credentials are stored encrypted and never returned.",
+  });
 
 const TemplateInputSchema = z.strictObject({
-  name: z.string().trim().regex(/^[a-z0-9_]{1,512}$/, "an approved template's name"),
-  language: z.string().trim().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/).default("ar"),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_]{1,512}$/, "an approved template's name"),
+  language: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/)
+    .default("ar"),
   variables: z.array(z.string().trim().min(1).max(1024)).max(20).default([]),
 });
 
@@ -66,7 +85,8 @@ export const MessageSchema = z
     media: z.object({ type: z.string(), url: z.string(), caption: z.string().optional() }).nullable(),
     state: z.enum(MESSAGE_STATES),
     stateReason: z.string().nullable().openapi({
-      description: "Why a message is blocked, failed or waiting: e.g. window_closed, undeliverable, provider_unavailable",
+      description:
+        "Why a message is blocked, failed or waiting: e.g. window_closed, undeliverable, provider_unavailable",
     }),
     errorTitle: z.string().nullable(),
     sentBy: z.string().nullable(),
@@ -87,7 +107,8 @@ export const ConversationSchema = z
     lastInboundAt: DateTimeSchema.nullable(),
     lastPreview: z.string().nullable(),
     windowOpen: z.boolean().openapi({
-      description: "Free text is allowed: the contact wrote within the last 24 hours. Otherwise send a template.",
+      description:
+        "Free text is allowed: the contact wrote within the last 24 hours. Otherwise send a template.",
     }),
   })
   .openapi("Conversation");

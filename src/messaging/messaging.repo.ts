@@ -38,7 +38,10 @@ export const upsertAccount = (scope: TenantScope, row: Omit<WhatsAppAccountRow, 
     .returning();
 
 export const deleteAccount = (scope: TenantScope) =>
-  scope.db.delete(whatsappAccounts).where(scope.where(whatsappAccounts.tenantId)).returning({ id: whatsappAccounts.id });
+  scope.db
+    .delete(whatsappAccounts)
+    .where(scope.where(whatsappAccounts.tenantId))
+    .returning({ id: whatsappAccounts.id });
 
 // Inbound ------------------------------------------------------------------------------------
 
@@ -138,9 +141,10 @@ export function applyStatus(
     .set({
       state: sql`CASE WHEN ${newer} THEN ${status} ELSE ${messages.state} END`,
       providerMessageId: sql`COALESCE(${messages.providerMessageId}, ${event.providerMessageId})`,
-      sentAt: sql`COALESCE(${messages.sentAt}, ${at})`,
+      // A later status implies the earlier ones: each time is the earliest reported for it.
+      sentAt: sql`MIN(COALESCE(${messages.sentAt}, ${at}), ${at})`,
       ...(status === "delivered" || status === "read"
-        ? { deliveredAt: sql`COALESCE(${messages.deliveredAt}, ${at})` }
+        ? { deliveredAt: sql`MIN(COALESCE(${messages.deliveredAt}, ${at}), ${at})` }
         : {}),
       ...(status === "read" ? { readAt: sql`COALESCE(${messages.readAt}, ${at})` } : {}),
       ...(failing
@@ -159,7 +163,10 @@ export function applyStatus(
 
 // Outbound -----------------------------------------------------------------------------------
 
-export const insertOutboundMessage = (scope: TenantScope, row: Omit<typeof messages.$inferInsert, "tenantId" | "conversationId">) =>
+export const insertOutboundMessage = (
+  scope: TenantScope,
+  row: Omit<typeof messages.$inferInsert, "tenantId" | "conversationId">,
+) =>
   scope.db
     .insert(messages)
     .values({ ...row, tenantId: scope.tenantId, conversationId: conversationIdOf(scope, row.contactId) })
@@ -193,7 +200,12 @@ export const messageToSend = (scope: TenantScope, id: string) =>
 export const claimSend = (scope: TenantScope, id: string, now: number, leaseMs: number) =>
   scope.db
     .update(messages)
-    .set({ state: "sending", claimedUntil: now + leaseMs, attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+    .set({
+      state: "sending",
+      claimedUntil: now + leaseMs,
+      attempts: sql`${messages.attempts} + 1`,
+      updatedAt: now,
+    })
     .where(
       scope.where(
         messages.tenantId,
@@ -226,7 +238,12 @@ export const markSent = (
 export const markSendFailed = (
   scope: TenantScope,
   id: string,
-  failure: { state: Extract<MessageState, "failed" | "blocked">; reason: string; title: string | null; at: number },
+  failure: {
+    state: Extract<MessageState, "failed" | "blocked">;
+    reason: string;
+    title: string | null;
+    at: number;
+  },
 ) =>
   scope.db
     .update(messages)
@@ -247,13 +264,42 @@ export const releaseSend = (scope: TenantScope, id: string, reason: string, now:
     .set({ state: "queued", stateReason: reason, claimedUntil: null, updatedAt: now })
     .where(scope.where(messages.tenantId, eq(messages.id, id), eq(messages.state, "sending")));
 
-/** Outbound messages still queued since before `olderThan` (a lost enqueue): the cron sends them again. */
-export const staleQueuedMessages = (db: Db, olderThan: number, limit: number) =>
+/**
+ * Outbound messages nobody is working on: still queued since before `olderThan` (a lost enqueue, or
+ * a job dead-lettered and not yet retried by an operator is NOT among them: see stateReason), or
+ * left `sending` by a consumer that died after its lease. The cron queues them again.
+ */
+export const strandedMessages = (db: Db, olderThan: number, now: number, limit: number) =>
   db
     .select({ id: messages.id, tenantId: messages.tenantId })
     .from(messages)
-    .where(and(eq(messages.direction, "outbound"), eq(messages.state, "queued"), lt(messages.updatedAt, olderThan)))
+    .where(
+      and(
+        eq(messages.direction, "outbound"),
+        or(
+          and(
+            eq(messages.state, "queued"),
+            lt(messages.updatedAt, olderThan),
+            or(isNull(messages.stateReason), sql`${messages.stateReason} <> 'dead_lettered'`),
+          ),
+          and(eq(messages.state, "sending"), lt(messages.claimedUntil, now)),
+        ),
+      ),
+    )
     .limit(limit);
+
+/** The outbound dead-letter consumer: the message waits for an operator's retry from the DLQ. */
+export const markDeadLettered = (db: Db, tenantId: string, id: string, now: number) =>
+  db
+    .update(messages)
+    .set({ state: "queued", stateReason: "dead_lettered", claimedUntil: null, updatedAt: now })
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.id, id),
+        sql`${messages.state} IN ('queued', 'sending')`,
+      ),
+    );
 
 // Reading ------------------------------------------------------------------------------------
 
@@ -308,7 +354,12 @@ export const conversationOfContact = (scope: TenantScope, contactId: string) =>
     .limit(1);
 
 /** A thread's messages, newest first. */
-export const messagesOf = (scope: TenantScope, conversationId: string, after: CursorPosition | null, limit: number) =>
+export const messagesOf = (
+  scope: TenantScope,
+  conversationId: string,
+  after: CursorPosition | null,
+  limit: number,
+) =>
   scope.db
     .select()
     .from(messages)
@@ -323,7 +374,11 @@ export const messagesOf = (scope: TenantScope, conversationId: string, after: Cu
     .limit(limit + 1);
 
 export const messageById = (scope: TenantScope, id: string) =>
-  scope.db.select().from(messages).where(scope.where(messages.tenantId, eq(messages.id, id))).limit(1);
+  scope.db
+    .select()
+    .from(messages)
+    .where(scope.where(messages.tenantId, eq(messages.id, id)))
+    .limit(1);
 
 export const markConversationRead = (scope: TenantScope, id: string) =>
   scope.db

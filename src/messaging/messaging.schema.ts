@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { contacts } from "../contacts/contacts.schema";
 import { tenants } from "../tenants/tenants.schema";
@@ -128,5 +129,7 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_tenant_provider_id").on(t.tenantId, t.providerMessageId),
     index("messages_conversation_time").on(t.tenantId, t.conversationId, t.createdAt),
+    // The cron's sweep for stranded sends reads only unfinished outbound messages.
+    index("messages_unfinished").on(t.state, t.updatedAt).where(sql`${t.state} IN ('queued', 'sending')`),
   ],
 );

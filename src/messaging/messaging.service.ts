@@ -8,17 +8,17 @@ import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
 import type { SendMessageInput } from "./messaging.model";
 import {
+  accountOfTenant,
   type ConversationListRow,
   conversationById,
   conversationOfContact,
   ensureConversation,
   insertOutboundMessage,
   listConversations,
-  markConversationRead,
   type MessageRow,
+  markConversationRead,
   messagesOf,
   touchConversation,
-  accountOfTenant,
 } from "./messaging.repo";
 
 /** The customer-service window: free-form messages only within 24 h of the contact's last message. */
@@ -69,7 +69,9 @@ export const conversationView = (row: ConversationListRow, now: number) => ({
 export function previewOf(input: Pick<SendMessageInput, "text" | "template" | "media">): string {
   if (input.text) return input.text.slice(0, 120);
   if (input.template) return `[${input.template.name}]`;
-  return input.media?.caption ? `[${input.media.type}] ${input.media.caption.slice(0, 100)}` : `[${input.media?.type}]`;
+  return input.media?.caption
+    ? `[${input.media.type}] ${input.media.caption.slice(0, 100)}`
+    : `[${input.media?.type}]`;
 }
 
 /**
@@ -149,7 +151,10 @@ export async function listConversationsFor(
         ),
       ] as const,
   );
-  const page = toPage(rows as ConversationListRow[], query.limit, (row) => ({ sort: row.lastMessageAt, id: row.id }));
+  const page = toPage(rows as ConversationListRow[], query.limit, (row) => ({
+    sort: row.lastMessageAt,
+    id: row.id,
+  }));
   return { data: page.data.map((row) => conversationView(row, ctx.now)), nextCursor: page.nextCursor };
 }
 

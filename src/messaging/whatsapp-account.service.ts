@@ -1,8 +1,8 @@
+import type { z } from "@hono/zod-openapi";
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
-import type { z } from "@hono/zod-openapi";
 import type { ConnectWhatsAppInputSchema } from "./messaging.model";
 import { accountOfTenant, deleteAccount, upsertAccount, type WhatsAppAccountRow } from "./messaging.repo";
 import { forgetWebhookAccount, sealCredential } from "./whatsapp-credentials";
@@ -65,7 +65,11 @@ export async function connectWhatsApp(ctx: TenantContext, input: ConnectInput) {
       ),
     ]);
   } catch (error) {
-    if (/UNIQUE constraint failed: whatsapp_accounts\.phone_number_id/.test(String(error) + String((error as { cause?: unknown }).cause ?? ""))) {
+    if (
+      /UNIQUE constraint failed: whatsapp_accounts\.phone_number_id/.test(
+        String(error) + String((error as { cause?: unknown }).cause ?? ""),
+      )
+    ) {
       throw new ApiError("CONFLICT", "This WhatsApp number is connected to another Dealix account.");
     }
     throw error;

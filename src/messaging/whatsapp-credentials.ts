@@ -11,7 +11,10 @@ const contextOf = (tenantId: string, field: SecretField) => `whatsapp:${tenantId
 
 function encryptionKey(config: Config): string {
   if (!config.DATA_ENCRYPTION_KEY) {
-    throw new ApiError("CONFIG_INVALID", "DATA_ENCRYPTION_KEY is not set: provider credentials cannot be stored.");
+    throw new ApiError(
+      "CONFIG_INVALID",
+      "DATA_ENCRYPTION_KEY is not set: provider credentials cannot be stored.",
+    );
   }
   return config.DATA_ENCRYPTION_KEY;
 }
@@ -23,7 +26,11 @@ export const openCredential = (config: Config, row: WhatsAppAccountRow, field: S
   decryptSecret(
     encryptionKey(config),
     contextOf(row.tenantId, field),
-    field === "access_token" ? row.accessTokenEnc : field === "app_secret" ? row.appSecretEnc : row.verifyTokenEnc,
+    field === "access_token"
+      ? row.accessTokenEnc
+      : field === "app_secret"
+        ? row.appSecretEnc
+        : row.verifyTokenEnc,
   );
 
 export interface WebhookAccount {

@@ -14,7 +14,12 @@ export interface CloudApiCredentials {
 export type OutgoingContent =
   | { kind: "text"; body: string }
   | { kind: "template"; name: string; language: string; variables: string[] }
-  | { kind: "media"; type: "image" | "document" | "video" | "audio"; url: string; caption?: string | undefined };
+  | {
+      kind: "media";
+      type: "image" | "document" | "video" | "audio";
+      url: string;
+      caption?: string | undefined;
+    };
 
 export interface OutgoingMessage {
   /** E.164, e.g. +966501234567. */

@@ -19,7 +19,9 @@ const inboundMessageSchema = z.looseObject({
   button: z.looseObject({ text: z.string().max(1000) }).optional(),
   interactive: z.unknown().optional(),
   image: z.looseObject({ caption: z.string().max(4096).optional() }).optional(),
-  document: z.looseObject({ caption: z.string().max(4096).optional(), filename: z.string().optional() }).optional(),
+  document: z
+    .looseObject({ caption: z.string().max(4096).optional(), filename: z.string().optional() })
+    .optional(),
   video: z.looseObject({ caption: z.string().max(4096).optional() }).optional(),
 });
 
@@ -36,7 +38,14 @@ const changeSchema = z.looseObject({
   field: z.string(),
   value: z.looseObject({
     metadata: z.looseObject({ phone_number_id: z.string().min(1).max(64) }),
-    contacts: z.array(z.looseObject({ wa_id: z.string(), profile: z.looseObject({ name: z.string().max(200) }).optional() })).optional(),
+    contacts: z
+      .array(
+        z.looseObject({
+          wa_id: z.string(),
+          profile: z.looseObject({ name: z.string().max(200) }).optional(),
+        }),
+      )
+      .optional(),
     messages: z.array(inboundMessageSchema).optional(),
     statuses: z.array(statusSchema).optional(),
   }),

@@ -1,0 +1,151 @@
+import { dbFor } from "../db/client";
+import { type Bindings, type Config, devToolsEnabled } from "../env";
+import {
+  type OutgoingContent,
+  ProviderUnavailableError,
+  sendWhatsApp,
+} from "../integrations/whatsapp/cloud-api";
+import { insertOutboxMessage } from "../outbox/outbox.repo";
+import { CircuitOpenError, throughBreaker } from "../platform/circuit-breaker";
+import { idPrefixes, newId } from "../platform/ids";
+import { tenantScope } from "../platform/tenant-scope";
+import {
+  accountOfTenant,
+  claimSend,
+  type MessageRow,
+  markSendFailed,
+  markSent,
+  messageToSend,
+  releaseSend,
+} from "./messaging.repo";
+import { type OutboundJob, windowOpen } from "./messaging.service";
+import { openCredential } from "./whatsapp-credentials";
+
+/** How long one consumer holds a message while it sends: longer than the provider call's timeout. */
+export const SEND_LEASE_MS = 30_000;
+const PROVIDER_TIMEOUT_MS = 10_000;
+
+/** The send could not happen now; the queue delivers the job again after `delaySeconds`. */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly delaySeconds: number | null,
+  ) {
+    super(`send deferred: ${reason}`);
+    this.name = "RetryLaterError";
+  }
+}
+
+export type SendOutcome =
+  | "sent"
+  | "failed"
+  | "blocked"
+  /** Already sent, failed or taken by another delivery that is still within its lease: nothing to do. */
+  | "skipped"
+  | "missing";
+
+function contentOf(message: MessageRow): OutgoingContent {
+  if (message.kind === "template" && message.template) return { kind: "template", ...message.template };
+  if (message.kind === "media" && message.media) return { kind: "media", ...message.media };
+  return { kind: "text", body: message.body ?? "" };
+}
+
+const devOutboxBody = (content: OutgoingContent) =>
+  content.kind === "text"
+    ? content.body
+    : content.kind === "template"
+      ? `[template ${content.name} (${content.language})] ${content.variables.join(" | ")}`
+      : `[${content.type}] ${content.url}${content.caption ? ` ${content.caption}` : ""}`;
+
+/**
+ * Sends one stored outbound message, exactly once as far as Dealix can tell: the message is
+ * claimed (queued → sending) before the provider is called, so a second delivery of the queue
+ * message finds it taken or sent and does nothing. The provider call goes through the `whatsapp`
+ * circuit breaker; when the provider is down, throttling or the breaker is open, the claim is
+ * released and RetryLaterError asks the queue to deliver the job again later.
+ *
+ * The window is checked again here: a message queued inside the 24-hour window may reach the
+ * consumer after it closed, and Meta would refuse it (131047).
+ */
+export async function sendQueuedMessage(
+  env: Pick<Bindings, "DB" | "CIRCUIT_BREAKER">,
+  config: Config,
+  job: OutboundJob,
+  now = Date.now(),
+): Promise<SendOutcome> {
+  const scope = tenantScope(dbFor(env.DB), job.tenantId);
+  const [claimed] = await scope.db.batch([claimSend(scope, job.messageId, now, SEND_LEASE_MS)]);
+  if (claimed.length === 0) {
+    const [[current]] = await scope.db.batch([messageToSend(scope, job.messageId)]);
+    return current ? "skipped" : "missing";
+  }
+  const [[target], [account]] = await scope.db.batch([
+    messageToSend(scope, job.messageId),
+    accountOfTenant(scope),
+  ]);
+  if (!target) return "missing";
+  const { message, phone, lastInboundAt } = target;
+  const fail = async (state: "failed" | "blocked", reason: string, title: string | null) => {
+    await scope.db.batch([markSendFailed(scope, message.id, { state, reason, title, at: Date.now() })]);
+    return state;
+  };
+
+  if (!phone) return fail("failed", "no_phone", null);
+  const content = contentOf(message);
+  if (content.kind !== "template" && !windowOpen(lastInboundAt, now))
+    return fail("failed", "window_closed", null);
+
+  if (!account) {
+    // No number connected: in development the dev outbox is the transport (shown at /dev/outbox);
+    // anywhere else nothing can carry the message, and it says so.
+    if (!devToolsEnabled(config)) return fail("blocked", "whatsapp_not_connected", null);
+    const at = Date.now();
+    await scope.db.batch([
+      insertOutboxMessage(scope.db, {
+        id: newId(idPrefixes.outboxMessage),
+        channel: "whatsapp",
+        recipient: phone,
+        subject: null,
+        body: devOutboxBody(content),
+        createdAt: at,
+      }),
+      markSent(scope, message.id, { providerMessageId: `dev-${message.id}`, transport: "dev_outbox", at }),
+    ]);
+    return "sent";
+  }
+
+  let result: Awaited<ReturnType<typeof sendWhatsApp>>;
+  try {
+    const accessToken = await openCredential(config, account, "access_token");
+    result = await throughBreaker(
+      env.CIRCUIT_BREAKER,
+      "whatsapp",
+      (signal) =>
+        sendWhatsApp(
+          { phoneNumberId: account.phoneNumberId, accessToken },
+          { to: phone, content, callbackData: message.id },
+          { graphVersion: config.WHATSAPP_GRAPH_VERSION, signal, origin: config.WHATSAPP_API_ORIGIN },
+        ),
+      { timeoutMs: PROVIDER_TIMEOUT_MS },
+    );
+  } catch (error) {
+    const reason = error instanceof CircuitOpenError ? "breaker_open" : "provider_unavailable";
+    const delay =
+      error instanceof CircuitOpenError
+        ? error.retryAfterSeconds
+        : error instanceof ProviderUnavailableError
+          ? error.retryAfterSeconds
+          : null;
+    await scope.db.batch([releaseSend(scope, message.id, reason, Date.now())]);
+    throw new RetryLaterError(reason, delay);
+  }
+  if (!result.ok) return fail("failed", result.reason, result.title);
+  await scope.db.batch([
+    markSent(scope, message.id, {
+      providerMessageId: result.providerMessageId,
+      transport: "cloud_api",
+      at: Date.now(),
+    }),
+  ]);
+  return "sent";
+}
