@@ -26,6 +26,7 @@ export const idPrefixes = {
   activity: "act",
   customField: "cfd",
   import: "imp",
+  deadLetter: "dlt",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
