@@ -4,7 +4,7 @@
 import worker from "../src/index";
 import { countD1RoundTrips } from "../test/d1-round-trips";
 
-export { RateLimiter } from "../src/index";
+export { CircuitBreaker, RateLimiter } from "../src/index";
 
 export default {
   async fetch(request: Request, env: { DB: D1Database }, ctx: ExecutionContext) {

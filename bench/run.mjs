@@ -344,7 +344,10 @@ function startAppWorker(logCounter, { dir = BUILD_DIR, main = "index.js" } = {})
       modulesRoot: dir,
       d1Databases: { DB: "dealix-bench" },
       kvNamespaces: ["FLAGS"],
-      durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+      durableObjects: {
+        RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+        CIRCUIT_BREAKER: { className: "CircuitBreaker", useSQLite: true },
+      },
       assets: ASSETS,
       bindings: APP_VARS,
     }),

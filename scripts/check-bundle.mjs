@@ -138,7 +138,10 @@ async function checkBehaviour() {
       // No migrations applied on purpose: a query then fails, which is the 5xx this check needs.
       d1Databases: { DB: "check-bundle" },
       kvNamespaces: ["FLAGS"],
-      durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+      durableObjects: {
+        RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+        CIRCUIT_BREAKER: { className: "CircuitBreaker", useSQLite: true },
+      },
       bindings: {
         ENVIRONMENT: "production",
         APP_ORIGIN: "https://app.dealix.test",

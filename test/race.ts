@@ -55,6 +55,8 @@ export function race(table: string, racers: number, maxWaitMs = 5_000) {
   const bindings: Partial<Bindings> = { DB: db };
 
   return {
+    /** The held D1 binding, for racing service functions called directly. */
+    db,
     /** Sends a request through the app with the held D1 binding. */
     call: (path: string, init?: RequestInit) => callWithEnv(bindings, path, init),
     postJson: (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -15,6 +15,7 @@ export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";
 export { customFieldDefinitions } from "../custom-fields/custom-fields.schema";
+export { deadLetters } from "../dead-letters/dead-letters.schema";
 export { dealStageHistory, deals } from "../deals/deals.schema";
 export { earlyAccessRequests } from "../early-access/early-access.schema";
 export { importRows, imports } from "../imports/imports.schema";

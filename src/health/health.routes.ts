@@ -8,7 +8,7 @@ import { checkD1, deepCheck } from "./health.service";
 
 const CheckSchema = z
   .object({
-    status: z.enum(["up", "down"]),
+    status: z.enum(["up", "degraded", "down"]),
     latencyMs: z.number().int(),
     detail: z.string().optional(),
   })
@@ -20,10 +20,18 @@ const LivenessSchema = z
 
 const DeepHealthSchema = z
   .object({
-    status: z.enum(["ok", "down"]),
+    status: z.enum(["ok", "degraded", "down"]).openapi({
+      description: "`degraded`: Dealix answers, but a provider's circuit breaker is open and its calls wait.",
+    }),
     release: z.string(),
     checks: z
-      .object({ d1: CheckSchema, kv: CheckSchema, assets: CheckSchema, rateLimiter: CheckSchema })
+      .object({
+        d1: CheckSchema,
+        kv: CheckSchema,
+        assets: CheckSchema,
+        rateLimiter: CheckSchema,
+        breakers: CheckSchema,
+      })
       .optional()
       .openapi({ description: "Each check's status, latency and detail: operators (HEALTH_TOKEN) only." }),
   })
@@ -53,13 +61,16 @@ const deep = createRoute({
   path: "/health/deep",
   tags: ["health"],
   operationId: "getDeepHealth",
-  summary: "Checks every binding (D1, KV, static assets, rate limiter) with real I/O",
+  summary: "Checks every binding (D1, KV, static assets, rate limiter, circuit breakers) with real I/O",
   description:
     "Anyone gets the overall status (KV is only read). Operators who send `Authorization: Bearer " +
     "<HEALTH_TOKEN>` also get each check's latency and detail, and KV is written and read back.",
   security: [{}, { HealthToken: [] }],
   responses: {
-    200: { description: "All checks up", content: { "application/json": { schema: DeepHealthSchema } } },
+    200: {
+      description: "All checks up, or degraded (an open circuit breaker)",
+      content: { "application/json": { schema: DeepHealthSchema } },
+    },
     503: {
       description: "At least one check down",
       content: { "application/json": { schema: DeepHealthSchema } },
@@ -105,13 +116,9 @@ export const healthApi = createRouter()
   })
   .openapi(deep, async (c) => {
     const operator = await isOperator(c);
-    const { healthy, checks } = await deepCheck(c.env, { writes: operator });
-    const body = {
-      status: healthy ? ("ok" as const) : ("down" as const),
-      release: c.get("config").release,
-      ...(operator ? { checks } : {}),
-    };
-    return healthy ? c.json(body, 200, noStore) : c.json(body, 503, noStore);
+    const { status, checks } = await deepCheck(c.env, { writes: operator });
+    const body = { status, release: c.get("config").release, ...(operator ? { checks } : {}) };
+    return status === "down" ? c.json(body, 503, noStore) : c.json(body, 200, noStore);
   })
   .openapi(readiness, async (c) => {
     const d1 = await checkD1(c.env.DB);

@@ -1,6 +1,8 @@
 import type { Bindings } from "../env";
+import { breakerStatuses } from "../platform/circuit-breaker";
 
-export type CheckStatus = "up" | "down";
+/** `degraded`: the check answered, but something it watches is impaired (an open circuit breaker). */
+export type CheckStatus = "up" | "degraded" | "down";
 
 export interface CheckResult {
   status: CheckStatus;
@@ -80,17 +82,35 @@ export const checkRateLimiter = (rateLimiter: Bindings["RATE_LIMITER"]) =>
   });
 
 /**
+ * Circuit breakers: each one's state. An open or half-open breaker means a provider is failing and
+ * its calls wait in their queues: Dealix itself is up, so the check is `degraded` (naming the
+ * breakers), not `down`. Only a breaker that cannot be read is `down`.
+ */
+export async function checkBreakers(breakers: Bindings["CIRCUIT_BREAKER"]): Promise<CheckResult> {
+  let impaired: string[] = [];
+  const result = await timed(async () => {
+    impaired = (await breakerStatuses(breakers))
+      .filter((breaker) => breaker.state !== "closed")
+      .map((breaker) => `${breaker.name} ${breaker.state}`);
+    return impaired.length > 0 ? impaired.join(", ") : undefined;
+  });
+  return result.status === "up" && impaired.length > 0 ? { ...result, status: "degraded" } : result;
+}
+
+/**
  * Every binding the Worker depends on, checked in parallel. `writes` adds the KV write probe,
  * which is for operators only: public calls must not spend KV write quota.
  */
 export async function deepCheck(env: Bindings, { writes }: { writes: boolean }) {
-  const [d1, kv, assets, rateLimiter] = await Promise.all([
+  const [d1, kv, assets, rateLimiter, breakers] = await Promise.all([
     checkD1(env.DB),
     writes ? checkKvWrite(env.FLAGS) : checkKvRead(env.FLAGS),
     checkAssets(env.ASSETS),
     checkRateLimiter(env.RATE_LIMITER),
+    checkBreakers(env.CIRCUIT_BREAKER),
   ]);
-  const checks = { d1, kv, assets, rateLimiter };
-  const healthy = Object.values(checks).every((check) => check.status === "up");
-  return { healthy, checks };
+  const checks = { d1, kv, assets, rateLimiter, breakers };
+  const statuses = Object.values(checks).map((check) => check.status);
+  const status = statuses.includes("down") ? "down" : statuses.includes("degraded") ? "degraded" : "ok";
+  return { status, checks } as const;
 }

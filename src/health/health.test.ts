@@ -2,6 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, callWithEnv, expectProblem } from "../../test/helpers";
 import type { Bindings } from "../env";
+import {
+  BREAKER_POLICIES,
+  type BreakerName,
+  resetBreaker,
+  throughBreaker,
+} from "../platform/circuit-breaker";
 
 describe("GET /health", () => {
   it("answers without I/O, with the release", async () => {
@@ -24,6 +30,20 @@ type DeepHealth = {
   release: string;
   checks?: Record<string, { status: string; latencyMs: number; detail?: string }>;
 };
+
+/** Opens the named breaker for the length of `run` (a provider failing), then closes it again. */
+async function withOpenBreaker(name: BreakerName, run: () => Promise<void>) {
+  for (let i = 0; i < BREAKER_POLICIES[name].failureThreshold; i++) {
+    await throughBreaker(env.CIRCUIT_BREAKER, name, async () => {
+      throw new Error("HTTP 503");
+    }).catch(() => {});
+  }
+  try {
+    await run();
+  } finally {
+    await resetBreaker(env.CIRCUIT_BREAKER, name);
+  }
+}
 
 /** The real KV namespace, counting writes and reads. */
 function countingKv() {
@@ -48,7 +68,7 @@ describe("GET /health/deep for operators (Bearer HEALTH_TOKEN)", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as DeepHealth;
     expect(body.status).toBe("ok");
-    expect(Object.keys(body.checks ?? {}).sort()).toEqual(["assets", "d1", "kv", "rateLimiter"]);
+    expect(Object.keys(body.checks ?? {}).sort()).toEqual(["assets", "breakers", "d1", "kv", "rateLimiter"]);
     for (const check of Object.values(body.checks ?? {})) {
       expect(check.status).toBe("up");
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);
@@ -101,6 +121,37 @@ describe("GET /health/deep for operators (Bearer HEALTH_TOKEN)", () => {
     expect(body.checks?.d1?.status).toBe("up");
   });
 
+  it("answers 200 degraded, naming the open breaker, when a provider is failing", async () => {
+    await withOpenBreaker("whatsapp", async () => {
+      const res = await deepHealth(asOperator);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as DeepHealth;
+      expect(body.status).toBe("degraded");
+      expect(body.checks?.breakers).toMatchObject({ status: "degraded", detail: "whatsapp open" });
+      for (const name of ["d1", "kv", "assets", "rateLimiter"])
+        expect(body.checks?.[name]?.status).toBe("up");
+    });
+    const after = (await (await deepHealth(asOperator)).json()) as DeepHealth;
+    expect(after.status).toBe("ok");
+    expect(after.checks?.breakers).toEqual({ status: "up", latencyMs: expect.any(Number) });
+  });
+
+  it("answers 503 when the breakers cannot be read", async () => {
+    const unreachable = {
+      getByName: () => ({
+        status: async () => {
+          throw new Error("Durable Object is overloaded.");
+        },
+      }),
+    } as unknown as Bindings["CIRCUIT_BREAKER"];
+    const res = await deepHealth(asOperator, { CIRCUIT_BREAKER: unreachable });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as DeepHealth).checks?.breakers).toMatchObject({
+      status: "down",
+      detail: "Durable Object is overloaded.",
+    });
+  });
+
   it.each([
     ["a wrong token", `Bearer ${HEALTH_TOKEN.slice(0, -1)}x`, HEALTH_TOKEN],
     ["a token of another length", "Bearer short", HEALTH_TOKEN],
@@ -138,6 +189,14 @@ describe("GET /health/deep for anyone else", () => {
     const res = await deepHealth({}, { DB: brokenDb });
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: "down", release: expect.stringMatching(/^dealix@/) });
+  });
+
+  it("answers 200 degraded without naming the breaker when a provider is failing", async () => {
+    await withOpenBreaker("email", async () => {
+      const res = await deepHealth({});
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "degraded", release: expect.stringMatching(/^dealix@/) });
+    });
   });
 
   it("reports KV down when it cannot be read", async () => {

@@ -3,6 +3,7 @@ import type { ContactRow } from "../contacts/contacts.repo";
 import { roundRobinAgents, settingsRow } from "../crm/crm-settings.repo";
 import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
 import { dbFor } from "../db/client";
+import type { DeadLetterQueue } from "../dead-letters/dead-letters.service";
 import { idPrefixes, newId } from "../platform/ids";
 import { tenantScope } from "../platform/tenant-scope";
 import {
@@ -41,6 +42,27 @@ export const CHUNK_ROWS = 200;
 export type ImportMessage =
   | { kind: "prepare"; tenantId: string; importId: string }
   | { kind: "chunk"; tenantId: string; importId: string; fromRow: number; toRow: number };
+
+/**
+ * How the imports dead-letter queue stores a message. The message holds ids and row numbers only,
+ * never row content (that stays in D1's import_rows), so minimising keeps exactly its known fields:
+ * a field added later is not stored until someone decides it is safe to.
+ */
+export const importDeadLetters: DeadLetterQueue<ImportMessage> = {
+  queue: "imports",
+  // wrangler.toml: max_retries = 3 for the imports consumer.
+  attempts: 4,
+  minimise: (message) =>
+    message.kind === "prepare"
+      ? { kind: message.kind, tenantId: message.tenantId, importId: message.importId }
+      : {
+          kind: message.kind,
+          tenantId: message.tenantId,
+          importId: message.importId,
+          fromRow: message.fromRow,
+          toRow: message.toRow,
+        },
+};
 
 export interface ImportJobEnv {
   DB: D1Database;

@@ -484,6 +484,31 @@ describe("a chunk that keeps failing", () => {
     const [row] = await rowsOf("SELECT status, failure_reason FROM imports WHERE id = ?", up.import.id);
     expect(row).toMatchObject({ status: "failed" });
     expect(String(row?.failure_reason)).toContain("Rows 1-200");
+
+    const stored = "SELECT queue, message_id, body, attempts, last_error, retried_at FROM dead_letters";
+    expect(await rowsOf(stored)).toEqual([
+      {
+        queue: "imports",
+        message_id: "dead",
+        body: JSON.stringify({ kind: "chunk", tenantId, importId: up.import.id, fromRow: 1, toRow: 200 }),
+        attempts: 4,
+        last_error: "exhausted retries (the error is in the source consumer's log and Sentry)",
+        retried_at: null,
+      },
+    ]);
+    // The dead-letter queue delivers at least once: a redelivery is stored once.
+    const again = createMessageBatch<ImportMessage>("imports-dlq", [
+      {
+        id: "dead",
+        timestamp: new Date(),
+        attempts: 2,
+        body: { kind: "chunk", tenantId, importId: up.import.id, fromRow: 1, toRow: 200 },
+      },
+    ]);
+    const ctx2 = createExecutionContext();
+    await worker.queue(again, env as Bindings, ctx2);
+    expect((await getQueueResult(again, ctx2)).explicitAcks).toEqual(["dead"]);
+    expect(await rowsOf(stored)).toHaveLength(1);
   });
 });
 

@@ -29,6 +29,7 @@ export const idPrefixes = {
   whatsappAccount: "wac",
   conversation: "cnv",
   message: "wam",
+  deadLetter: "dlt",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

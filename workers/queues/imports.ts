@@ -1,5 +1,13 @@
+import { dbFor } from "../../src/db/client";
+import { storeDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { type Bindings, loadConfig } from "../../src/env";
-import { failImport, type ImportMessage, prepareImport, processChunk } from "../../src/imports/import-jobs";
+import {
+  failImport,
+  type ImportMessage,
+  importDeadLetters,
+  prepareImport,
+  processChunk,
+} from "../../src/imports/import-jobs";
 import { isAlreadyProcessedError } from "../../src/imports/imports.repo";
 import { log } from "../../src/platform/logger";
 import { createReporter } from "../../src/platform/reporter";
@@ -69,14 +77,17 @@ export async function consumeImports(
 }
 
 /**
- * The `imports-dlq` queue: a message that exhausted its retries marks its import failed (the rows
- * of other chunks stay as they were written) and is recorded in the log, then acked.
+ * The `imports-dlq` queue: a message that exhausted its retries is stored in the dead-letter store
+ * (for an operator to retry or purge), marks its import failed (the rows of other chunks stay as
+ * they were written) and is recorded in the log, then acked. Storing comes first and is idempotent,
+ * so if anything fails the batch is redelivered and stored once.
  */
 export async function consumeImportDeadLetters(
   batch: MessageBatch<ImportMessage>,
   env: Bindings,
   _ctx: ExecutionContext,
 ) {
+  await storeDeadLetters(dbFor(env.DB), importDeadLetters, batch.messages);
   for (const message of batch.messages) {
     const body = message.body;
     const changed = await failImport(env, body);
