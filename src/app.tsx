@@ -10,6 +10,8 @@ import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
 import { activitiesApi } from "./activities/activities.routes";
+import { adminApi } from "./admin/admin.routes";
+import { OPERATOR_COOKIE } from "./admin/operator-session";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
@@ -31,7 +33,7 @@ import { membersApi } from "./members/members.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
-import { handleError, isMachinePath } from "./platform/errors";
+import { answersWithProblem, handleError } from "./platform/errors";
 import { requestLogger } from "./platform/logger";
 import { allowedMethodsOf } from "./platform/method-not-allowed";
 import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
@@ -94,6 +96,11 @@ const OPENAPI_INFO = {
     { name: "deals", description: "Deals, board moves and stage history" },
     { name: "search", description: "One search over contacts, companies and deals" },
     { name: "imports", description: "CSV import of contacts (in the background) and CSV export" },
+    {
+      name: "operator",
+      description:
+        "Platform operators (Dealix staff) only, on the operator session from /admin/login (password and a second factor); tenant credentials are refused",
+    },
   ],
 };
 
@@ -160,6 +167,15 @@ export function createApp() {
   app.route("/api/v1", exportsApi);
   app.route("/api/v1", templatesApi);
   app.route("/api/v1", sampleDataApi);
+  // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
+  app.route("/", adminApi);
+  app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
+    type: "apiKey",
+    in: "cookie",
+    name: OPERATOR_COOKIE,
+    description:
+      "The operator session cookie set by /admin/login after both factors (30 minutes idle, 8 hours at most).",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
@@ -191,7 +207,7 @@ export function createApp() {
         }),
       );
     }
-    return isMachinePath(c.req.path)
+    return answersWithProblem(c.req)
       ? problemResponse(c, new ApiError("NOT_FOUND", "No such resource."))
       : renderErrorPage(c, new ApiError("NOT_FOUND"));
   });

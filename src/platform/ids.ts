@@ -26,6 +26,9 @@ export const idPrefixes = {
   activity: "act",
   customField: "cfd",
   import: "imp",
+  operatorChallenge: "opc",
+  operatorSession: "ops",
+  operatorAuditEvent: "opa",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
