@@ -107,7 +107,7 @@ export const OperatorConsolePage: FC<{
   tools: ConsoleTool[];
 }> = ({ t, locale, operator, session, tools }) => (
   <section class="section">
-    <div class="container" data-testid="operator-console">
+    <div class="container stack" data-testid="operator-console">
       <h1>{t.admin.consoleTitle}</h1>
       <div class="card">
         <p>
@@ -119,20 +119,22 @@ export const OperatorConsolePage: FC<{
           {t.admin.sessionEndsIdle}
         </p>
       </div>
-      <h2>{t.admin.tools}</h2>
-      <ul class="record-list" data-testid="operator-tools">
-        {tools.map((tool) => (
-          <li>
-            {tool.built ? (
-              <a href={tool.href}>{tool.label(t)}</a>
-            ) : (
-              <span>
-                {tool.label(t)} <span class="badge">{t.admin.coming}</span>
-              </span>
-            )}
-          </li>
-        ))}
-      </ul>
+      <div>
+        <h2>{t.admin.tools}</h2>
+        <ul class="record-list" data-testid="operator-tools">
+          {tools.map((tool) => (
+            <li>
+              {tool.built ? (
+                <a href={tool.href}>{tool.label(t)}</a>
+              ) : (
+                <span>
+                  {tool.label(t)} <span class="badge">{t.admin.coming}</span>
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </div>
     </div>
   </section>
 );
