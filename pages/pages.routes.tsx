@@ -9,6 +9,7 @@ import { isMachinePath } from "../src/platform/errors";
 import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
+import { adminPages } from "./admin/admin.pages";
 import { authPages } from "./auth/auth.pages";
 import { companiesPages } from "./companies/companies.pages";
 
@@ -58,6 +59,7 @@ pages.use(async (c, next) => {
 });
 
 pages.route("/", authPages);
+pages.route("/", adminPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.

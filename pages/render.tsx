@@ -14,6 +14,8 @@ export interface PageOptions {
   status?: ContentfulStatusCode;
   stylesheets?: string[];
   scripts?: string[];
+  /** An operator console page: no tenant session is looked up, and the layout shows the console's navigation. */
+  operatorConsole?: boolean;
 }
 
 /** Renders a page in the request's language inside the shared layout. */
@@ -21,7 +23,7 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
   const locale = c.get("locale");
   const t = dictionaryFor(locale);
   // Without a valid configuration (the CONFIG_INVALID page) no session can be checked.
-  const session = c.get("config") ? await pageSession(c) : null;
+  const session = c.get("config") && !options.operatorConsole ? await pageSession(c) : null;
   const page = (
     <Layout
       locale={locale}
@@ -32,6 +34,7 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
       scripts={options.scripts ?? []}
       csrf={csrfToken(c)}
       session={session ? { role: session.role } : null}
+      operator={options.operatorConsole ? { signedIn: c.get("operator") !== undefined } : undefined}
     >
       {options.body(t, csrfToken(c))}
     </Layout>

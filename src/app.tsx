@@ -10,6 +10,8 @@ import { NotFoundPage } from "../pages/layout/not-found";
 import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
 import { activitiesApi } from "./activities/activities.routes";
+import { adminApi } from "./admin/admin.routes";
+import { OPERATOR_COOKIE } from "./admin/operator-session";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
@@ -33,7 +35,7 @@ import { webhooksApi } from "./messaging/webhook.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import type { AppEnv } from "./platform/context";
-import { handleError, isMachinePath } from "./platform/errors";
+import { answersWithProblem, handleError } from "./platform/errors";
 import { requestLogger } from "./platform/logger";
 import { allowedMethodsOf } from "./platform/method-not-allowed";
 import { ApiError, type ApiError as ApiErrorType, problemResponse } from "./platform/problem";
@@ -101,6 +103,11 @@ const OPENAPI_INFO = {
       description: "WhatsApp: the tenant's number, threads, sending with the 24-hour window",
     },
     { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
+    {
+      name: "operator",
+      description:
+        "Platform operators (Dealix staff) only, on the operator session from /admin/login (password and a second factor); tenant credentials are refused",
+    },
   ],
 };
 
@@ -169,6 +176,15 @@ export function createApp() {
   app.route("/api/v1", sampleDataApi);
   app.route("/api/v1", messagingApi);
   app.route("/", webhooksApi);
+  // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
+  app.route("/", adminApi);
+  app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
+    type: "apiKey",
+    in: "cookie",
+    name: OPERATOR_COOKIE,
+    description:
+      "The operator session cookie set by /admin/login after both factors (30 minutes idle, 8 hours at most).",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
@@ -200,7 +216,7 @@ export function createApp() {
         }),
       );
     }
-    return isMachinePath(c.req.path)
+    return answersWithProblem(c.req)
       ? problemResponse(c, new ApiError("NOT_FOUND", "No such resource."))
       : renderErrorPage(c, new ApiError("NOT_FOUND"));
   });

@@ -13,7 +13,7 @@ import { idPrefixes, newId } from "../src/platform/ids";
 import { problemResponse } from "../src/platform/problem";
 import { hasRole, ROLES, type Role, SCOPES } from "../src/platform/roles";
 import { createRouter } from "../src/platform/router";
-import { type Actor, createMember, createTenant } from "./fixtures";
+import { type Actor, createMember, createOperator, createTenant } from "./fixtures";
 import { call, countRows, expectProblem, ORIGIN } from "./helpers";
 
 /**
@@ -29,6 +29,8 @@ type Operation = {
   path: string;
   operationId: string;
   access: AccessRule | undefined;
+  /** Declared by operatorAccess(): platform operators only, on the operator session cookie. */
+  operator: boolean;
   idParams: { name: string; prefix: string }[];
   hasBody: boolean;
   security: unknown;
@@ -52,6 +54,7 @@ function operations(): Operation[] {
           path,
           operationId: String(op.operationId),
           access: op["x-access"] as AccessRule | undefined,
+          operator: op["x-operator"] === true,
           idParams: parameters
             .filter((p) => p.in === "path" && !(p.name in PATH_VALUES))
             .map((p) => ({ name: p.name, prefix: p.schema?.pattern?.match(/^\^([a-z]+)_/)?.[1] ?? "" })),
@@ -381,4 +384,97 @@ describe("the session check rides with the first read", () => {
     await env.DB.prepare("DELETE FROM memberships WHERE user_id = ?").bind(manager.userId).run();
     await expectProblem(await call("/api/v1/members", { headers: manager.auth }), 401, "UNAUTHENTICATED");
   });
+});
+
+const OPERATOR_OPS = ALL.filter((op) => op.operator);
+const UNSAFE = ["POST", "PUT", "PATCH", "DELETE"];
+
+describe("the operator access matrix (generated from every operation's x-operator)", () => {
+  it("covers every /admin operation, each on the operator cookie and nothing else", () => {
+    expect(OPERATOR_OPS.length).toBeGreaterThanOrEqual(3);
+    for (const op of ALL) {
+      expect(op.operator, `${label(op)}: /admin operations use operatorAccess()`).toBe(
+        /^\/admin(\/|$)/.test(op.path),
+      );
+      const usesOperatorCookie = JSON.stringify(op.security ?? []).includes("OperatorSession");
+      expect(usesOperatorCookie, `${label(op)}: security and x-operator disagree`).toBe(op.operator);
+      if (op.operator) expect(op.access, `${label(op)}: operator routes take no tenant role`).toBeUndefined();
+    }
+  });
+
+  const operatorAuditRows = () => countRows("operator_audit_events");
+  const fromConsole = (op: Operation): Record<string, string> =>
+    UNSAFE.includes(op.method) ? { Origin: ORIGIN } : {};
+
+  it.each(OPERATOR_OPS.map((op) => [label(op), op] as const))(
+    "%s: 401 without an operator session, and nothing is written",
+    async (_, op) => {
+      const before = await operatorAuditRows();
+      await expectProblem(await request(op, fromConsole(op)), 401, "UNAUTHENTICATED");
+      await expectProblem(
+        await request(op, { Cookie: "__Host-dlx_op=not-a-session-token-at-all", ...fromConsole(op) }),
+        401,
+        "UNAUTHENTICATED",
+      );
+      expect(await operatorAuditRows(), "a refused call wrote something").toBe(before);
+    },
+  );
+
+  it.each(OPERATOR_OPS.map((op) => [label(op), op] as const))(
+    "%s: 401 for every tenant credential (each role's token and cookies, an API key with every scope)",
+    async (_, op) => {
+      const before = await operatorAuditRows();
+      for (const role of ROLES) {
+        const member = memberOf(home, role);
+        await expectProblem(
+          await request(op, { ...member.auth, ...fromConsole(op) }),
+          401,
+          "UNAUTHENTICATED",
+        );
+        await expectProblem(
+          await request(op, {
+            Cookie: `__Host-dlx_at=${member.accessToken}; __Host-dlx_rt=${member.refreshToken}`,
+            ...fromConsole(op),
+          }),
+          401,
+          "UNAUTHENTICATED",
+        );
+      }
+      await expectProblem(
+        await request(op, { Authorization: `Bearer ${keys.all}`, ...fromConsole(op) }),
+        401,
+        "UNAUTHENTICATED",
+      );
+      expect(await operatorAuditRows(), "a refused call wrote something").toBe(before);
+    },
+  );
+
+  it.each(OPERATOR_OPS.map((op) => [label(op), op] as const))(
+    "%s: 401 for a session whose user is not a platform admin; passes for an operator",
+    async (_, op) => {
+      const notAdmin = await createOperator({ admin: false });
+      await expectProblem(
+        await request(op, { ...notAdmin.cookie, ...fromConsole(op) }),
+        401,
+        "UNAUTHENTICATED",
+      );
+      const operator = await createOperator();
+      const allowed = await request(op, { ...operator.cookie, ...fromConsole(op) });
+      expect([401, 403], `${label(op)} refused an operator`).not.toContain(allowed.status);
+    },
+  );
+
+  const UNSAFE_OPS = OPERATOR_OPS.filter((op) => UNSAFE.includes(op.method));
+
+  it.each(UNSAFE_OPS.map((op) => [label(op), op] as const))(
+    "%s: 403 CSRF_REJECTED for an operator's call from another origin or none, and nothing is written",
+    async (_, op) => {
+      const operator = await createOperator();
+      const before = await operatorAuditRows();
+      for (const origin of [{ Origin: "https://evil.example" }, {}] as Record<string, string>[]) {
+        await expectProblem(await request(op, { ...operator.cookie, ...origin }), 403, "CSRF_REJECTED");
+      }
+      expect(await operatorAuditRows()).toBe(before);
+    },
+  );
 });

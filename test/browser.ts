@@ -10,7 +10,11 @@ export class TestBrowser {
   private csrf = "";
   lastHtml = "";
 
-  constructor(cookies: Record<string, string> = {}) {
+  /** `ip` is the client address the posts come from (per-IP rate limits count it). */
+  constructor(
+    cookies: Record<string, string> = {},
+    private readonly ip = "198.51.100.7",
+  ) {
     for (const [name, value] of Object.entries(cookies)) this.cookies.set(name, value);
   }
 
@@ -52,7 +56,7 @@ export class TestBrowser {
       headers: this.headers({
         "Content-Type": "application/x-www-form-urlencoded",
         Origin: options.origin ?? ORIGIN,
-        "CF-Connecting-IP": "198.51.100.7",
+        "CF-Connecting-IP": this.ip,
       }),
       body: body.toString(),
       redirect: "manual",

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { newOperatorSession, OPERATOR_COOKIE } from "../src/admin/operator-session";
 import { hashPassword } from "../src/auth/password";
 import { newSession } from "../src/auth/session.service";
 import { dbFor } from "../src/db/client";
@@ -138,4 +139,52 @@ export async function latestEmailLinkTokenSentTo(email: string): Promise<string>
   return decodeURIComponent(
     /\/account\/email\/verify\?token=([A-Za-z0-9_%-]+)/.exec(row?.body ?? "")?.[1] ?? "",
   );
+}
+
+export interface Operator {
+  userId: string;
+  email: string;
+  phone: string | null;
+  /** A live operator session, written straight to D1. */
+  sessionId: string;
+  cookie: { Cookie: string };
+}
+
+/**
+ * A platform operator (is_platform_admin, no membership) with a live operator session, written
+ * straight to D1. The phone is verified unless `phone: null`; the email is verified unless
+ * `unverifiedEmail`.
+ */
+export async function createOperator(
+  options: { phone?: string | null; unverifiedEmail?: boolean; admin?: boolean } = {},
+): Promise<Operator> {
+  const now = Date.now();
+  const userId = newId(idPrefixes.user);
+  const email = `operator-${unique()}@dealix.test`;
+  const phone = options.phone === undefined ? uniquePhone() : options.phone;
+  await env.DB.prepare(
+    "INSERT INTO users (id, name, email, email_verified_at, phone, phone_verified_at, password_hash, locale, is_platform_admin, created_at, updated_at) VALUES (?, 'Dealix Operator', ?, ?, ?, ?, ?, 'en', ?, ?, ?)",
+  )
+    .bind(
+      userId,
+      email,
+      options.unverifiedEmail ? null : now,
+      phone,
+      phone ? now : null,
+      await sharedHash(),
+      options.admin === false ? 0 : 1,
+      now,
+      now,
+    )
+    .run();
+  const db = dbFor(env.DB);
+  const session = await newOperatorSession(db, userId, now);
+  await db.batch([session.insert]);
+  return {
+    userId,
+    email,
+    phone,
+    sessionId: session.id,
+    cookie: { Cookie: `${OPERATOR_COOKIE}=${session.token}` },
+  };
 }

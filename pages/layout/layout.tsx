@@ -16,6 +16,8 @@ interface LayoutProps {
   scripts?: string[];
   csrf: string;
   session: LayoutSession | null;
+  /** Set on the operator console's pages: its own navigation instead of the tenant one. */
+  operator?: { signedIn: boolean } | undefined;
   children?: Child;
 }
 
@@ -28,6 +30,7 @@ export const Layout: FC<LayoutProps> = ({
   scripts = [],
   csrf,
   session,
+  operator,
   children,
 }) => {
   const otherLocale: Locale = locale === "ar" ? "en" : "ar";
@@ -57,7 +60,19 @@ export const Layout: FC<LayoutProps> = ({
               <span>{locale === "ar" ? "ديلكس" : "Dealix"}</span>
             </a>
             <nav class="site-nav" aria-label={locale === "ar" ? "التنقل" : "Navigation"}>
-              {session ? (
+              {operator ? (
+                operator.signedIn ? (
+                  <>
+                    <a href="/admin">{t.admin.nav}</a>
+                    <form method="post" action="/admin/logout">
+                      <CsrfField token={csrf} />
+                      <button type="submit" class="link-button" data-testid="operator-sign-out">
+                        {t.admin.signOut}
+                      </button>
+                    </form>
+                  </>
+                ) : null
+              ) : session ? (
                 <>
                   <a href="/contacts">{t.nav.contacts}</a>
                   <a href="/companies">{t.companies.nav}</a>

@@ -1,6 +1,7 @@
 // The schema index drizzle-kit reads to generate migrations. Tables live beside their capability.
 
 export { activities } from "../activities/activities.schema";
+export { operatorAuditEvents, operatorChallenges, operatorSessions } from "../admin/admin.schema";
 export { apiKeys } from "../api-keys/api-keys.schema";
 export { auditEvents } from "../audit/audit.schema";
 export {

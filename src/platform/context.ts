@@ -20,6 +20,20 @@ export const requestOrigin = (c: Context<AppEnv>): RequestOrigin => ({
 /** Who did something, as audit records and services name them. */
 export type Actor = { type: "user"; id: string } | { type: "api_key"; id: string };
 
+/**
+ * A platform operator, from the operator session cookie alone (never a tenant credential). Times
+ * are ms since the epoch.
+ */
+export interface OperatorPrincipal {
+  userId: string;
+  sessionId: string;
+  createdAt: number;
+  /** The session's absolute end. */
+  expiresAt: number;
+  /** When the session ends without further activity (idle limit, capped by the absolute end). */
+  idleExpiresAt: number;
+}
+
 /** What a service needs for a request that has no tenant yet (sign-up, sign-in, links). */
 export interface RequestContext {
   db: Db;
@@ -56,6 +70,8 @@ export interface AppEnv {
     /** Set by requireAccess() on routes that need a credential, or by a signed-in page. */
     principal?: Principal;
     tenant?: TenantContext;
+    /** A platform operator's live session: set by requireOperator() and the console pages. */
+    operator?: OperatorPrincipal;
     /** Built on first use by requestContext(). */
     requestContext?: RequestContext;
     /** Set once pages/session/page-session.ts has looked for a browser session in this request. */

@@ -38,6 +38,17 @@ const MACHINE_PATHS = /^\/(api|webhooks)(\/|$)|^\/(health(\/deep)?|ready|openapi
 
 export const isMachinePath = (path: string) => MACHINE_PATHS.test(path);
 
+const OPERATOR_PATHS = /^\/admin(\/|$)/;
+
+/**
+ * Whether an error answers in problem+json. Operator paths hold both the console's pages and its
+ * JSON endpoints (a later page and endpoint may even share a path), so there the caller decides: a
+ * browser navigating asks for text/html and gets a page, anything else (scripts, tools) a problem.
+ */
+export const answersWithProblem = (req: { path: string; header(name: string): string | undefined }) =>
+  isMachinePath(req.path) ||
+  (OPERATOR_PATHS.test(req.path) && !/\btext\/html\b/.test(req.header("Accept") ?? ""));
+
 /**
  * Reports what we did not expect (5xx) and renders the error for the caller. `renderHtml` draws
  * the page version for browsers.
@@ -55,7 +66,7 @@ export function handleError(
     if (reporter) reporter.captureException(error);
     else log("error", "unhandled_error", { requestId: c.get("requestId"), error: describeError(error) });
   }
-  return isMachinePath(c.req.path) ? problemResponse(c, apiError) : renderHtml(c, apiError);
+  return answersWithProblem(c.req) ? problemResponse(c, apiError) : renderHtml(c, apiError);
 }
 
 /** True for a UNIQUE constraint failure, however the driver wraps it (drizzle keeps D1's error as `cause`). */

@@ -30,6 +30,9 @@ export const idPrefixes = {
   conversation: "cnv",
   message: "wam",
   deadLetter: "dlt",
+  operatorChallenge: "opc",
+  operatorSession: "ops",
+  operatorAuditEvent: "opa",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -98,6 +98,36 @@ export const RATE_LIMITS = {
     windowSeconds: 15 * MINUTE,
     keyedBy: "ip",
   },
+  // Platform operators are a handful of Dealix staff whose session reaches every tenant: tighter
+  // than tenant sign-in. 5 password tries per operator email per 15 min; per IP 20, which only a
+  // client spraying guesses reaches. A correct password sends a code, which costs a message and
+  // could flood the operator's phone: 3 per operator per 15 min. Code checks are also bounded per
+  // challenge (5 attempts), so these stop a client cycling through fresh challenges.
+  operatorLoginPerAccount: {
+    name: "operator-login-account",
+    limit: 5,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "identity",
+  },
+  operatorLoginPerIp: { name: "operator-login-ip", limit: 20, windowSeconds: 15 * MINUTE, keyedBy: "ip" },
+  operatorCodeSendPerOperator: {
+    name: "operator-code-send",
+    limit: 3,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "identity",
+  },
+  operatorCodeVerifyPerOperator: {
+    name: "operator-code-verify",
+    limit: 10,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "identity",
+  },
+  operatorCodeVerifyPerIp: {
+    name: "operator-code-verify-ip",
+    limit: 20,
+    windowSeconds: 15 * MINUTE,
+    keyedBy: "ip",
+  },
 } as const satisfies Record<string, RateLimitRule>;
 
 type RateLimiterEnv = Pick<Bindings, "RATE_LIMITER">;

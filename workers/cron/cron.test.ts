@@ -11,7 +11,7 @@ import {
 } from "../../src/imports/imports-purge";
 import worker from "../../src/index";
 import { idempotencyKeys } from "../../src/platform/idempotency.schema";
-import { createTenant } from "../../test/fixtures";
+import { createOperator, createTenant } from "../../test/fixtures";
 import { call, countRows } from "../../test/helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -73,6 +73,28 @@ describe("scheduled: purge expired records", () => {
       .bind(owner.familyId)
       .first();
     expect(ownerFamily).not.toBeNull();
+  });
+
+  it("deletes operator codes and sessions past their end, and keeps live ones", async () => {
+    const [old, live] = [await createOperator(), await createOperator()];
+    const now = Date.now();
+    await env.DB.prepare("UPDATE operator_sessions SET expires_at = ? WHERE id = ?")
+      .bind(now - 1, old.sessionId)
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO operator_challenges (id, user_id, token_hash, code_hash, channel, expires_at, created_at) VALUES ('opc_old', ?, 'old', 'h', 'whatsapp', ?, ?), ('opc_new', ?, 'new', 'h', 'whatsapp', ?, ?)",
+    )
+      .bind(old.userId, now - 1, now - DAY, live.userId, now + 60_000, now)
+      .run();
+    const log = await runCron(now);
+    expect(log).toMatchObject({ operatorChallenges: 1, operatorSessions: 1 });
+    const sessions = await env.DB.prepare("SELECT id FROM operator_sessions WHERE id IN (?, ?)")
+      .bind(old.sessionId, live.sessionId)
+      .all<{ id: string }>();
+    expect(sessions.results.map((row) => row.id)).toEqual([live.sessionId]);
+    expect(await env.DB.prepare("SELECT id FROM operator_challenges").all()).toMatchObject({
+      results: [{ id: "opc_new" }],
+    });
   });
 });
 

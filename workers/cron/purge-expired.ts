@@ -1,4 +1,5 @@
 import { and, eq, lte, notExists } from "drizzle-orm";
+import { operatorChallenges, operatorSessions } from "../../src/admin/admin.schema";
 import {
   identityVerifications,
   otpCodes,
@@ -14,7 +15,8 @@ import { idempotencyKeys } from "../../src/platform/idempotency.schema";
 /**
  * Removes credentials and records nobody can use any more: Idempotency-Key responses past 24 h,
  * expired WhatsApp codes, email and phone verification codes and links, reset links and refresh
- * tokens, and sessions that have ended and hold no tokens. Each is refused by its expiry anyway; this only keeps the tables small.
+ * tokens, sessions that have ended and hold no tokens, and operator codes and sessions past their
+ * absolute end (operator_audit_events keeps the record of each). Each is refused by its expiry anyway; this only keeps the tables small.
  * Also removes the raw CSV values of imports finished more than 7 days ago (personal data).
  */
 export async function purgeExpired(db: Db, now: number) {
@@ -30,6 +32,8 @@ export async function purgeExpired(db: Db, now: number) {
       identityVerifications.expiresAt,
       now,
     ),
+    operatorChallenges: await purgeExpiredRows(db, operatorChallenges, operatorChallenges.expiresAt, now),
+    operatorSessions: await purgeExpiredRows(db, operatorSessions, operatorSessions.expiresAt, now),
   };
   const endedSessions = await db
     .delete(refreshFamilies)
