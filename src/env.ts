@@ -20,6 +20,7 @@ export interface Bindings {
   JWT_SECRET?: string;
   PASSWORD_PEPPER?: string;
   HEALTH_TOKEN?: string;
+  API_RATE_LIMITS?: string;
 }
 
 /**
@@ -58,6 +59,19 @@ const originList = z
     return origins;
   });
 
+// `tenant=<n>,key=<n>`: requests per minute per tenant and per API key.
+const apiRateLimitsOverride = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z
+    .string()
+    .regex(/^tenant=[1-9]\d{0,8},key=[1-9]\d{0,8}$/, "API_RATE_LIMITS must look like tenant=1200,key=300")
+    .transform((raw) => {
+      const [tenant, key] = raw.split(",").map((part) => Number(part.split("=")[1]));
+      return { perTenantPerMinute: tenant ?? 0, perApiKeyPerMinute: key ?? 0 };
+    })
+    .optional(),
+);
+
 export const configSchema = z
   .object({
     // No default: a deployed environment that forgets the var must not run as development.
@@ -86,9 +100,19 @@ export const configSchema = z
     // Operators send it as `Authorization: Bearer …` to see /health/deep's per-check detail.
     // Optional: without it everyone gets the summary only.
     HEALTH_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32).optional()),
+    // Development and tests only: replaces every plan's API quotas (src/platform/api-limits.ts), so
+    // the bench and the suite can send thousands of requests a minute and quota tests use small ones.
+    API_RATE_LIMITS: apiRateLimitsOverride,
   })
   .superRefine((config, ctx) => {
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
+    if (config.API_RATE_LIMITS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_RATE_LIMITS"],
+        message: "API_RATE_LIMITS is for development and tests; plans set the API quotas in production",
+      });
+    }
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!config[name]) {
         ctx.addIssue({
