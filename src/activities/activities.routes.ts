@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { access, tenantOf } from "../platform/access";
 import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { pageSchema } from "../platform/pagination";

@@ -115,7 +115,10 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
  * for the response; throws RATE_LIMITED (429, with Retry-After and the same headers) when a bucket
  * is empty, before anything runs or is written.
  */
-export async function enforceApiQuota(c: Context<AppEnv>, principal: Principal): Promise<Record<string, string>> {
+export async function enforceApiQuota(
+  c: Context<AppEnv>,
+  principal: Principal,
+): Promise<Record<string, string>> {
   const buckets = bucketsFor(principal, apiLimitsFor(DEFAULT_API_PLAN, c.get("config")));
   let answers: { bucket: QuotaBucket; decision: QuotaDecision }[];
   try {
@@ -138,7 +141,10 @@ export async function enforceApiQuota(c: Context<AppEnv>, principal: Principal):
       c.env.RATE_LIMITER.getByName(answer.bucket.name)
         .giveBack(answer.bucket.limit, QUOTA_WINDOW_SECONDS)
         .catch((error: unknown) =>
-          log("warn", "api quota give-back failed", { bucket: answer.bucket.name, error: errorMessage(error) }),
+          log("warn", "api quota give-back failed", {
+            bucket: answer.bucket.name,
+            error: errorMessage(error),
+          }),
         ),
     );
   }
@@ -169,7 +175,12 @@ const headerRefs = (names: (keyof typeof QUOTA_HEADER_COMPONENTS)[]) =>
   Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 
 const SUCCESS_HEADERS = headerRefs(["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);
-const REFUSED_HEADERS = headerRefs(["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
+const REFUSED_HEADERS = headerRefs([
+  "RateLimit-Limit",
+  "RateLimit-Remaining",
+  "RateLimit-Reset",
+  "Retry-After",
+]);
 
 /**
  * Declares the quota on every operation that needs a credential (the routes with `access()`): the
@@ -188,7 +199,9 @@ export function declareApiQuota(registry: OpenAPIHono<AppEnv>["openAPIRegistry"]
       Object.entries(route.responses).map(([status, response]) => {
         if (!status.startsWith("2") || "$ref" in response) return [status, response];
         if (response.headers instanceof z.ZodType) {
-          throw new Error(`${route.method} ${route.path}: declare response headers as header objects, not zod`);
+          throw new Error(
+            `${route.method} ${route.path}: declare response headers as header objects, not zod`,
+          );
         }
         return [status, { ...response, headers: { ...response.headers, ...SUCCESS_HEADERS } }];
       }),
