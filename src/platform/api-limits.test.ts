@@ -43,7 +43,7 @@ const newContact = (auth: Record<string, string>, name: string) => ({
 
 describe("API quotas", () => {
   it("allows the quota, then answers 429 with Retry-After and a problem, writing nothing", async () => {
-    const { owner } = await createTenant();
+    const { owner, tenantId } = await createTenant();
     const quotas = [];
     for (const name of ["Ali", "Badr", "Saad"]) {
       const res = await limited("tenant=3,key=100", "/api/v1/contacts", newContact(owner.auth, name));
@@ -57,6 +57,7 @@ describe("API quotas", () => {
     ]);
     const [contacts, audits] = [await countRows("contacts"), await countRows("audit_events")];
 
+    const warnings = vi.spyOn(console, "warn");
     const refused = await limited("tenant=3,key=100", "/api/v1/contacts", newContact(owner.auth, "Fahd"));
     const problem = await expectProblem(refused, 429, "RATE_LIMITED");
     expect(problem.detail).toMatch(/this account .* 3 requests a minute/);
@@ -66,6 +67,10 @@ describe("API quotas", () => {
     expect(quotaOf(refused)).toMatchObject({ limit: "3", remaining: "0" });
     expect(await countRows("contacts")).toBe(contacts);
     expect(await countRows("audit_events")).toBe(audits);
+    const logged = warnings.mock.calls
+      .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+      .find((line) => line.msg === "api_quota_exceeded");
+    expect(logged).toMatchObject({ tenantId, quota: "tenant", limit: 3, requestId: problem.requestId });
   });
 
   it("puts the headers on error responses of authenticated requests too (403, 404, 422)", async () => {

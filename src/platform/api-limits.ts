@@ -56,6 +56,7 @@ export const apiLimitsFor = (plan: ApiPlan, config: Pick<Config, "API_RATE_LIMIT
   config.API_RATE_LIMITS ?? API_PLANS[plan];
 
 interface QuotaBucket {
+  quota: "tenant" | "api_key";
   /** The RateLimiter object's name. */
   name: string;
   limit: number;
@@ -65,7 +66,8 @@ interface QuotaBucket {
 
 // Ids, not personal data, name the buckets, so they are not hashed as the sign-in buckets are.
 function bucketsFor(principal: Principal, limits: ApiPlanLimits): QuotaBucket[] {
-  const tenant = {
+  const tenant: QuotaBucket = {
+    quota: "tenant",
     name: `api-tenant:${principal.tenantId}`,
     limit: limits.perTenantPerMinute,
     owner: "this account (all its users and API keys together)",
@@ -73,7 +75,12 @@ function bucketsFor(principal: Principal, limits: ApiPlanLimits): QuotaBucket[] 
   if (principal.kind !== "api_key") return [tenant];
   return [
     tenant,
-    { name: `api-key:${principal.apiKeyId}`, limit: limits.perApiKeyPerMinute, owner: "this API key" },
+    {
+      quota: "api_key",
+      name: `api-key:${principal.apiKeyId}`,
+      limit: limits.perApiKeyPerMinute,
+      owner: "this API key",
+    },
   ];
 }
 
@@ -148,6 +155,14 @@ export async function enforceApiQuota(
         ),
     );
   }
+  // The request line names no tenant: this one tells operators whose quota ran out (RUNBOOK §7).
+  log("warn", "api_quota_exceeded", {
+    requestId: c.get("requestId"),
+    tenantId: principal.tenantId,
+    apiKeyId: principal.kind === "api_key" ? principal.apiKeyId : undefined,
+    quota: bucket.quota,
+    limit: decision.limit,
+  });
   throw new ApiError(
     "RATE_LIMITED",
     `The API quota of ${bucket.owner}, ${decision.limit} requests a minute, is spent. ` +
