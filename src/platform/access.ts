@@ -148,8 +148,8 @@ export const requireAccess =
     const credential = await resolveCredential(c);
     const { principal } = credential;
     const quotaHeaders = await enforceApiQuota(c, principal);
-    // Set before the handler so error responses rendered for this request carry them too, and
-    // again after it for responses a handler built itself (CSV exports, idempotent replays).
+    // Set before the handler so every response rendered through the context carries them, errors
+    // included, and after it on a response a handler built itself (CSV exports, idempotent replays).
     setHeaders(c, quotaHeaders);
     const context = tenantContext(c, credential, rule);
     if (principal.kind === "user" && !hasRole(principal.role, rule.role)) {
@@ -166,7 +166,7 @@ export const requireAccess =
     c.set("principal", principal);
     c.set("tenant", context);
     await next();
-    setHeaders(c, quotaHeaders);
+    if (!c.res.headers.has("RateLimit-Limit")) setHeaders(c, quotaHeaders);
     await context.scope.settle();
   };
 

@@ -88,6 +88,18 @@ describe("API quotas", () => {
     expect(quotaOf(invalid)).toMatchObject({ limit: "10", remaining: "7" });
   });
 
+  it("puts them on responses a handler builds itself: a CSV export, an idempotent replay", async () => {
+    const { owner } = await createTenant();
+    const csv = await limited("tenant=10,key=10", "/api/v1/exports/contacts.csv", { headers: owner.auth });
+    expect(csv.status).toBe(200);
+    expect(quotaOf(csv)).toMatchObject({ limit: "10", remaining: "9" });
+    const once = newContact({ ...owner.auth, "Idempotency-Key": "quota-replay-1" }, "Huda");
+    expect((await limited("tenant=10,key=10", "/api/v1/contacts", once)).status).toBe(201);
+    const replay = await limited("tenant=10,key=10", "/api/v1/contacts", once);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(quotaOf(replay)).toMatchObject({ limit: "10", remaining: "7" });
+  });
+
   it("counts each API key on its own and every key and user of a tenant together; other tenants are apart", async () => {
     const home = await createTenant();
     const other = await createTenant();
