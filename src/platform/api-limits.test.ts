@@ -1,6 +1,7 @@
 import { createExecutionContext, listDurableObjectIds, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { TestBrowser } from "../../test/browser";
 import { expectConformsToContract } from "../../test/contract";
 import { type Actor, createTenant } from "../../test/fixtures";
 import { callWithEnv, countRows, expectProblem, ORIGIN, PRODUCTION_BINDINGS } from "../../test/helpers";
@@ -193,6 +194,17 @@ describe("API quotas", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("RateLimit-Limit")).toBeNull();
     expect(errors).toHaveBeenCalledWith(expect.stringContaining("api quota unavailable"));
+  });
+
+  it("does not count signed-in browser pages (API only)", async () => {
+    const { owner } = await createTenant();
+    const browser = new TestBrowser({
+      "__Host-dlx_at": owner.accessToken,
+      "__Host-dlx_rt": owner.refreshToken,
+    });
+    const page = await browser.get("/contacts");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("RateLimit-Limit")).toBeNull();
   });
 
   it("exposes the headers to browsers on other allowed origins (CORS)", async () => {
