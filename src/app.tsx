@@ -34,6 +34,7 @@ import { messagingApi } from "./messaging/messaging.routes";
 import { webhooksApi } from "./messaging/webhook.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
+import { declareApiQuota } from "./platform/api-limits";
 import type { AppEnv } from "./platform/context";
 import { answersWithProblem, handleError } from "./platform/errors";
 import { requestLogger } from "./platform/logger";
@@ -73,6 +74,9 @@ const OPENAPI_INFO = {
       "Dealix sales CRM API. Errors are RFC 9457 problem+json with a stable `code`. " +
       "Lists use cursor pagination (`?cursor=&limit=`, limit ≤ 100). Routes that say so honour `Idempotency-Key`. " +
       "Authenticate with `Authorization: Bearer <access token or API key>`; the tenant always comes from the credential. " +
+      "Authenticated requests count against a per-minute quota of the tenant and, for an API key, of the key: " +
+      "responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (the most restrictive quota), " +
+      "and a spent quota is a 429 `RATE_LIMITED` with `Retry-After`. " +
       "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, " +
       "and a path answers 405 (with `Allow`) to a method it does not have.",
     license: { name: "Proprietary", identifier: "LicenseRef-Dealix-Proprietary" },
@@ -145,7 +149,14 @@ export function createApp() {
       origin: (origin, c: Context<AppEnv>) => (c.get("config").CORS_ORIGINS.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
       allowHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      exposeHeaders: [
+        "X-Request-Id",
+        "Retry-After",
+        "Idempotent-Replayed",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+      ],
       maxAge: 600,
     }),
   );
@@ -185,6 +196,7 @@ export function createApp() {
     description:
       "The operator session cookie set by /admin/login after both factors (30 minutes idle, 8 hours at most).",
   });
+  declareApiQuota(app.openAPIRegistry);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",

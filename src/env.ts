@@ -33,6 +33,7 @@ export interface Bindings {
   WHATSAPP_GRAPH_VERSION?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
   WHATSAPP_API_ORIGIN?: string;
+  API_RATE_LIMITS?: string;
 }
 
 /**
@@ -70,6 +71,19 @@ const originList = z
     }
     return origins;
   });
+
+// `tenant=<n>,key=<n>`: requests per minute per tenant and per API key.
+const apiRateLimitsOverride = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z
+    .string()
+    .regex(/^tenant=[1-9]\d{0,8},key=[1-9]\d{0,8}$/, "API_RATE_LIMITS must look like tenant=1200,key=300")
+    .transform((raw) => {
+      const [tenant, key] = raw.split(",").map((part) => Number(part.split("=")[1]));
+      return { perTenantPerMinute: tenant ?? 0, perApiKeyPerMinute: key ?? 0 };
+    })
+    .optional(),
+);
 
 export const configSchema = z
   .object({
@@ -117,9 +131,19 @@ export const configSchema = z
     WHATSAPP_API_ORIGIN: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
     // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
     QUEUE_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+    // Development and tests only: replaces every plan's API quotas (src/platform/api-limits.ts), so
+    // the bench and the suite can send thousands of requests a minute and quota tests use small ones.
+    API_RATE_LIMITS: apiRateLimitsOverride,
   })
   .superRefine((config, ctx) => {
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
+    if (config.API_RATE_LIMITS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_RATE_LIMITS"],
+        message: "API_RATE_LIMITS is for development and tests; plans set the API quotas in production",
+      });
+    }
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!config[name]) {
         ctx.addIssue({

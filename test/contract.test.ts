@@ -89,7 +89,7 @@ describe("the response contract check", () => {
     const { operation, problems } = await contractMismatches("GET", "/api/v1/auth/me", problem("CONFLICT"));
     expect(operation).toBe("GET /api/v1/auth/me (getAccount)");
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^status 409 is not declared \(declared: 200, 401, 403\)/);
+    expect(problems[0]).toMatch(/^status 409 is not declared \(declared: 200, 401, 403, 429\)/);
   });
 
   it("catches a Content-Type the response does not declare", async () => {

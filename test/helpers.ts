@@ -104,6 +104,8 @@ export const PRODUCTION_BINDINGS = {
   // A local .dev.vars (written by `npm start`) holds the dev-only health token, which production
   // refuses: tests that run as production replace it, so they pass after `npm start` too.
   HEALTH_TOKEN: "z".repeat(40),
+  // The suite lifts the API quotas (vitest.config.ts), which production refuses: no override here.
+  API_RATE_LIMITS: "",
 };
 
 /** Text as hono/jsx writes it into the page. */

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { access, tenantOf } from "../platform/access";
 import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { pageSchema } from "../platform/pagination";
@@ -27,7 +27,13 @@ const writers = access({ role: "agent", scope: "crm:write" });
 const creators = access({ role: "agent", scope: "crm:write" }, idempotency());
 
 const etagHeader = {
-  headers: z.object({ ETag: z.string().openapi({ description: "The version to send back as If-Match" }) }),
+  headers: {
+    ETag: {
+      schema: { type: "string" as const, description: "The version to send back as If-Match" },
+      required: true,
+      description: "The version to send back as If-Match",
+    },
+  },
 };
 
 const createActivityRoute = createRoute({

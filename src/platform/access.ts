@@ -1,6 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Context, MiddlewareHandler } from "hono";
 import { dbFor } from "../db/client";
+import { enforceApiQuota } from "./api-limits";
 import type { AppEnv, TenantContext } from "./context";
 import { requestOrigin } from "./context";
 import { ApiError } from "./problem";
@@ -130,16 +131,26 @@ export function tenantContext(
 }
 
 /**
- * Per-route guard: authenticates from the credential alone, checks the role (users) or scope (API
- * keys) and puts the principal and a tenant-scoped db handle on the context. An access token's
- * session check is not run here: it rides with the handler's first D1 read (see TenantScope), and
- * runs after the handler for a handler that read nothing.
+ * Per-route guard: authenticates from the credential alone, counts the request against the API
+ * quotas, checks the role (users) or scope (API keys) and puts the principal and a tenant-scoped db
+ * handle on the context. An access token's session check is not run here: it rides with the
+ * handler's first D1 read (see TenantScope), and runs after the handler for a handler that read
+ * nothing.
+ *
+ * The quota is counted once the credential is known good (a signed token, a live key) and before
+ * anything else: a bad credential names no tenant to charge, and counting it would let anyone
+ * drain a tenant's quota, so it is a 401 that touches no limiter; everything an authenticated
+ * caller sends after that, refused for its role or not, is load on the tenant's database.
  */
 export const requireAccess =
   (rule: AccessRule): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const credential = await resolveCredential(c);
     const { principal } = credential;
+    const quotaHeaders = await enforceApiQuota(c, principal);
+    // Set before the handler so every response rendered through the context carries them, errors
+    // included, and after it on a response a handler built itself (CSV exports, idempotent replays).
+    setHeaders(c, quotaHeaders);
     const context = tenantContext(c, credential, rule);
     if (principal.kind === "user" && !hasRole(principal.role, rule.role)) {
       // The token's role may be stale: the current one decides before a 403.
@@ -155,8 +166,13 @@ export const requireAccess =
     c.set("principal", principal);
     c.set("tenant", context);
     await next();
+    if (!c.res.headers.has("RateLimit-Limit")) setHeaders(c, quotaHeaders);
     await context.scope.settle();
   };
+
+function setHeaders(c: Context<AppEnv>, headers: Record<string, string>) {
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+}
 
 /**
  * The access part of a route contract: the guard, the security requirement and the rule itself

@@ -182,7 +182,7 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 // Cloudflare marks transient Durable Object failures (object reset by a deploy, a network blip) as
 // retryable, and a fresh stub usually succeeds. An overloaded object is left alone: more calls
 // would make it worse.
-function isRetryable(error: unknown): boolean {
+export function isRetryable(error: unknown): boolean {
   const flags = error as { retryable?: unknown; overloaded?: unknown } | null;
   return flags?.retryable === true && flags.overloaded !== true;
 }

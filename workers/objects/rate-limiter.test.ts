@@ -109,3 +109,95 @@ describe("RateLimiter", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 });
+
+describe("RateLimiter.take (the API quotas' token bucket)", () => {
+  const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+  const storedState = (stub: Bucket) =>
+    runInDurableObject(stub, (_, state) => [...state.storage.kv.list()].map(([key]) => key));
+
+  it("takes `limit` at once, then one per window/limit, with exact remaining, reset and retry delays", async () => {
+    const stub = bucket("quota-exact");
+    expect(await stub.take(3, 60, T0)).toEqual({
+      allowed: true,
+      limit: 3,
+      remaining: 2,
+      resetSeconds: 20,
+      retryAfterSeconds: 0,
+    });
+    expect(await stub.take(3, 60, T0)).toMatchObject({ allowed: true, remaining: 1, resetSeconds: 40 });
+    expect(await stub.take(3, 60, T0)).toMatchObject({ allowed: true, remaining: 0, resetSeconds: 60 });
+    expect(await stub.take(3, 60, T0 + 1_000)).toEqual({
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 59,
+      retryAfterSeconds: 19,
+    });
+    // One interval (20 s) after the burst, exactly one more request fits.
+    expect(await stub.take(3, 60, T0 + 20_000)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+      resetSeconds: 60,
+    });
+    expect((await stub.take(3, 60, T0 + 20_000)).allowed).toBe(false);
+    // A minute after the last request, the bucket is full again.
+    expect(await stub.take(3, 60, T0 + 80_000)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it("keeps one number per bucket and schedules no alarm, however many requests it counted", async () => {
+    const stub = bucket("quota-o1");
+    const allowed = await runInDurableObject(stub, (instance) => {
+      let count = 0;
+      for (let i = 0; i < 1300; i++) if (instance.take(1200, 60, T0).allowed) count++;
+      return count;
+    });
+    expect(allowed).toBe(1200);
+    expect(await storedState(stub)).toEqual(["tat"]);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+  });
+
+  it("allows exactly `limit` when window/limit is not exact in binary (7 a minute)", async () => {
+    const stub = bucket("quota-sevenths");
+    const decisions = [];
+    for (let i = 0; i < 8; i++) decisions.push(await stub.take(7, 60, T0));
+    expect(decisions.map((d) => d.remaining)).toEqual([6, 5, 4, 3, 2, 1, 0, 0]);
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(7);
+  });
+
+  it("counts exactly under concurrency: 50 parallel requests against 20 let exactly 20 through", async () => {
+    const stub = bucket("quota-concurrent");
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => stub.take(20, 60, T0)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
+    expect(
+      decisions
+        .filter((d) => d.allowed)
+        .map((d) => d.remaining)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("giveBack() returns one request, and leaves nothing stored once the bucket is full", async () => {
+    const stub = bucket("quota-give-back");
+    await stub.take(2, 60, T0);
+    await stub.take(2, 60, T0);
+    expect((await stub.take(2, 60, T0)).allowed).toBe(false);
+    await stub.giveBack(2, 60, T0);
+    expect(await stub.take(2, 60, T0)).toMatchObject({ allowed: true, remaining: 0 });
+    await stub.giveBack(2, 60, T0);
+    await stub.giveBack(2, 60, T0);
+    expect(await storedState(stub)).toEqual([]);
+    await stub.giveBack(2, 60, T0);
+    expect(await storedState(stub)).toEqual([]);
+    expect(await stub.take(2, 60, T0)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it("rejects a limit or window that is not a positive integer, storing nothing", async () => {
+    const stub = bucket("quota-invalid");
+    await runInDurableObject(stub, (instance) => {
+      expect(() => instance.take(0, 60)).toThrow(RangeError);
+      expect(() => instance.take(10, 1.5)).toThrow(/invalid rate limit/);
+      expect(() => instance.giveBack(-1, 60)).toThrow(RangeError);
+    });
+    expect(await storedState(stub)).toEqual([]);
+  });
+});
