@@ -1,3 +1,20 @@
+CREATE TABLE `consents` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`purpose` text NOT NULL,
+	`status` text NOT NULL,
+	`source` text NOT NULL,
+	`evidence_text` text NOT NULL,
+	`occurred_at` integer NOT NULL,
+	`recorded_by` text,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `consents_contact` ON `consents` (`tenant_id`,`contact_id`,`channel`,`purpose`,`created_at`);--> statement-breakpoint
 CREATE TABLE `conversations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -34,6 +51,10 @@ CREATE TABLE `messages` (
 	`contact_id` text NOT NULL,
 	`direction` text NOT NULL,
 	`kind` text NOT NULL,
+	`purpose` text DEFAULT 'service' NOT NULL,
+	`ai_drafted` integer DEFAULT false NOT NULL,
+	`reviewed_by` text,
+	`reviewed_at` integer,
 	`body` text,
 	`template` text,
 	`media` text,
@@ -58,7 +79,17 @@ CREATE TABLE `messages` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `messages_tenant_provider_id` ON `messages` (`tenant_id`,`provider_message_id`);--> statement-breakpoint
 CREATE INDEX `messages_conversation_time` ON `messages` (`tenant_id`,`conversation_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `messages_pending_approval` ON `messages` (`tenant_id`,`created_at`) WHERE "messages"."state" = 'pending_approval';--> statement-breakpoint
 CREATE INDEX `messages_unfinished` ON `messages` (`state`,`updated_at`) WHERE "messages"."state" IN ('queued', 'sending');--> statement-breakpoint
+CREATE TABLE `messaging_settings` (
+	`tenant_id` text PRIMARY KEY NOT NULL,
+	`approve_first_message` integer NOT NULL,
+	`approve_ai_drafted` integer NOT NULL,
+	`approve_broadcast_over` integer,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `operator_audit_events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`operator_id` text,

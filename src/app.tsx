@@ -30,6 +30,8 @@ import { healthApi } from "./health/health.routes";
 import { exportsApi } from "./imports/exports";
 import { importsApi, importUploadApi } from "./imports/imports.routes";
 import { membersApi } from "./members/members.routes";
+import { approvalsApi } from "./messaging/approvals.routes";
+import { consentsApi } from "./messaging/consents.routes";
 import { messagingApi } from "./messaging/messaging.routes";
 import { webhooksApi } from "./messaging/webhook.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
@@ -186,6 +188,8 @@ export function createApp() {
   app.route("/api/v1", templatesApi);
   app.route("/api/v1", sampleDataApi);
   app.route("/api/v1", messagingApi);
+  app.route("/api/v1", consentsApi);
+  app.route("/api/v1", approvalsApi);
   app.route("/", webhooksApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);

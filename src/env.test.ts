@@ -34,11 +34,15 @@ describe("configuration", () => {
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
-    expect(problems).toEqual(["SENTRY_DSN: secret SENTRY_DSN is required in production"]);
+    expect(problems).toEqual([
+      "SENTRY_DSN: secret SENTRY_DSN is required in production",
+      "DATA_ENCRYPTION_KEY: secret DATA_ENCRYPTION_KEY is required in production",
+    ]);
     const ok = loadConfig({
       ...base,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+      DATA_ENCRYPTION_KEY: "k".repeat(43),
       APP_ORIGIN: "https://app.dealix.sa",
     });
     expect(ok.ENVIRONMENT).toBe("production");
@@ -51,6 +55,7 @@ describe("configuration", () => {
       ...base,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+      DATA_ENCRYPTION_KEY: "k".repeat(43),
     };
     expect(() => loadConfig({ ...production })).toThrow(/APP_ORIGIN must be an https origin/);
     expect(() => loadConfig({ ...production, APP_ORIGIN: "http://app.dealix.sa" })).toThrow(/APP_ORIGIN/);
@@ -100,7 +105,11 @@ describe("configuration", () => {
   it("treats an environment other than development and test as deployed", () => {
     const staging = { ...base, ENVIRONMENT: "staging", APP_ORIGIN: "https://staging.dealix.sa" };
     expect(() => loadConfig(staging)).toThrow(/SENTRY_DSN: secret SENTRY_DSN is required in staging/);
-    const config = loadConfig({ ...staging, SENTRY_DSN: "https://k@o1.ingest.sentry.io/1" });
+    const config = loadConfig({
+      ...staging,
+      SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
+      DATA_ENCRYPTION_KEY: "k".repeat(43),
+    });
     expect(config.ENVIRONMENT).toBe("staging");
     expect(devToolsEnabled(config)).toBe(false);
     expect(devToolsEnabled(loadConfig({ ...base, ENVIRONMENT: "test" }))).toBe(true);

@@ -74,6 +74,21 @@ const GUARDED = ALL.filter((op) => op.access);
 // A valid body per operation that takes one, so a 404 for another tenant's id is not hidden
 // behind a 422. Writes go to ids of another tenant, so nothing is changed.
 const VALID_BODIES: Record<string, unknown> = {
+  sendMessage: { contactId: "con_00000000000000000000", template: { name: "matrix" } },
+  connectWhatsAppAccount: {
+    phoneNumberId: "1000000000",
+    displayPhone: "+966 11 000 0000",
+    accessToken: "EAA-matrix-token-0000000000",
+    appSecret: "0123456789abcdef0123456789abcdef",
+    verifyToken: "matrix-verify-token-00",
+  },
+  recordContactConsent: {
+    purpose: "marketing",
+    status: "granted",
+    source: "web_form",
+    evidenceText: "I agree to WhatsApp offers",
+  },
+  setApprovalPolicy: { approveFirstMessage: false, approveAiDrafted: true },
   changeMemberRole: { role: "agent" },
   updateContact: { status: "contacted" },
   mergeContacts: { otherId: "con_00000000000000000000" },
@@ -142,6 +157,7 @@ beforeAll(async () => {
   expect(customField.status).toBe(201);
   foreignIds.cfd = ((await customField.json()) as { id: string }).id;
   foreignIds.act = await foreignActivity(other);
+  [foreignIds.cnv, foreignIds.wam] = await foreignMessage(other, foreignIds.con);
   const deal = await call("/api/v1/deals", {
     method: "POST",
     headers: { ...other.owner.auth, "Content-Type": "application/json" },
@@ -162,6 +178,21 @@ beforeAll(async () => {
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
+
+/** A conversation and a message held for approval of `tenant`, written straight to D1. */
+async function foreignMessage(tenant: Tenant, contactId: string) {
+  const conversationId = newId(idPrefixes.conversation);
+  const messageId = newId(idPrefixes.message);
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO conversations (id, tenant_id, contact_id, last_message_at, created_at) VALUES (?, ?, ?, 0, 0)",
+    ).bind(conversationId, tenant.tenantId, contactId),
+    env.DB.prepare(
+      "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, body, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'outbound', 'text', 'matrix', 'pending_approval', 0, 0)",
+    ).bind(messageId, tenant.tenantId, conversationId, contactId),
+  ]);
+  return [conversationId, messageId] as const;
+}
 
 /** An activity of `tenant`, on a contact written straight to D1. */
 async function foreignActivity(tenant: Tenant) {

@@ -20,7 +20,13 @@ export { deadLetters } from "../dead-letters/dead-letters.schema";
 export { dealStageHistory, deals } from "../deals/deals.schema";
 export { earlyAccessRequests } from "../early-access/early-access.schema";
 export { importRows, imports } from "../imports/imports.schema";
-export { conversations, messages, whatsappAccounts } from "../messaging/messaging.schema";
+export {
+  consents,
+  conversations,
+  messages,
+  messagingSettings,
+  whatsappAccounts,
+} from "../messaging/messaging.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";

@@ -1,4 +1,4 @@
-import { auditInsertIfChanged } from "../audit/audit.service";
+import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import { insertContact, insertPhones, takeRoundRobinTurn } from "../contacts/contacts.repo";
 import { settingsRow } from "../crm/crm-settings.repo";
 import { dbFor } from "../db/client";
@@ -12,13 +12,16 @@ import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId } from "../platform/ids";
 import { type TenantScope, tenantScope } from "../platform/tenant-scope";
 import { nameKey, normaliseText } from "../platform/text-normalise";
+import { withdrawIfNotWithdrawn } from "./consents.repo";
 import {
   applyStatus,
   contactIdByPhone,
   countInboundIfInserted,
   ensureConversation,
   insertInboundMessage,
+  insertOutboundMessage,
 } from "./messaging.repo";
+import type { OutboundJob } from "./messaging.service";
 
 /** A verified provider webhook, queued by the webhook route for the `webhooks` consumer. */
 export interface WebhookJob {
@@ -39,6 +42,94 @@ export class UnmatchedStatusError extends Error {
     super(`${count} status update(s) matched no message yet`);
     this.name = "UnmatchedStatusError";
   }
+}
+
+/**
+ * Whole messages that withdraw marketing consent (WhatsApp opt-out policy). Compared after folding
+ * case, Arabic letter forms and punctuation, and only as the whole message, so "stop by tomorrow"
+ * is not an opt-out.
+ */
+const OPT_OUT_WORDS = new Set(
+  [
+    "stop",
+    "stop all",
+    "unsubscribe",
+    "opt out",
+    "إيقاف",
+    "ايقاف",
+    "توقف",
+    "الغاء",
+    "إلغاء",
+    "الغاء الاشتراك",
+    "إلغاء الاشتراك",
+  ].map((word) => foldOptOut(word)),
+);
+
+function foldOptOut(text: string) {
+  return normaliseText(text)
+    .replace(/[^\p{L}\p{N} ]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export const isOptOut = (body: string) => body.length <= 40 && OPT_OUT_WORDS.has(foldOptOut(body));
+
+/** The one confirmation an opt-out gets (a transactional reply inside the window the word opened). */
+export const OPT_OUT_CONFIRMATION =
+  "تم إيقاف الرسائل التسويقية، ولن تصلك عروض منا عبر واتساب. You will no longer receive marketing messages from us on WhatsApp.";
+
+/**
+ * Withdraws the contact's WhatsApp marketing consent, with the message as evidence, and sends one
+ * confirmation. Nothing happens when it is already withdrawn (the word sent twice).
+ */
+async function optOut(
+  env: { OUTBOUND_QUEUE: Queue<OutboundJob> },
+  scope: TenantScope,
+  contactId: string,
+  event: InboundEvent,
+  now: number,
+) {
+  const messageId = newId(idPrefixes.message);
+  const [withdrawn] = await scope.db.batch([
+    withdrawIfNotWithdrawn(scope, {
+      id: newId(idPrefixes.consent),
+      contactId,
+      channel: "whatsapp",
+      purpose: "marketing",
+      source: "opt_out_keyword",
+      evidenceText: event.body,
+      occurredAt: event.at,
+      recordedBy: null,
+      createdAt: now,
+    }),
+  ]);
+  if (withdrawn.length === 0) return;
+  await scope.db.batch([
+    insertOutboundMessage(scope, {
+      id: messageId,
+      contactId,
+      direction: "outbound",
+      kind: "text",
+      purpose: "transactional",
+      body: OPT_OUT_CONFIRMATION,
+      state: "queued",
+      createdAt: now,
+      updatedAt: now,
+    }),
+    auditInsert(
+      scope.db,
+      {
+        tenantId: scope.tenantId,
+        actor: { type: "system" },
+        action: "consent.withdrawn",
+        target: { type: "contact", id: contactId },
+        details: { channel: "whatsapp", purpose: "marketing", source: "opt_out_keyword" },
+      },
+      { requestId: null, ip: null },
+      now,
+    ),
+  ]);
+  await env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId });
 }
 
 const ORDER: Record<StatusEvent["status"], number> = { sent: 1, failed: 2, delivered: 3, read: 4 };
@@ -78,10 +169,10 @@ async function receive(scope: TenantScope, event: InboundEvent, now: number) {
     countInboundIfInserted(scope, contactId, event.at, event.body.slice(0, 120)),
   ] as const;
   if (existing) {
-    await scope.db.batch(thread);
-    return;
+    const [, inserted] = await scope.db.batch(thread);
+    return { contactId, stored: inserted.length > 0 };
   }
-  await scope.db.batch([
+  const written = await scope.db.batch([
     takeRoundRobinTurn(scope, now),
     insertContact(
       scope,
@@ -122,6 +213,7 @@ async function receive(scope: TenantScope, event: InboundEvent, now: number) {
     insertPhones(scope, contactId, [event.from]),
     ...thread,
   ]);
+  return { contactId, stored: (written[5] as { id: string }[]).length > 0 };
 }
 
 /**
@@ -130,14 +222,22 @@ async function receive(scope: TenantScope, event: InboundEvent, now: number) {
  * the account's are ignored. Throws UnmatchedStatusError while a status names a message Dealix has
  * not recorded yet (and `attempts` is below UNMATCHED_STATUS_ATTEMPTS).
  */
-export async function processWhatsAppWebhook(env: { DB: D1Database }, job: WebhookJob, attempts = 1) {
+export async function processWhatsAppWebhook(
+  env: { DB: D1Database; OUTBOUND_QUEUE: Queue<OutboundJob> },
+  job: WebhookJob,
+  attempts = 1,
+) {
   const parsed = webhookPayloadSchema.safeParse(job.payload);
   if (!parsed.success) return { outcome: "malformed" as const, messages: 0, statuses: 0, unmatched: 0 };
   const events = eventsOf(parsed.data).filter((event) => event.phoneNumberId === job.phoneNumberId);
   const scope = tenantScope(dbFor(env.DB), job.tenantId);
   const now = Date.now();
   const inbound = events.filter((event): event is InboundEvent => event.kind === "message");
-  for (const event of inbound) await receive(scope, event, now);
+  for (const event of inbound) {
+    const { contactId, stored } = await receive(scope, event, now);
+    // Only a message stored now (not a replay) can opt out, so a redelivery confirms nothing twice.
+    if (stored && isOptOut(event.body)) await optOut(env, scope, contactId, event, now);
+  }
 
   const statuses = events
     .filter((event): event is StatusEvent => event.kind === "status")

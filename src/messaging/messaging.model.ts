@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
-import { MESSAGE_DIRECTIONS, MESSAGE_KINDS, MESSAGE_STATES } from "./messaging.schema";
+import { MESSAGE_DIRECTIONS, MESSAGE_KINDS, MESSAGE_PURPOSES, MESSAGE_STATES } from "./messaging.schema";
 
 // Meta's limits: a text body of up to 4,096 characters; template variables are short texts.
 const TEXT_MAX = 4096;
@@ -65,6 +65,13 @@ export const SendMessageInputSchema = z
     text: z.string().trim().min(1).max(TEXT_MAX).optional(),
     template: TemplateInputSchema.optional(),
     media: MediaInputSchema.optional(),
+    purpose: z.enum(MESSAGE_PURPOSES).default("service").openapi({
+      description:
+        "marketing needs the contact's WhatsApp marketing consent (else the message is `blocked`) and gets an opt-out line; service answers the contact; transactional confirms something they did",
+    }),
+    aiDrafted: z.boolean().default(false).openapi({
+      description: "Drafted by an AI assistant: the tenant's approval policy may hold it for a manager",
+    }),
   })
   .refine((input) => [input.text, input.template, input.media].filter(Boolean).length === 1, {
     message: "Send exactly one of text, template or media.",
@@ -80,6 +87,8 @@ export const MessageSchema = z
     contactId: idSchema("con"),
     direction: z.enum(MESSAGE_DIRECTIONS),
     kind: z.enum(MESSAGE_KINDS),
+    purpose: z.enum(MESSAGE_PURPOSES),
+    aiDrafted: z.boolean(),
     text: z.string().nullable(),
     template: z.object({ name: z.string(), language: z.string(), variables: z.array(z.string()) }).nullable(),
     media: z.object({ type: z.string(), url: z.string(), caption: z.string().optional() }).nullable(),
@@ -90,6 +99,8 @@ export const MessageSchema = z
     }),
     errorTitle: z.string().nullable(),
     sentBy: z.string().nullable(),
+    reviewedBy: z.string().nullable(),
+    reviewedAt: DateTimeSchema.nullable(),
     createdAt: DateTimeSchema,
     sentAt: DateTimeSchema.nullable(),
     deliveredAt: DateTimeSchema.nullable(),

@@ -3,7 +3,14 @@ import { contactPhones, contacts } from "../contacts/contacts.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
-import { conversations, type MessageState, messages, whatsappAccounts } from "./messaging.schema";
+import { currentConsentStatus } from "./consents.repo";
+import {
+  conversations,
+  type MessageState,
+  messages,
+  messagingSettings,
+  whatsappAccounts,
+} from "./messaging.schema";
 
 export type WhatsAppAccountRow = typeof whatsappAccounts.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -86,7 +93,8 @@ export const insertInboundMessage = (
       createdAt: row.now,
       updatedAt: row.now,
     })
-    .onConflictDoNothing({ target: [messages.tenantId, messages.providerMessageId] });
+    .onConflictDoNothing({ target: [messages.tenantId, messages.providerMessageId] })
+    .returning({ id: messages.id });
 
 /**
  * Counts the message just inserted (the statement before this one in the batch) as unread and
@@ -178,6 +186,22 @@ export const touchConversation = (scope: TenantScope, contactId: string, at: num
     .set({ lastMessageAt: sql`MAX(${conversations.lastMessageAt}, ${at})`, lastPreview: preview })
     .where(scope.where(conversations.tenantId, eq(conversations.contactId, contactId)));
 
+/**
+ * What the consent and approval gates need to know about a contact, in the send's read batch: the
+ * current WhatsApp marketing consent and whether Dealix has ever sent to them.
+ */
+export const gateFacts = (scope: TenantScope, contactId: string) =>
+  scope.db
+    .select({
+      marketingConsent: currentConsentStatus(scope, contacts.id, "marketing"),
+      messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.contact_id = ${contacts.id} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
+    })
+    .from(contacts)
+    .where(scope.where(contacts.tenantId, eq(contacts.id, contactId)));
+
+export const messagingSettingsOf = (scope: TenantScope) =>
+  scope.db.select().from(messagingSettings).where(scope.where(messagingSettings.tenantId)).limit(1);
+
 /** What the outbound consumer needs for one message, in one read. */
 export const messageToSend = (scope: TenantScope, id: string) =>
   scope.db
@@ -185,6 +209,7 @@ export const messageToSend = (scope: TenantScope, id: string) =>
       message: getTableColumns(messages),
       phone: contacts.phone,
       lastInboundAt: conversations.lastInboundAt,
+      marketingConsent: currentConsentStatus(scope, messages.contactId, "marketing"),
     })
     .from(messages)
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
@@ -385,3 +410,52 @@ export const markConversationRead = (scope: TenantScope, id: string) =>
     .update(conversations)
     .set({ unreadCount: 0 })
     .where(scope.where(conversations.tenantId, eq(conversations.id, id)));
+
+// Approvals ----------------------------------------------------------------------------------
+
+/** Messages held for a manager, oldest first (the longest waiting is reviewed first). */
+export const pendingApprovals = (scope: TenantScope, after: CursorPosition | null, limit: number) =>
+  scope.db
+    .select({ message: getTableColumns(messages), contactName: contacts.name, contactPhone: contacts.phone })
+    .from(messages)
+    .innerJoin(contacts, eq(contacts.id, messages.contactId))
+    .where(
+      scope.where(
+        messages.tenantId,
+        eq(messages.state, "pending_approval"),
+        continuingAfter(messages.createdAt, messages.id, after, "asc"),
+      ),
+    )
+    .orderBy(messages.createdAt, messages.id)
+    .limit(limit + 1);
+
+/**
+ * Approves (→ queued) or rejects (→ blocked, `rejected`) a held message, once: a second decision,
+ * or one racing another, finds it no longer pending and changes nothing.
+ */
+export const reviewMessage = (
+  scope: TenantScope,
+  id: string,
+  decision: { approved: boolean; reviewerId: string; at: number },
+) =>
+  scope.db
+    .update(messages)
+    .set({
+      state: decision.approved ? "queued" : "blocked",
+      stateReason: decision.approved ? null : "rejected",
+      reviewedBy: decision.reviewerId,
+      reviewedAt: decision.at,
+      updatedAt: decision.at,
+    })
+    .where(scope.where(messages.tenantId, eq(messages.id, id), eq(messages.state, "pending_approval")))
+    .returning();
+
+export const upsertMessagingSettings = (
+  scope: TenantScope,
+  row: { approveFirstMessage: boolean; approveAiDrafted: boolean; updatedAt: number },
+) =>
+  scope.db
+    .insert(messagingSettings)
+    .values({ ...row, tenantId: scope.tenantId, approveBroadcastOver: null })
+    .onConflictDoUpdate({ target: messagingSettings.tenantId, set: row })
+    .returning();

@@ -58,6 +58,13 @@ export const conversations = sqliteTable(
 );
 
 export const MESSAGE_DIRECTIONS = ["inbound", "outbound"] as const;
+/**
+ * Why a message is sent, as PDPL consent and WhatsApp's opt-in policy distinguish them: marketing
+ * needs the person's recorded marketing consent; service answers what the person asked about;
+ * transactional tells them of something they did (a booking, a payment, an opt-out confirmation).
+ */
+export const MESSAGE_PURPOSES = ["marketing", "service", "transactional"] as const;
+export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
 export const MESSAGE_KINDS = ["text", "template", "media"] as const;
 /**
  * Where a message stands. Inbound messages are `received`. Outbound ones start `queued` (or
@@ -101,6 +108,12 @@ export const messages = sqliteTable(
     contactId: text("contact_id").notNull(),
     direction: text("direction", { enum: MESSAGE_DIRECTIONS }).notNull(),
     kind: text("kind", { enum: MESSAGE_KINDS }).notNull(),
+    purpose: text("purpose", { enum: MESSAGE_PURPOSES }).notNull().default("service"),
+    // Drafted by an AI assistant: the tenant's approval policy may hold it for a manager.
+    aiDrafted: integer("ai_drafted", { mode: "boolean" }).notNull().default(false),
+    // Who approved or rejected a message held for approval, and when.
+    reviewedBy: text("reviewed_by"),
+    reviewedAt: integer("reviewed_at"),
     body: text("body"),
     template: text("template", { mode: "json" }).$type<TemplateContent>(),
     media: text("media", { mode: "json" }).$type<MediaContent>(),
@@ -129,7 +142,67 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_tenant_provider_id").on(t.tenantId, t.providerMessageId),
     index("messages_conversation_time").on(t.tenantId, t.conversationId, t.createdAt),
+    index("messages_pending_approval")
+      .on(t.tenantId, t.createdAt)
+      .where(sql`${t.state} = 'pending_approval'`),
     // The cron's sweep for stranded sends reads only unfinished outbound messages.
     index("messages_unfinished").on(t.state, t.updatedAt).where(sql`${t.state} IN ('queued', 'sending')`),
   ],
 );
+
+export const CONSENT_CHANNELS = ["whatsapp", "email", "sms"] as const;
+export const CONSENT_SOURCES = [
+  "web_form",
+  "whatsapp",
+  "in_person",
+  "phone_call",
+  "paper_form",
+  "import",
+  "api",
+  "opt_out_keyword",
+] as const;
+
+/**
+ * The consent ledger (PDPL Art. 25, WhatsApp opt-in policy): one row per grant or withdrawal of
+ * consent for a contact, channel and purpose, with its source and the exact text the person saw or
+ * sent. Rows are never changed; the newest row for a contact, channel and purpose is the current
+ * state, and the rows before it are the evidence.
+ */
+export const consents = sqliteTable(
+  "consents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id),
+    channel: text("channel", { enum: CONSENT_CHANNELS }).notNull(),
+    purpose: text("purpose", { enum: MESSAGE_PURPOSES }).notNull(),
+    status: text("status", { enum: ["granted", "withdrawn"] }).notNull(),
+    source: text("source", { enum: CONSENT_SOURCES }).notNull(),
+    // The exact wording shown to the person when they agreed, or what they sent to withdraw.
+    evidenceText: text("evidence_text").notNull(),
+    // When the person gave or withdrew it (may precede the record, e.g. a paper form).
+    occurredAt: integer("occurred_at").notNull(),
+    recordedBy: text("recorded_by"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("consents_contact").on(t.tenantId, t.contactId, t.channel, t.purpose, t.createdAt)],
+);
+
+/**
+ * The tenant's approval policy (seed gate V1): which outbound messages wait for a manager. Without
+ * a row, the defaults in messaging/approvals.ts apply.
+ */
+export const messagingSettings = sqliteTable("messaging_settings", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id),
+  approveFirstMessage: integer("approve_first_message", { mode: "boolean" }).notNull(),
+  approveAiDrafted: integer("approve_ai_drafted", { mode: "boolean" }).notNull(),
+  // Broadcasts to more than this many contacts wait for approval; null: never.
+  approveBroadcastOver: integer("approve_broadcast_over"),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -13,11 +13,13 @@ import {
   conversationById,
   conversationOfContact,
   ensureConversation,
+  gateFacts,
   insertOutboundMessage,
   listConversations,
   type MessageRow,
   markConversationRead,
   messagesOf,
+  messagingSettingsOf,
   touchConversation,
 } from "./messaging.repo";
 
@@ -41,6 +43,8 @@ export const messageView = (row: MessageRow) => ({
   contactId: row.contactId,
   direction: row.direction,
   kind: row.kind,
+  purpose: row.purpose,
+  aiDrafted: row.aiDrafted,
   text: row.body,
   template: row.template ?? null,
   media: row.media ?? null,
@@ -48,6 +52,8 @@ export const messageView = (row: MessageRow) => ({
   stateReason: row.stateReason,
   errorTitle: row.errorTitle,
   sentBy: row.sentBy,
+  reviewedBy: row.reviewedBy,
+  reviewedAt: iso(row.reviewedAt),
   createdAt: new Date(row.createdAt).toISOString(),
   sentAt: iso(row.sentAt),
   deliveredAt: iso(row.deliveredAt),
@@ -74,6 +80,45 @@ export function previewOf(input: Pick<SendMessageInput, "text" | "template" | "m
     : `[${input.media?.type}]`;
 }
 
+/** Appended to marketing text, so every marketing message says how to stop them (WhatsApp policy). */
+export const OPT_OUT_FOOTER = "\n\nللإيقاف أرسل «إيقاف» · Reply STOP to opt out";
+
+export interface ApprovalPolicy {
+  approveFirstMessage: boolean;
+  approveAiDrafted: boolean;
+}
+
+/**
+ * Without a saved policy: AI drafts wait for a person (nothing a model wrote reaches a customer
+ * unread); first messages to new numbers go out, since brokers answer new leads all day.
+ */
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = { approveFirstMessage: false, approveAiDrafted: true };
+
+const approvalPolicy = (row: ApprovalPolicy | undefined): ApprovalPolicy =>
+  row
+    ? { approveFirstMessage: row.approveFirstMessage, approveAiDrafted: row.approveAiDrafted }
+    : DEFAULT_APPROVAL_POLICY;
+
+/**
+ * The gates a new message passes, in order: consent (a marketing message needs the contact's
+ * current WhatsApp marketing consent, else it is stored `blocked` and never sent), then approval
+ * (the tenant's policy holds AI drafts and first messages as `pending_approval` for a manager).
+ * The outbound consumer checks consent again, in case it was withdrawn while the message waited.
+ */
+export function gateDecision(
+  input: Pick<SendMessageInput, "purpose" | "aiDrafted">,
+  facts: { marketingConsent: "granted" | "withdrawn" | null; messagedBefore: number } | undefined,
+  policy: ApprovalPolicy,
+): { state: "queued" | "blocked" | "pending_approval"; reason: string | null } {
+  if (input.purpose === "marketing" && facts?.marketingConsent !== "granted") {
+    return { state: "blocked", reason: "no_marketing_consent" };
+  }
+  if (input.aiDrafted && policy.approveAiDrafted) return { state: "pending_approval", reason: "ai_drafted" };
+  if (policy.approveFirstMessage && !facts?.messagedBefore)
+    return { state: "pending_approval", reason: "first_message" };
+  return { state: "queued", reason: null };
+}
+
 /**
  * Stores a message for a contact the caller may see and queues it for sending (202). Free text and
  * media need the 24-hour window open; outside it only an approved template may go (Meta refuses the
@@ -81,12 +126,14 @@ export function previewOf(input: Pick<SendMessageInput, "text" | "template" | "m
  */
 export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
   const { scope, now } = ctx;
-  const [contactRows, conversationRows, accountRows] = await scope.read(
+  const [contactRows, conversationRows, accountRows, [facts], [settings]] = await scope.read(
     () =>
       [
         contactById(scope, input.contactId, visibleRecords(ctx, contacts.ownerId)),
         conversationOfContact(scope, input.contactId),
         accountOfTenant(scope),
+        gateFacts(scope, input.contactId),
+        messagingSettingsOf(scope),
       ] as const,
   );
   const contact = contactRows[0];
@@ -107,7 +154,10 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
     );
   }
 
+  const { state, reason } = gateDecision(input, facts, approvalPolicy(settings));
   const id = newId(idPrefixes.message);
+  const body =
+    input.text && input.purpose === "marketing" ? `${input.text}${OPT_OUT_FOOTER}` : (input.text ?? null);
   const preview = previewOf(input);
   const written = await scope.write([
     ensureConversation(scope, newId(idPrefixes.conversation), contact.id, now),
@@ -116,10 +166,13 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
       contactId: contact.id,
       direction: "outbound",
       kind: input.template ? "template" : input.media ? "media" : "text",
-      body: input.text ?? null,
+      purpose: input.purpose,
+      aiDrafted: input.aiDrafted,
+      body,
       template: input.template ?? null,
       media: input.media ?? null,
-      state: "queued",
+      state,
+      stateReason: reason,
       sentBy: ctx.actor.id,
       createdAt: now,
       updatedAt: now,
@@ -129,7 +182,9 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
   const [row] = written[1];
   if (!row) throw new Error("sendMessage: the message was not stored");
   // A failed enqueue leaves the message queued: the cron sends queued messages again (workers/cron).
-  await ctx.env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId: id } satisfies OutboundJob);
+  if (state === "queued") {
+    await ctx.env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId: id } satisfies OutboundJob);
+  }
   return messageView(row);
 }
 

@@ -84,13 +84,17 @@ export async function sendQueuedMessage(
     accountOfTenant(scope),
   ]);
   if (!target) return "missing";
-  const { message, phone, lastInboundAt } = target;
+  const { message, phone, lastInboundAt, marketingConsent } = target;
   const fail = async (state: "failed" | "blocked", reason: string, title: string | null) => {
     await scope.db.batch([markSendFailed(scope, message.id, { state, reason, title, at: Date.now() })]);
     return state;
   };
 
   if (!phone) return fail("failed", "no_phone", null);
+  // Consent may have been withdrawn (an opt-out word) while the message waited in the queue.
+  if (message.purpose === "marketing" && marketingConsent !== "granted") {
+    return fail("blocked", "no_marketing_consent", null);
+  }
   const content = contentOf(message);
   if (content.kind !== "template" && !windowOpen(lastInboundAt, now))
     return fail("failed", "window_closed", null);

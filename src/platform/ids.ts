@@ -29,6 +29,7 @@ export const idPrefixes = {
   whatsappAccount: "wac",
   conversation: "cnv",
   message: "wam",
+  consent: "cns",
   deadLetter: "dlt",
   operatorChallenge: "opc",
   operatorSession: "ops",

@@ -18,6 +18,7 @@ export const SCOPES = [
   "crm:admin",
   "messages:read",
   "messages:send",
+  "messages:approve",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -37,6 +38,8 @@ export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = {
   // WhatsApp threads of the contacts the key may see, and sending to them.
   "messages:read": "agent",
   "messages:send": "agent",
+  // Approving held messages and setting the approval policy.
+  "messages:approve": "manager",
 };
 
 /** The roles that may hold a key with all of `scopes`. */

@@ -1,0 +1,48 @@
+import { z } from "@hono/zod-openapi";
+import { DateTimeSchema, idSchema } from "../platform/schemas";
+import { CONSENT_CHANNELS, CONSENT_SOURCES, MESSAGE_PURPOSES } from "./messaging.schema";
+
+export const RecordConsentInputSchema = z
+  .strictObject({
+    channel: z.enum(CONSENT_CHANNELS).default("whatsapp"),
+    purpose: z.enum(MESSAGE_PURPOSES),
+    status: z.enum(["granted", "withdrawn"]),
+    source: z.enum(CONSENT_SOURCES.filter((s) => s !== "opt_out_keyword") as [string, ...string[]]),
+    evidenceText: z.string().trim().min(5).max(2000).openapi({
+      description: "The exact wording the person agreed to (or used to withdraw), kept as evidence",
+      example:
+        "أوافق على استلام عروض عقارات الرياض عبر واتساب. I agree to receive Riyadh Realty offers on WhatsApp.",
+    }),
+    occurredAt: DateTimeSchema.optional().openapi({
+      description: "When the person agreed or withdrew; now when absent",
+    }),
+  })
+  .openapi("RecordConsentInput");
+
+export const ConsentSchema = z
+  .object({
+    id: idSchema("cns"),
+    channel: z.enum(CONSENT_CHANNELS),
+    purpose: z.enum(MESSAGE_PURPOSES),
+    status: z.enum(["granted", "withdrawn"]),
+    source: z.enum(CONSENT_SOURCES),
+    evidenceText: z.string(),
+    occurredAt: DateTimeSchema,
+    recordedBy: z.string().nullable(),
+    recordedAt: DateTimeSchema,
+  })
+  .openapi("Consent");
+
+export const ContactConsentsSchema = z
+  .object({
+    current: z.array(
+      z.object({
+        channel: z.enum(CONSENT_CHANNELS),
+        purpose: z.enum(MESSAGE_PURPOSES),
+        status: z.enum(["granted", "withdrawn"]),
+        since: DateTimeSchema,
+      }),
+    ),
+    history: z.array(ConsentSchema),
+  })
+  .openapi("ContactConsents");
