@@ -1,4 +1,4 @@
-import { type Column, desc, eq, type SQL, sql } from "drizzle-orm";
+import { type Column, desc, eq, type SQL, sql, type Table } from "drizzle-orm";
 import type { TenantScope } from "../platform/tenant-scope";
 import { consents, type MessagePurpose } from "./messaging.schema";
 
@@ -10,13 +10,16 @@ export type ConsentRow = typeof consents.$inferSelect;
  */
 export const currentConsentStatus = (
   scope: TenantScope,
-  contactId: string | SQL | Column,
+  contactId: string | SQL,
   purpose: MessagePurpose,
   channel: "whatsapp" | "email" | "sms" = "whatsapp",
 ) =>
   sql<
     "granted" | "withdrawn" | null
-  >`(SELECT ${consents.status} FROM ${consents} WHERE ${consents.tenantId} = ${scope.tenantId} AND ${consents.contactId} = ${contactId} AND ${consents.channel} = ${channel} AND ${consents.purpose} = ${purpose} ORDER BY ${consents.createdAt} DESC, ${consents}.rowid DESC LIMIT 1)`;
+  >`(SELECT c.status FROM ${consents} c WHERE c.tenant_id = ${scope.tenantId} AND c.contact_id = ${contactId} AND c.channel = ${channel} AND c.purpose = ${purpose} ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1)`;
+
+/** A column of an outer query, qualified by its table, for use inside a correlated subquery. */
+export const qualified = (table: Table, column: Column) => sql`${table}.${sql.identifier(column.name)}`;
 
 /** A contact's ledger, newest first. */
 export const consentHistory = (scope: TenantScope, contactId: string, limit: number) =>

@@ -3,7 +3,7 @@ import { contactPhones, contacts } from "../contacts/contacts.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
-import { currentConsentStatus } from "./consents.repo";
+import { currentConsentStatus, qualified } from "./consents.repo";
 import {
   conversations,
   type MessageState,
@@ -193,8 +193,8 @@ export const touchConversation = (scope: TenantScope, contactId: string, at: num
 export const gateFacts = (scope: TenantScope, contactId: string) =>
   scope.db
     .select({
-      marketingConsent: currentConsentStatus(scope, contacts.id, "marketing"),
-      messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.contact_id = ${contacts.id} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
+      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing"),
+      messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.contact_id = ${qualified(contacts, contacts.id)} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
     })
     .from(contacts)
     .where(scope.where(contacts.tenantId, eq(contacts.id, contactId)));
@@ -209,7 +209,7 @@ export const messageToSend = (scope: TenantScope, id: string) =>
       message: getTableColumns(messages),
       phone: contacts.phone,
       lastInboundAt: conversations.lastInboundAt,
-      marketingConsent: currentConsentStatus(scope, messages.contactId, "marketing"),
+      marketingConsent: currentConsentStatus(scope, qualified(messages, messages.contactId), "marketing"),
     })
     .from(messages)
     .innerJoin(contacts, eq(contacts.id, messages.contactId))

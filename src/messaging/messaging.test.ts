@@ -7,6 +7,8 @@ import { call, countRows, expectProblem, postJson } from "../../test/helpers";
 import { network } from "../../test/setup/network";
 import { signatureHeader } from "../integrations/whatsapp/signature";
 import { resetBreaker } from "../platform/circuit-breaker";
+import { idPrefixes, newId } from "../platform/ids";
+import { requeueStrandedSends } from "./outbound";
 
 const APP_SECRET = "0123456789abcdef0123456789abcdef";
 const VERIFY_TOKEN = "verify-token-for-tests-0001";
@@ -524,5 +526,54 @@ describe("sending through the Cloud API", () => {
     ]);
     expect(status.failuresInWindow).toBe(calls);
     await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
+  });
+});
+
+describe("stranded sends", () => {
+  it("the sweep queues again a message never enqueued and one whose sender died, not a dead-lettered one", async () => {
+    const tenant = await createTenant();
+    const created = await postJson(
+      "/api/v1/contacts",
+      { name: "Lama", source: "walk_in", phones: [newPhone()] },
+      tenant.owner.auth,
+    );
+    const contact = (await created.json()) as { id: string };
+    const conversationId = newId(idPrefixes.conversation);
+    const old = Date.now() - 60 * 60 * 1000;
+    const insert = (id: string, state: string, reason: string | null, claimedUntil: number | null) =>
+      env.DB.prepare(
+        "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, template, state, state_reason, claimed_until, created_at, updated_at) VALUES (?, ?, ?, ?, 'outbound', 'template', ?, ?, ?, ?, ?, ?)",
+      ).bind(
+        id,
+        tenant.tenantId,
+        conversationId,
+        contact.id,
+        JSON.stringify({ name: "hello", language: "ar", variables: [] }),
+        state,
+        reason,
+        claimedUntil,
+        old,
+        old,
+      );
+    const [lost, died, dead] = [
+      newId(idPrefixes.message),
+      newId(idPrefixes.message),
+      newId(idPrefixes.message),
+    ];
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO conversations (id, tenant_id, contact_id, last_message_at, created_at) VALUES (?, ?, ?, ?, ?)",
+      ).bind(conversationId, tenant.tenantId, contact.id, old, old),
+      insert(lost, "queued", null, null),
+      insert(died, "sending", null, old + 30_000),
+      insert(dead, "queued", "dead_lettered", null),
+    ]);
+    const result = await requeueStrandedSends(env);
+    expect(result.requeued).toBe(2);
+    await eventually(
+      async () => [(await messageRow(lost))?.state, (await messageRow(died))?.state],
+      (states) => states.every((s) => s === "sent"),
+    );
+    expect((await messageRow(dead))?.state).toBe("queued");
   });
 });

@@ -17,6 +17,7 @@ import {
   markSent,
   messageToSend,
   releaseSend,
+  strandedMessages,
 } from "./messaging.repo";
 import { type OutboundJob, windowOpen } from "./messaging.service";
 import { openCredential } from "./whatsapp-credentials";
@@ -133,6 +134,13 @@ export async function sendQueuedMessage(
       { timeoutMs: PROVIDER_TIMEOUT_MS },
     );
   } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      // Meta may have taken the message before the answer was lost, and it has no idempotency
+      // key: sending again now could send twice. The claim is kept until its lease ends; a `sent`
+      // status (which echoes our id) settles the message meanwhile, and only without one does the
+      // next delivery of the job, after the lease, send it again.
+      throw new RetryLaterError("provider_timeout", Math.ceil(SEND_LEASE_MS / 1000) + 5);
+    }
     const reason = error instanceof CircuitOpenError ? "breaker_open" : "provider_unavailable";
     const delay =
       error instanceof CircuitOpenError
@@ -152,4 +160,27 @@ export async function sendQueuedMessage(
     }),
   ]);
   return "sent";
+}
+
+/** Longer than the longest retry delay (600 s), so a message waiting out its backoff is left alone. */
+const STRANDED_AFTER_MS = 15 * 60 * 1000;
+const SWEEP_LIMIT = 500;
+
+/**
+ * Queues again the sends nobody is working on: a message stored but never enqueued (the enqueue
+ * failed after the write), or left `sending` by a consumer that died or timed out after its
+ * lease. Sending twice is prevented by the claim, so a message that was in the queue after all
+ * is harmless. Dead-lettered messages wait for an operator and are not picked up.
+ */
+export async function requeueStrandedSends(env: Pick<Bindings, "DB" | "OUTBOUND_QUEUE">, now = Date.now()) {
+  const db = dbFor(env.DB);
+  const [rows] = await db.batch([strandedMessages(db, now - STRANDED_AFTER_MS, now, SWEEP_LIMIT)]);
+  for (let i = 0; i < rows.length; i += 100) {
+    await env.OUTBOUND_QUEUE.sendBatch(
+      rows
+        .slice(i, i + 100)
+        .map((row) => ({ body: { tenantId: row.tenantId, messageId: row.id } satisfies OutboundJob })),
+    );
+  }
+  return { requeued: rows.length };
 }

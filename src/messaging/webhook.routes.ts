@@ -29,6 +29,8 @@ const verifyRoute = createRoute({
   tags: ["webhooks"],
   operationId: "verifyWhatsAppWebhook",
   summary: "Meta's subscription handshake: echoes hub.challenge when hub.verify_token is the account's",
+  // Meta calls without a Dealix credential: the verify token (here) and the signature (POST) are the proof.
+  security: [],
   request: { query: VerifyQuerySchema },
   responses: {
     200: { description: "The challenge, as sent", content: { "text/plain": { schema: z.string() } } },
@@ -42,6 +44,7 @@ const receiveRoute = createRoute({
   tags: ["webhooks"],
   operationId: "receiveWhatsAppWebhook",
   summary: "Inbound messages and delivery statuses from the WhatsApp Cloud API",
+  security: [],
   description:
     "`X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the account's app secret) is checked before the body is parsed: " +
     "a missing or wrong signature is a 401 and nothing is stored. A valid webhook is queued and answered 200 at once.",

@@ -1,10 +1,14 @@
 import { dbFor } from "../../src/db/client";
 import { type Bindings, loadConfig } from "../../src/env";
+import { requeueStrandedSends } from "../../src/messaging/outbound";
 import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
 import { createReporter } from "../../src/platform/reporter";
 import { loadToucan } from "../../src/vendor/load-toucan";
 import { purgeExpired } from "./purge-expired";
+
+/** Every 5 minutes: sends nobody is working on go back to the outbound queue (wrangler.toml crons). */
+export const SWEEP_CRON = "*/5 * * * *";
 
 /** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
 export async function runScheduledJobs(
@@ -13,16 +17,20 @@ export async function runScheduledJobs(
   ctx: ExecutionContext,
 ) {
   const config = loadConfig(env);
+  const job = controller.cron === SWEEP_CRON ? "requeue_stranded_sends" : "purge_expired";
   const reporter = createReporter({
     config,
     context: ctx,
-    tags: { job: "purge_expired", cron: controller.cron },
+    tags: { job, cron: controller.cron },
     loadSentry: loadToucan,
   });
   const started = Date.now();
   try {
-    const purged = await purgeExpired(dbFor(env.DB), controller.scheduledTime);
-    log("info", "job", { job: "purge_expired", ...purged, ms: Date.now() - started });
+    const result =
+      job === "requeue_stranded_sends"
+        ? await requeueStrandedSends(env, controller.scheduledTime)
+        : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
+    log("info", "job", { job, ...result, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);
     // Rethrown so the run shows as failed; redacted, because the runtime logs what a job throws.
