@@ -1,4 +1,5 @@
 import { dbFor } from "../../src/db/client";
+import { type DeadLetterQueue, storeDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { type Bindings, loadConfig } from "../../src/env";
 import { markDeadLettered } from "../../src/messaging/messaging.repo";
 import type { OutboundJob } from "../../src/messaging/messaging.service";
@@ -72,8 +73,21 @@ export async function consumeOutbound(
 }
 
 /**
- * `outbound-dlq`: a send that exhausted its retries stays queued, marked dead_lettered, until an
- * operator retries it from the dead-letter page (the job then goes back to `outbound`).
+ * What the dead-letter store keeps of a dead send: the job is ids only (the phone and text are
+ * re-read from D1 when it is sent), so it is stored as it is and a retry re-enqueues it unchanged.
+ */
+export const outboundDeadLetters: DeadLetterQueue<OutboundJob> = {
+  queue: "outbound",
+  // wrangler.toml: max_retries = 8 for the outbound consumer.
+  attempts: 9,
+  minimise: ({ tenantId, messageId }) => ({ tenantId, messageId }) satisfies OutboundJob,
+};
+
+/**
+ * `outbound-dlq`: a send that exhausted its retries is stored in the dead-letter store and stays
+ * queued, marked dead_lettered, until an operator retries it from the dead-letter page (the job
+ * then goes back to `outbound`, whose claim on the row still keeps it from being sent twice).
+ * Storing comes first and is idempotent, so a redelivered batch is stored once.
  */
 export async function consumeOutboundDeadLetters(
   batch: MessageBatch<OutboundJob>,
@@ -82,6 +96,7 @@ export async function consumeOutboundDeadLetters(
 ) {
   const db = dbFor(env.DB);
   const now = Date.now();
+  await storeDeadLetters(db, outboundDeadLetters, batch.messages, now);
   for (const message of batch.messages) {
     const { tenantId, messageId } = message.body;
     await db.batch([markDeadLettered(db, tenantId, messageId, now)]);
