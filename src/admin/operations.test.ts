@@ -203,6 +203,7 @@ describe("circuit breakers", () => {
     const { data } = (await res.json()) as {
       data: {
         name: string;
+        failuresInWindow: number;
         state: string;
         openedAt: string | null;
         nextTrialAt: string | null;
