@@ -10,6 +10,7 @@ import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
 import { adminPages } from "./admin/admin.pages";
+import { operationsPages } from "./admin/operations.pages";
 import { authPages } from "./auth/auth.pages";
 import { companiesPages } from "./companies/companies.pages";
 
@@ -60,6 +61,7 @@ pages.use(async (c, next) => {
 
 pages.route("/", authPages);
 pages.route("/", adminPages);
+pages.route("/", operationsPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.

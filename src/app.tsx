@@ -11,6 +11,7 @@ import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
 import { activitiesApi } from "./activities/activities.routes";
 import { adminApi } from "./admin/admin.routes";
+import { operationsApi } from "./admin/operations.routes";
 import { OPERATOR_COOKIE } from "./admin/operator-session";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
@@ -193,6 +194,7 @@ export function createApp() {
   app.route("/", webhooksApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);
+  app.route("/", operationsApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
     type: "apiKey",
     in: "cookie",

@@ -66,7 +66,7 @@ function operations(): Operation[] {
 }
 
 // Path parameters that are not record ids (nothing of another tenant to try): a fixed value.
-const PATH_VALUES: Record<string, string> = { templateKey: "clinic" };
+const PATH_VALUES: Record<string, string> = { templateKey: "clinic", queue: "outbound", name: "posthog" };
 
 const ALL = operations();
 const GUARDED = ALL.filter((op) => op.access);

@@ -170,11 +170,15 @@ describe("the response contract check", () => {
 /** A value of the right shape for a path parameter that names nothing stored. */
 function unknownButWellShaped(operation: Operation, name: string): string {
   const schema = operation.params && "shape" in operation.params ? operation.params.shape[name] : undefined;
-  // Ids, secrets, and keys that are names (a template key).
+  // Ids, secrets, keys that are names (a template key), and a member of an enum (an operator
+  // route's queue or breaker: every member names something, but these calls carry no operator
+  // session, so nothing is touched).
+  const enumMembers = (schema as { options?: unknown[] } | undefined)?.options ?? [];
   const candidates = [
     ...Object.values(idPrefixes).map((prefix) => newId(prefix)),
     newSecret(),
     "no-such-key",
+    ...enumMembers.filter((member): member is string => typeof member === "string"),
   ];
   const value = candidates.find((candidate) => schema?.safeParse(candidate).success);
   if (!value) throw new Error(`${operation.name}: no sample value for {${name}}; add one here`);

@@ -71,7 +71,8 @@ describe("operator sign-in", () => {
     expect(html).toContain('data-testid="operator-console"');
     expect(html).toContain("Dealix Operator");
     expect(html).toContain(escaped(ar.admin.dlq));
-    expect(html).toContain(escaped(ar.admin.coming));
+    expect(html).toContain('href="/admin/dead-letters"');
+    expect(html).toContain('href="/admin/breakers"');
     expect(html).toContain('action="/admin/logout"');
 
     const sessions = await env.DB.prepare(

@@ -38,10 +38,10 @@ import {
   OperatorLoginPage,
 } from "./admin.views";
 
-/** The console's tools; each later issue builds its page and flips `built`. */
+/** The console's tools (pages; their JSON API is under /admin/dlq and /admin/circuit-breakers). */
 const TOOLS: ConsoleTool[] = [
-  { href: "/admin/dlq", label: (t) => t.admin.dlq, built: false },
-  { href: "/admin/circuit-breakers", label: (t) => t.admin.circuitBreakers, built: false },
+  { href: "/admin/dead-letters", label: (t) => t.admin.dlq },
+  { href: "/admin/breakers", label: (t) => t.admin.circuitBreakers },
 ];
 
 /** The operator of a console page request, from the operator cookie only; a dead one is cleared. */
@@ -60,7 +60,7 @@ async function operatorPageSession(c: Context<AppEnv>): Promise<OperatorPrincipa
 }
 
 /** Console pages send anyone without a live operator session to /admin/login. */
-const requireOperatorPage = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+export const requireOperatorPage = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (!(await operatorPageSession(c))) return c.redirect("/admin/login", 303);
   await next();
 };

@@ -82,7 +82,7 @@ export const OperatorCodePage: FC<FormProps & { via: "whatsapp" | "email" }> = (
 );
 
 /** Date and time in Riyadh, where Dealix's operators work. */
-const DateTime: FC<{ ms: number; locale: Locale }> = ({ ms, locale }) => (
+export const DateTime: FC<{ ms: number; locale: Locale }> = ({ ms, locale }) => (
   <time datetime={new Date(ms).toISOString()}>
     {new Intl.DateTimeFormat(locale, {
       dateStyle: "medium",
@@ -95,8 +95,6 @@ const DateTime: FC<{ ms: number; locale: Locale }> = ({ ms, locale }) => (
 export interface ConsoleTool {
   href: string;
   label: (t: Dictionary) => string;
-  /** False until the tool's page exists: listed so operators see what is coming, not linked. */
-  built: boolean;
 }
 
 export const OperatorConsolePage: FC<{
@@ -124,13 +122,7 @@ export const OperatorConsolePage: FC<{
         <ul class="record-list" data-testid="operator-tools">
           {tools.map((tool) => (
             <li>
-              {tool.built ? (
-                <a href={tool.href}>{tool.label(t)}</a>
-              ) : (
-                <span>
-                  {tool.label(t)} <span class="badge">{t.admin.coming}</span>
-                </span>
-              )}
+              <a href={tool.href}>{tool.label(t)}</a>
             </li>
           ))}
         </ul>

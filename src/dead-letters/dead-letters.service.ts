@@ -24,14 +24,15 @@ import {
  * drop anything the consumer can read again from D1 by those ids: message text, phone numbers,
  * emails, names. A dead letter can sit for weeks and is shown to platform operators, who need to
  * see what failed, not whom it concerned (PDPL data minimisation). A retry re-enqueues exactly the
- * minimised body, so the consumer must accept it.
+ * minimised body, so the consumer must accept it. What a retry needs but must not sit in clear (a
+ * provider's payload with phones and text) is sealed by `minimise` and opened by the consumer.
  */
 export interface DeadLetterQueue<Body> {
   /** The source queue: where the letters came from and where a retry sends them. */
   readonly queue: string;
   /** Deliveries the source queue makes before giving up: its max_retries + 1 in wrangler.toml. */
   readonly attempts: number;
-  readonly minimise: (body: Body) => unknown;
+  readonly minimise: (body: Body) => unknown | Promise<unknown>;
 }
 
 /** The producers a retry may send to, by source queue name. */
@@ -61,16 +62,18 @@ export async function storeDeadLetters<Body>(
   messages: readonly { id: string; body: Body }[],
   now = Date.now(),
 ): Promise<number> {
-  const rows: DeadLetterRow[] = messages.map((message) => ({
-    id: newId(idPrefixes.deadLetter),
-    queue: source.queue,
-    messageId: message.id,
-    body: source.minimise(message.body),
-    attempts: source.attempts,
-    lastError: EXHAUSTED_RETRIES,
-    deadAt: now,
-    retriedAt: null,
-  }));
+  const rows: DeadLetterRow[] = await Promise.all(
+    messages.map(async (message) => ({
+      id: newId(idPrefixes.deadLetter),
+      queue: source.queue,
+      messageId: message.id,
+      body: await source.minimise(message.body),
+      attempts: source.attempts,
+      lastError: EXHAUSTED_RETRIES,
+      deadAt: now,
+      retriedAt: null,
+    })),
+  );
   const statements = chunked(rows, INSERT_PARAMETERS).map((chunk) => insertDeadLetters(db, chunk));
   const [first, ...rest] = statements;
   if (!first) return 0;

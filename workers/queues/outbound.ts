@@ -1,4 +1,5 @@
-import { dbFor } from "../../src/db/client";
+import { type Db, dbFor } from "../../src/db/client";
+import { type DeadLetterQueue, storeDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { type Bindings, loadConfig } from "../../src/env";
 import { markDeadLettered } from "../../src/messaging/messaging.repo";
 import type { OutboundJob } from "../../src/messaging/messaging.service";
@@ -72,20 +73,41 @@ export async function consumeOutbound(
 }
 
 /**
- * `outbound-dlq`: a send that exhausted its retries stays queued, marked dead_lettered, until an
- * operator retries it from the dead-letter page (the job then goes back to `outbound`).
+ * What the dead-letter store keeps of a dead send: the job is ids only (the phone and text are
+ * re-read from D1 when it is sent), so it is stored as it is and a retry re-enqueues it unchanged.
  */
+export const outboundDeadLetters: DeadLetterQueue<OutboundJob> = {
+  queue: "outbound",
+  // wrangler.toml: max_retries = 8 for the outbound consumer.
+  attempts: 9,
+  minimise: ({ tenantId, messageId }) => ({ tenantId, messageId }) satisfies OutboundJob,
+};
+
+/**
+ * What `outbound-dlq` does with dead sends: stores them in the dead-letter store, then marks each
+ * message dead_lettered (it stays queued until an operator retries it from the dead-letter page;
+ * the job then goes back to `outbound`, whose claim on the row still keeps it from being sent
+ * twice). Storing comes first and is idempotent, so a redelivered batch is stored once.
+ */
+export async function deadLetterOutboundJobs(
+  db: Db,
+  jobs: readonly { id: string; body: OutboundJob }[],
+  now = Date.now(),
+) {
+  await storeDeadLetters(db, outboundDeadLetters, jobs, now);
+  for (const job of jobs) {
+    const { tenantId, messageId } = job.body;
+    await db.batch([markDeadLettered(db, tenantId, messageId, now)]);
+    log("error", "job", { job: "outbound_dead_letter", tenantId, messageId, queueMessageId: job.id });
+  }
+}
+
+/** `outbound-dlq`: each dead send is stored and marked (deadLetterOutboundJobs), then acked. */
 export async function consumeOutboundDeadLetters(
   batch: MessageBatch<OutboundJob>,
   env: Bindings,
   _ctx: ExecutionContext,
 ) {
-  const db = dbFor(env.DB);
-  const now = Date.now();
-  for (const message of batch.messages) {
-    const { tenantId, messageId } = message.body;
-    await db.batch([markDeadLettered(db, tenantId, messageId, now)]);
-    log("error", "job", { job: "outbound_dead_letter", tenantId, messageId, queueMessageId: message.id });
-    message.ack();
-  }
+  await deadLetterOutboundJobs(dbFor(env.DB), batch.messages);
+  for (const message of batch.messages) message.ack();
 }
