@@ -304,6 +304,7 @@ export const ar = {
     back: "كل المحادثات",
     contactLink: "صفحة العميل",
     older: "رسائل أقدم",
+    autoRefresh: "تتحدّث المحادثة تلقائياً.",
     noMessages: "لا توجد رسائل في هذه المحادثة.",
     you: "أنت",
     them: "العميل",

@@ -323,6 +323,7 @@ export const en: Dictionary = {
     back: "All conversations",
     contactLink: "Contact page",
     older: "Older messages",
+    autoRefresh: "This conversation updates itself.",
     noMessages: "No messages in this conversation.",
     you: "You",
     them: "Customer",

@@ -13,7 +13,8 @@ const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
   new TestBrowser({ "__Host-dlx_at": actor.accessToken, "__Host-dlx_rt": actor.refreshToken, ...extra });
 
 let phoneCounter = 0;
-const newPhone = () => `+9665${String(Date.now()).slice(-4)}${String(phoneCounter++).padStart(4, "0")}`;
+/** A Saudi mobile number (05 5x…) no other test run is likely to use. */
+const newPhone = () => `+96655${String(Date.now()).slice(-3)}${String(phoneCounter++).padStart(4, "0")}`;
 
 /**
  * A contact of `actor` with a WhatsApp thread whose customer last wrote `inboundAgo` ms ago. Stored
@@ -218,6 +219,41 @@ describe("inbox pages", () => {
     expect(english).toContain(escaped(en.inbox.reasons.undeliverable));
     // Oldest at the top: the customer's message comes before the replies.
     expect(english.indexOf("أبغى شقة</p>")).toBeLessThan(english.indexOf("reply read"));
+  });
+
+  it("pages a long thread: the newest at the bottom, older messages by cursor, only the newest page refreshes", async () => {
+    const { owner } = await createTenant();
+    const thread = await threadOf(owner, { unread: 0 });
+    const base = Date.now() - 40 * 60 * 1000;
+    await env.DB.batch(
+      Array.from({ length: 35 }, (_, i) =>
+        env.DB.prepare(
+          "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, body, state, provider_message_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'inbound', 'text', ?, 'received', ?, ?, ?)",
+        ).bind(
+          newId(idPrefixes.message),
+          owner.tenantId,
+          thread.id,
+          thread.contactId,
+          `msg-${String(i).padStart(2, "0")}`,
+          `wamid.page${i}-${thread.id}`,
+          base + i * 60_000,
+          base + i * 60_000,
+        ),
+      ),
+    );
+    const browser = signedIn(owner);
+    const newest = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(newest).toContain("data-refresh=");
+    expect(newest).toContain('<script src="/assets/inbox.js" defer');
+    expect(newest).not.toContain("msg-04<");
+    expect(newest.indexOf("msg-05<")).toBeLessThan(newest.indexOf("msg-34<"));
+    const older = /href="(\/inbox\/[^"]+\?cursor=[^"]+)"[^>]*data-testid="older-link"/.exec(newest)?.[1];
+    expect(older).toBeDefined();
+    const olderPage = await (await browser.get((older ?? "").replaceAll("&amp;", "&"))).text();
+    expect(olderPage).toContain("msg-04<");
+    expect(olderPage).toContain("أبغى شقة");
+    expect(olderPage).not.toContain("msg-05<");
+    expect(olderPage).not.toContain("data-refresh=");
   });
 
   it("answers 404 for a bad id, another tenant's thread and an agent's unseen contact", async () => {

@@ -80,6 +80,7 @@ function renderThread(
   thread: Awaited<ReturnType<typeof loadThread>>,
   form: (t: Dictionary) => ReplyFormState,
   status: 200 | 409 | 422 = 200,
+  olderPage = false,
 ) {
   return renderPage(c, {
     title: (t) => `${thread.conversation.contact.name} · ${t.inbox.title}`,
@@ -92,20 +93,29 @@ function renderThread(
         conversation={thread.conversation}
         messages={[...thread.messages.data].reverse()}
         olderCursor={thread.messages.nextCursor}
+        olderPage={olderPage}
         form={form(t)}
       />
     ),
     status,
     stylesheets: STYLESHEETS,
+    scripts: ["/assets/inbox.js"],
   });
 }
 
 inboxPages.get("/inbox/:conversationId", async (c) => {
   const id = conversationIdOf(c);
-  const thread = await loadThread(c, id, cursorOf(c));
+  const cursor = cursorOf(c);
+  const thread = await loadThread(c, id, cursor);
   // Only a thread with unread messages is written to: opening a read one costs no write.
   if (thread.conversation.unreadCount > 0) await markRead(tenantOf(c), id);
-  return renderThread(c, thread, (t) => ({ notice: c.req.query("sent") ? t.inbox.sent_ : undefined }));
+  return renderThread(
+    c,
+    thread,
+    (t) => ({ notice: c.req.query("sent") ? t.inbox.sent_ : undefined }),
+    200,
+    Boolean(cursor),
+  );
 });
 
 /** The reply form as the API's input: free text, or a template with its variables up to the last filled one. */

@@ -162,8 +162,8 @@ const Icon: FC<{ path: string; class?: string }> = (props) => (
   <svg
     class={`tick${props.class ? ` ${props.class}` : ""}`}
     viewBox="0 0 24 24"
-    width="16"
-    height="16"
+    width="18"
+    height="18"
     aria-hidden="true"
     focusable="false"
   >
@@ -322,9 +322,11 @@ export const ThreadPage: FC<
     /** Oldest first: the page reads top to bottom like a chat. */
     messages: MessageView[];
     olderCursor: string | null;
+    /** This page continues from a cursor (older messages), rather than showing the newest. */
+    olderPage: boolean;
     form: ReplyFormState;
   }
-> = ({ t, locale, timeZone, csrf, conversation, messages, olderCursor, form }) => {
+> = ({ t, locale, timeZone, csrf, conversation, messages, olderCursor, olderPage, form }) => {
   const action = `/inbox/${conversation.id}`;
   const unsentText = !conversation.windowOpen && form.kind === "text" ? form.values?.text : undefined;
   const windowClosesAt =
@@ -365,40 +367,48 @@ export const ThreadPage: FC<
             {t.inbox.older}
           </a>
         ) : null}
-        {messages.length === 0 ? (
-          <p class="muted">{t.inbox.noMessages}</p>
-        ) : (
-          <ol class="thread" data-testid="thread">
-            {messages.map((message) => {
-              const outbound = message.direction === "outbound";
-              const reason = message.stateReason ? reasonText(t, message.stateReason) : null;
-              return (
-                <li
-                  class={`bubble ${outbound ? "bubble--out" : "bubble--in"}`}
-                  data-testid="message"
-                  data-message-id={message.id}
-                  data-direction={message.direction}
-                >
-                  <span class="visually-hidden">{outbound ? t.inbox.you : t.inbox.them}: </span>
-                  <p class="bubble__text" dir="auto">
-                    {contentOf(message)}
-                  </p>
-                  <span class="bubble__meta">
-                    <Moment t={t} locale={locale} timeZone={timeZone} iso={message.createdAt} />
-                    {outbound ? <Ticks t={t} message={message} /> : null}
-                  </span>
-                  {outbound && reason ? (
-                    <p
-                      class={`bubble__reason${message.state === "failed" || message.state === "blocked" ? " bubble__reason--failed" : ""}`}
-                      data-testid="message-reason"
-                    >
-                      {reason}
+        {/* Only the newest page refreshes itself (assets/inbox.js); an older page stays put. */}
+        <div data-refresh={olderPage ? undefined : ""}>
+          {messages.length === 0 ? (
+            <p class="muted">{t.inbox.noMessages}</p>
+          ) : (
+            <ol class="thread" data-testid="thread">
+              {messages.map((message) => {
+                const outbound = message.direction === "outbound";
+                const reason = message.stateReason ? reasonText(t, message.stateReason) : null;
+                return (
+                  <li
+                    class={`bubble ${outbound ? "bubble--out" : "bubble--in"}`}
+                    data-testid="message"
+                    data-message-id={message.id}
+                    data-direction={message.direction}
+                  >
+                    <span class="visually-hidden">{outbound ? t.inbox.you : t.inbox.them}: </span>
+                    <p class="bubble__text" dir="auto">
+                      {contentOf(message)}
                     </p>
-                  ) : null}
-                </li>
-              );
-            })}
-          </ol>
+                    <span class="bubble__meta">
+                      <Moment t={t} locale={locale} timeZone={timeZone} iso={message.createdAt} />
+                      {outbound ? <Ticks t={t} message={message} /> : null}
+                    </span>
+                    {outbound && reason ? (
+                      <p
+                        class={`bubble__reason${message.state === "failed" || message.state === "blocked" ? " bubble__reason--failed" : ""}`}
+                        data-testid="message-reason"
+                      >
+                        {reason}
+                      </p>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ol>
+          )}
+        </div>
+        {olderPage ? null : (
+          <p class="muted" data-refresh-status hidden>
+            {t.inbox.autoRefresh}
+          </p>
         )}
 
         <div class="card stack reply-box" id="reply">
