@@ -24,12 +24,13 @@ const VARIABLE_FIELDS = Array.from({ length: TEMPLATE_VARIABLES }, (_, i) => `va
 export const inboxPages = new Hono<AppEnv>();
 for (const path of ["/inbox", "/inbox/*"]) inboxPages.use(path, requireSignedIn());
 
-/** A cursor someone edited by hand is dropped (first page) rather than answered with an error page. */
+/** The query's cursor when it could be one (the API's own length limit). */
 const cursorOf = (c: Context<AppEnv>) => {
   const cursor = c.req.query("cursor");
   return cursor && cursor.length <= 512 ? cursor : undefined;
 };
 
+/** A cursor someone edited by hand shows the first page rather than an error page. */
 const withFirstPageOnBadCursor = async <T,>(
   cursor: string | undefined,
   load: (cursor?: string) => Promise<T>,
