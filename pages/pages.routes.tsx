@@ -22,6 +22,7 @@ import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import { importsPages } from "./imports/imports.pages";
+import { inboxPages } from "./inbox/inbox.pages";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
 import { type PageOptions, renderPage } from "./render";
@@ -67,6 +68,7 @@ pages.route("/", teamPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
 pages.route("/", importsPages);
 pages.route("/", contactsPages);
+pages.route("/", inboxPages);
 pages.route("/", companiesPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);

@@ -74,6 +74,7 @@ export const Layout: FC<LayoutProps> = ({
                 ) : null
               ) : session ? (
                 <>
+                  <a href="/inbox">{t.inbox.nav}</a>
                   <a href="/contacts">{t.nav.contacts}</a>
                   <a href="/companies">{t.companies.nav}</a>
                   <a href="/deals">{t.nav.deals}</a>

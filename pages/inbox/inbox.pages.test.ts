@@ -1,0 +1,277 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { idPrefixes, newId } from "../../src/platform/ids";
+import { TestBrowser } from "../../test/browser";
+import { type Actor, createMember, createTenant } from "../../test/fixtures";
+import { callCountingD1, escaped, postJson } from "../../test/helpers";
+import { ar } from "../i18n/ar";
+import { en } from "../i18n/en";
+
+const HOUR = 60 * 60 * 1000;
+
+const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
+  new TestBrowser({ "__Host-dlx_at": actor.accessToken, "__Host-dlx_rt": actor.refreshToken, ...extra });
+
+let phoneCounter = 0;
+/** A Saudi mobile number (05 5x…) no other test run is likely to use. */
+const newPhone = () => `+96655${String(Date.now()).slice(-3)}${String(phoneCounter++).padStart(4, "0")}`;
+
+/**
+ * A contact of `actor` with a WhatsApp thread whose customer last wrote `inboundAgo` ms ago. Stored
+ * directly: the webhook route needs a connected number, and a connected number sends to Meta.
+ */
+async function threadOf(actor: Actor, options: { name?: string; inboundAgo?: number; unread?: number } = {}) {
+  const created = await postJson(
+    "/api/v1/contacts",
+    { name: options.name ?? "نورة", source: "whatsapp", phones: [newPhone()] },
+    actor.auth,
+  );
+  expect(created.status).toBe(201);
+  const contact = (await created.json()) as { id: string };
+  const id = newId(idPrefixes.conversation);
+  const at = Date.now() - (options.inboundAgo ?? HOUR);
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO conversations (id, tenant_id, contact_id, last_message_at, last_inbound_at, last_preview, unread_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ).bind(id, actor.tenantId, contact.id, at, at, "أبغى شقة", options.unread ?? 1, at),
+    env.DB.prepare(
+      "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, body, state, provider_message_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'inbound', 'text', ?, 'received', ?, ?, ?)",
+    ).bind(newId(idPrefixes.message), actor.tenantId, id, contact.id, "أبغى شقة", `wamid.${id}`, at, at),
+  ]);
+  return { id, contactId: contact.id };
+}
+
+async function outboundMessage(
+  actor: Actor,
+  thread: { id: string; contactId: string },
+  state: string,
+  reason: string | null,
+) {
+  const id = newId(idPrefixes.message);
+  const at = Date.now();
+  await env.DB.prepare(
+    "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, body, state, state_reason, created_at, updated_at) VALUES (?, ?, ?, ?, 'outbound', 'text', ?, ?, ?, ?, ?)",
+  )
+    .bind(id, actor.tenantId, thread.id, thread.contactId, `reply ${state}`, state, reason, at, at)
+    .run();
+  return id;
+}
+
+const outboundRows = (tenantId: string) =>
+  env.DB.prepare(
+    "SELECT kind, body, template, state, sent_by FROM messages WHERE tenant_id = ? AND direction = 'outbound'",
+  )
+    .bind(tenantId)
+    .all<{ kind: string; body: string | null; template: string | null; state: string; sent_by: string }>()
+    .then((r) => r.results);
+
+const unreadOf = (id: string) =>
+  env.DB.prepare("SELECT unread_count FROM conversations WHERE id = ?")
+    .bind(id)
+    .first<{ unread_count: number }>()
+    .then((row) => row?.unread_count);
+
+describe("inbox pages", () => {
+  it("sends a signed-out visitor to sign in", async () => {
+    const res = await new TestBrowser().get("/inbox");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login?next=%2Finbox");
+  });
+
+  it("explains the empty inbox in Arabic and English, with the connect link for the owner only", async () => {
+    const { owner, agent } = await createTenant();
+    const arabic = await (await signedIn(owner).get("/inbox")).text();
+    expect(arabic).toContain('data-testid="inbox-empty"');
+    expect(arabic).toContain(escaped(ar.inbox.emptyHint));
+    expect(arabic).toContain('data-testid="connect-link"');
+    expect(arabic).toContain('href="/inbox"');
+    const english = await (await signedIn(agent, { lang: "en" }).get("/inbox")).text();
+    expect(english).toContain(escaped(en.inbox.emptyHint));
+    expect(english).toContain(`>${en.inbox.nav}</a>`);
+    expect(english).not.toContain('data-testid="connect-link"');
+  });
+
+  it("lists the threads most recent first with unread counts and the window, and filters unread", async () => {
+    const { owner } = await createTenant();
+    const older = await threadOf(owner, { name: "Old", inboundAgo: 30 * HOUR, unread: 0 });
+    const recent = await threadOf(owner, { name: "Recent", inboundAgo: HOUR, unread: 3 });
+    const html = await (await signedIn(owner, { lang: "en" }).get("/inbox")).text();
+    expect(html.indexOf(recent.id)).toBeGreaterThan(-1);
+    expect(html.indexOf(recent.id)).toBeLessThan(html.indexOf(older.id));
+    expect(html).toContain(escaped(en.inbox.unread(3)));
+    expect(html).toContain('data-open="true"');
+    expect(html).toContain('data-open="false"');
+    const unread = await (await signedIn(owner).get("/inbox?unread=true")).text();
+    expect(unread).toContain(recent.id);
+    expect(unread).not.toContain(older.id);
+    // A cursor edited by hand shows the first page rather than an error.
+    expect((await signedIn(owner).get("/inbox?cursor=nonsense")).status).toBe(200);
+  });
+
+  it("marks a thread read when it has unread messages, and writes nothing when it has none", async () => {
+    const { owner } = await createTenant();
+    const thread = await threadOf(owner, { unread: 2 });
+    const cookie = `__Host-dlx_at=${owner.accessToken}`;
+    const first = await callCountingD1(`/inbox/${thread.id}`, { headers: { Cookie: cookie } });
+    expect(first.res.status).toBe(200);
+    expect(await first.res.text()).toContain("أبغى شقة");
+    expect(await unreadOf(thread.id)).toBe(0);
+    const again = await callCountingD1(`/inbox/${thread.id}`, { headers: { Cookie: cookie } });
+    expect(again.res.status).toBe(200);
+    // markRead's check and write are the difference: a read thread costs only the page's read.
+    expect(again.d1RoundTrips).toBe(first.d1RoundTrips - 2);
+  });
+
+  it("sends a reply inside the window and comes back to the thread (PRG)", async () => {
+    const { tenantId, owner } = await createTenant();
+    const thread = await threadOf(owner);
+    const browser = signedIn(owner);
+    const page = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(page).toContain('data-testid="reply-form"');
+    expect(page).toContain(`href="/contacts/${thread.contactId}"`);
+    const res = await browser.post(`/inbox/${thread.id}`, { kind: "text", text: "أهلاً، متى يناسبك؟" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe(`/inbox/${thread.id}?sent=1#reply`);
+    const [stored] = await outboundRows(tenantId);
+    expect(stored).toMatchObject({ kind: "text", body: "أهلاً، متى يناسبك؟", sent_by: owner.userId });
+    expect(["queued", "sending", "sent"]).toContain(stored?.state);
+    const after = await (await browser.follow(res)).text();
+    expect(after).toContain(escaped(ar.inbox.sent_));
+    expect(after).toContain("أهلاً، متى يناسبك؟");
+  });
+
+  it("refuses an empty reply with the form shown again and nothing stored", async () => {
+    const { tenantId, owner } = await createTenant();
+    const thread = await threadOf(owner);
+    const browser = signedIn(owner);
+    await browser.get(`/inbox/${thread.id}`);
+    const res = await browser.post(`/inbox/${thread.id}`, { kind: "text", text: "   " });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain(escaped(ar.inbox.invalid));
+    const badTemplate = await browser.post(`/inbox/${thread.id}`, {
+      kind: "template",
+      templateName: "Not A Name",
+      var1: "",
+      var2: "الثلاثاء",
+    });
+    expect(badTemplate.status).toBe(422);
+    const html = await badTemplate.text();
+    expect(html).toMatch(/id="templateName"[^>]*aria-invalid="true"/);
+    expect(html).toMatch(/id="var1"[^>]*aria-invalid="true"/);
+    expect(html).toContain('value="الثلاثاء"');
+    expect(await outboundRows(tenantId)).toEqual([]);
+  });
+
+  it("outside the window offers only the template form, keeps refused text, and sends a template", async () => {
+    const { tenantId, owner } = await createTenant();
+    const thread = await threadOf(owner, { inboundAgo: 25 * HOUR });
+    const browser = signedIn(owner, { lang: "en" });
+    const page = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(page).toContain('data-testid="template-form"');
+    expect(page).not.toContain('data-testid="reply-form"');
+    expect(page).toContain(escaped(en.inbox.windowRule));
+    // A text typed before the window closed (an old tab) is refused and shown back, not lost.
+    const refused = await browser.post(`/inbox/${thread.id}`, {
+      kind: "text",
+      text: "Are you still interested?",
+    });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toContain(escaped(en.inbox.templateRequired));
+    expect(html).toContain("Are you still interested?");
+    expect(await outboundRows(tenantId)).toEqual([]);
+    const sent = await browser.post(`/inbox/${thread.id}`, {
+      kind: "template",
+      templateName: "viewing_reminder",
+      language: "en",
+      var1: "Tuesday",
+      var2: "5 pm",
+      var3: "",
+    });
+    expect(sent.status).toBe(303);
+    const [stored] = await outboundRows(tenantId);
+    expect(stored?.kind).toBe("template");
+    expect(JSON.parse(stored?.template ?? "null")).toEqual({
+      name: "viewing_reminder",
+      language: "en",
+      variables: ["Tuesday", "5 pm"],
+    });
+  });
+
+  it("shows delivery ticks and the reasons for waiting or failed messages, in Arabic and English", async () => {
+    const { owner } = await createTenant();
+    const thread = await threadOf(owner, { unread: 0 });
+    await outboundMessage(owner, thread, "read", null);
+    await outboundMessage(owner, thread, "failed", "undeliverable");
+    await outboundMessage(owner, thread, "queued", "breaker_open");
+    await outboundMessage(owner, thread, "blocked", "template_paused");
+    await outboundMessage(owner, thread, "failed", "provider_131999");
+    const arabic = await (await signedIn(owner).get(`/inbox/${thread.id}`)).text();
+    for (const state of ["read", "failed", "queued", "blocked"])
+      expect(arabic).toContain(`data-state="${state}"`);
+    expect(arabic).toContain("tick--read");
+    expect(arabic).toContain(escaped(ar.inbox.reasons.undeliverable));
+    expect(arabic).toContain(escaped(ar.inbox.reasons.retrying));
+    expect(arabic).toContain(escaped(ar.inbox.reasons.template));
+    expect(arabic).toContain("provider_131999");
+    const english = await (await signedIn(owner, { lang: "en" }).get(`/inbox/${thread.id}`)).text();
+    expect(english).toContain(`aria-label="${en.inbox.states.read}"`);
+    expect(english).toContain(escaped(en.inbox.reasons.undeliverable));
+    // Oldest at the top: the customer's message comes before the replies.
+    expect(english.indexOf("أبغى شقة</p>")).toBeLessThan(english.indexOf("reply read"));
+  });
+
+  it("pages a long thread: the newest at the bottom, older messages by cursor, only the newest page refreshes", async () => {
+    const { owner } = await createTenant();
+    const thread = await threadOf(owner, { unread: 0 });
+    const base = Date.now() - 40 * 60 * 1000;
+    await env.DB.batch(
+      Array.from({ length: 35 }, (_, i) =>
+        env.DB.prepare(
+          "INSERT INTO messages (id, tenant_id, conversation_id, contact_id, direction, kind, body, state, provider_message_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'inbound', 'text', ?, 'received', ?, ?, ?)",
+        ).bind(
+          newId(idPrefixes.message),
+          owner.tenantId,
+          thread.id,
+          thread.contactId,
+          `msg-${String(i).padStart(2, "0")}`,
+          `wamid.page${i}-${thread.id}`,
+          base + i * 60_000,
+          base + i * 60_000,
+        ),
+      ),
+    );
+    const browser = signedIn(owner);
+    const newest = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(newest).toContain("data-refresh=");
+    expect(newest).toContain('<script src="/assets/inbox.js" defer');
+    expect(newest).not.toContain("msg-04<");
+    expect(newest.indexOf("msg-05<")).toBeLessThan(newest.indexOf("msg-34<"));
+    const older = /href="(\/inbox\/[^"]+\?cursor=[^"]+)"[^>]*data-testid="older-link"/.exec(newest)?.[1];
+    expect(older).toBeDefined();
+    const olderPage = await (await browser.get((older ?? "").replaceAll("&amp;", "&"))).text();
+    expect(olderPage).toContain("msg-04<");
+    expect(olderPage).toContain("أبغى شقة");
+    expect(olderPage).not.toContain("msg-05<");
+    expect(olderPage).not.toContain("data-refresh=");
+  });
+
+  it("answers 404 for a bad id, another tenant's thread and an agent's unseen contact", async () => {
+    const home = await createTenant();
+    const other = await createTenant();
+    const foreign = await threadOf(other.owner);
+    const browser = signedIn(home.owner);
+    expect((await browser.get("/inbox/nope")).status).toBe(404);
+    expect((await browser.get(`/inbox/${foreign.id}`)).status).toBe(404);
+    await browser.get("/inbox");
+    expect((await browser.post(`/inbox/${foreign.id}`, { kind: "text", text: "hi" })).status).toBe(404);
+    expect(await outboundRows(other.tenantId)).toEqual([]);
+
+    const colleague = await createMember(home.tenantId, "agent");
+    const hidden = await threadOf(colleague);
+    const agent = signedIn(home.agent);
+    expect((await agent.get(`/inbox/${hidden.id}`)).status).toBe(404);
+    expect(await (await agent.get("/inbox")).text()).not.toContain(hidden.id);
+    expect(await unreadOf(hidden.id)).toBe(1);
+  });
+});

@@ -1,0 +1,173 @@
+import { type Context, Hono } from "hono";
+import { SendMessageInputSchema } from "../../src/messaging/messaging.model";
+import {
+  conversationWithMessages,
+  listConversationsFor,
+  markRead,
+  sendMessage,
+} from "../../src/messaging/messaging.service";
+import { tenantOf } from "../../src/platform/access";
+import type { AppEnv } from "../../src/platform/context";
+import { isId } from "../../src/platform/ids";
+import { ApiError } from "../../src/platform/problem";
+import type { Dictionary } from "../i18n";
+import { renderPage } from "../render";
+import { formValues, parseWith } from "../session/forms";
+import { requireSignedIn, signedInUser } from "../session/page-session";
+import { InboxListPage, type ReplyFormState, TEMPLATE_VARIABLES, ThreadPage } from "./inbox.views";
+
+const LIST_SIZE = 20;
+const THREAD_SIZE = 30;
+const STYLESHEETS = ["/assets/inbox.css"];
+const VARIABLE_FIELDS = Array.from({ length: TEMPLATE_VARIABLES }, (_, i) => `var${i + 1}`);
+
+export const inboxPages = new Hono<AppEnv>();
+for (const path of ["/inbox", "/inbox/*"]) inboxPages.use(path, requireSignedIn());
+
+/** The query's cursor when it could be one (the API's own length limit). */
+const cursorOf = (c: Context<AppEnv>) => {
+  const cursor = c.req.query("cursor");
+  return cursor && cursor.length <= 512 ? cursor : undefined;
+};
+
+/** A cursor someone edited by hand shows the first page rather than an error page. */
+const withFirstPageOnBadCursor = async <T,>(
+  cursor: string | undefined,
+  load: (cursor?: string) => Promise<T>,
+) => {
+  try {
+    return await load(cursor);
+  } catch (error) {
+    if (cursor && error instanceof ApiError && error.code === "VALIDATION_FAILED") return load(undefined);
+    throw error;
+  }
+};
+
+inboxPages.get("/inbox", async (c) => {
+  const unreadOnly = c.req.query("unread") === "true";
+  const ctx = tenantOf(c);
+  const list = await withFirstPageOnBadCursor(cursorOf(c), (cursor) =>
+    listConversationsFor(ctx, { cursor, limit: LIST_SIZE, unread: unreadOnly ? "true" : undefined }),
+  );
+  return renderPage(c, {
+    title: (t) => t.inbox.title,
+    body: (t) => (
+      <InboxListPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        conversations={list.data}
+        nextCursor={list.nextCursor}
+        unreadOnly={unreadOnly}
+        isOwner={signedInUser(c).role === "owner"}
+      />
+    ),
+    stylesheets: STYLESHEETS,
+  });
+});
+
+const conversationIdOf = (c: Context<AppEnv>) => {
+  const id = c.req.param("conversationId") ?? "";
+  if (!isId("cnv", id)) throw new ApiError("NOT_FOUND");
+  return id;
+};
+
+/** The thread (404 when the caller may not see it) with a page of messages. */
+const loadThread = (c: Context<AppEnv>, id: string, cursor: string | undefined) =>
+  withFirstPageOnBadCursor(cursor, (at) => conversationWithMessages(tenantOf(c), id, at, THREAD_SIZE));
+
+function renderThread(
+  c: Context<AppEnv>,
+  thread: Awaited<ReturnType<typeof loadThread>>,
+  form: (t: Dictionary) => ReplyFormState,
+  status: 200 | 409 | 422 = 200,
+  olderPage = false,
+) {
+  return renderPage(c, {
+    title: (t) => `${thread.conversation.contact.name} · ${t.inbox.title}`,
+    body: (t, csrf) => (
+      <ThreadPage
+        t={t}
+        locale={c.get("locale")}
+        timeZone={signedInUser(c).tenantTimeZone}
+        csrf={csrf}
+        conversation={thread.conversation}
+        messages={[...thread.messages.data].reverse()}
+        olderCursor={thread.messages.nextCursor}
+        olderPage={olderPage}
+        form={form(t)}
+      />
+    ),
+    status,
+    stylesheets: STYLESHEETS,
+    scripts: ["/assets/inbox.js"],
+  });
+}
+
+inboxPages.get("/inbox/:conversationId", async (c) => {
+  const id = conversationIdOf(c);
+  const cursor = cursorOf(c);
+  const thread = await loadThread(c, id, cursor);
+  // Only a thread with unread messages is written to: opening a read one costs no write.
+  if (thread.conversation.unreadCount > 0) await markRead(tenantOf(c), id);
+  return renderThread(
+    c,
+    thread,
+    (t) => ({ notice: c.req.query("sent") ? t.inbox.sent_ : undefined }),
+    200,
+    Boolean(cursor),
+  );
+});
+
+/** The reply form as the API's input: free text, or a template with its variables up to the last filled one. */
+function replyInput(contactId: string, values: Record<string, string>) {
+  if (values.kind !== "template") return { contactId, text: values.text };
+  const variables = VARIABLE_FIELDS.map((name) => values[name] ?? "");
+  while (variables.length > 0 && variables.at(-1) === "") variables.pop();
+  return {
+    contactId,
+    template: { name: values.templateName, language: values.language === "en" ? "en" : "ar", variables },
+  };
+}
+
+/** Which form fields an API error names (template.variables.2 → var3). */
+function invalidFields(error: ApiError): string[] {
+  return (error.errors ?? []).map((e) => {
+    const [field, sub, index] = e.path.split(".");
+    if (field !== "template") return field ?? "";
+    if (sub === "variables") return `var${Number(index ?? 0) + 1}`;
+    return sub === "name" ? "templateName" : (sub ?? "");
+  });
+}
+
+const refusalText = (t: Dictionary, error: ApiError) => {
+  if (error.code === "TEMPLATE_REQUIRED") return t.inbox.templateRequired;
+  if (error.code === "WHATSAPP_NOT_CONNECTED") return t.inbox.notConnected;
+  if (error.errors?.some((e) => e.code === "no_phone")) return t.inbox.noPhone;
+  return t.inbox.invalid;
+};
+
+inboxPages.post("/inbox/:conversationId", async (c) => {
+  const id = conversationIdOf(c);
+  const values = await formValues(c, ["kind", "text", "templateName", "language", ...VARIABLE_FIELDS]);
+  const thread = await loadThread(c, id, undefined);
+  try {
+    const input = parseWith(SendMessageInputSchema, replyInput(thread.conversation.contact.id, values));
+    await sendMessage(tenantOf(c), input);
+    return c.redirect(`/inbox/${id}?sent=1#reply`, 303);
+  } catch (error) {
+    if (
+      !(error instanceof ApiError) ||
+      !["VALIDATION_FAILED", "TEMPLATE_REQUIRED", "WHATSAPP_NOT_CONNECTED"].includes(error.code)
+    ) {
+      throw error;
+    }
+    const kind = values.kind === "template" ? "template" : "text";
+    return renderThread(
+      c,
+      thread,
+      (t) => ({ kind, values, error: refusalText(t, error), invalid: invalidFields(error) }),
+      error.code === "WHATSAPP_NOT_CONNECTED" ? 409 : 422,
+    );
+  }
+});
