@@ -210,9 +210,9 @@ export function createApp() {
     return c.body(openApiJson, 200, { "Content-Type": "application/json" });
   });
 
-  // The demo seed and the dev outbox: compiled out of the production bundle, and where they are
+  // The demo seed, the dev outbox and the WhatsApp simulator: compiled out of the production bundle, and where they are
   // bundled, answering only in development and test (pages/dev/dev.routes.tsx).
-  if (DEV_TOOLS_BUNDLED) app.route("/", devTools());
+  if (DEV_TOOLS_BUNDLED) app.route("/", devTools(app));
   app.route("/", pages);
 
   // A known path asked with another method is a 405 with Allow; it is worked out here, where no

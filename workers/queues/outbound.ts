@@ -1,4 +1,5 @@
 import { dbFor } from "../../src/db/client";
+import { type DeadLetterQueue, storeDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { type Bindings, loadConfig } from "../../src/env";
 import { markDeadLettered } from "../../src/messaging/messaging.repo";
 import type { OutboundJob } from "../../src/messaging/messaging.service";
@@ -72,8 +73,20 @@ export async function consumeOutbound(
 }
 
 /**
- * `outbound-dlq`: a send that exhausted its retries stays queued, marked dead_lettered, until an
- * operator retries it from the dead-letter page (the job then goes back to `outbound`).
+ * How `outbound-dlq` stores a job in the dead-letter store: the job is two ids and nothing else
+ * (the text and the phone stay in D1's messages row), so minimising keeps exactly those.
+ */
+export const outboundDeadLetters: DeadLetterQueue<OutboundJob> = {
+  queue: "outbound",
+  // wrangler.toml: max_retries = 8 for the outbound consumer.
+  attempts: 9,
+  minimise: (job) => ({ tenantId: job.tenantId, messageId: job.messageId }),
+};
+
+/**
+ * `outbound-dlq`: a send that exhausted its retries is stored in the dead-letter store (for an
+ * operator to retry or purge) and stays queued, marked dead_lettered, until then; a retry sends the
+ * job back to `outbound`. Storing comes first and is idempotent, so a redelivered batch is stored once.
  */
 export async function consumeOutboundDeadLetters(
   batch: MessageBatch<OutboundJob>,
@@ -82,6 +95,7 @@ export async function consumeOutboundDeadLetters(
 ) {
   const db = dbFor(env.DB);
   const now = Date.now();
+  await storeDeadLetters(db, outboundDeadLetters, batch.messages, now);
   for (const message of batch.messages) {
     const { tenantId, messageId } = message.body;
     await db.batch([markDeadLettered(db, tenantId, messageId, now)]);
