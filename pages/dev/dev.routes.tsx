@@ -22,6 +22,7 @@ import { SIMULATOR_MODES } from "../../src/dev/whatsapp-simulator.schema";
 import { devToolsEnabled } from "../../src/env";
 import { latestOutboxMessages } from "../../src/outbox/outbox.repo";
 import { tenantOf } from "../../src/platform/access";
+import { breakerStatuses } from "../../src/platform/circuit-breaker";
 import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
@@ -222,9 +223,12 @@ export function devTools(app: WorkerFetch) {
       "outbound",
       "all",
     );
-    if (c.req.header("Accept")?.includes("application/json")) return c.json(progress, 200);
     return back(c, "dlq", progress.retried, progress.waiting);
   });
+
+  // Dev-only stand-in for the operator console's `GET /admin/circuit-breakers`: the outage drill
+  // prints the whatsapp breaker's transitions from it.
+  dev.get("/dev/circuit-breakers", async (c) => c.json(await breakerStatuses(c.env.CIRCUIT_BREAKER), 200));
 
   return dev;
 }
