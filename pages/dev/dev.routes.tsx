@@ -35,13 +35,6 @@ import { pageSession } from "../session/page-session";
 import { OutboxPage } from "./outbox";
 import { SimulatorPage } from "./whatsapp-simulator";
 
-const InboundFormSchema = z.object({
-  accountId: z.string().min(1).max(40),
-  from: MobilePhoneSchema,
-  name: PersonNameSchema,
-  text: z.string().trim().min(1).max(4096),
-});
-
 /** What the simulator page says after a form post: `?flash=<kind>&a=…&b=…` (303 after the post). */
 function flashMessage(t: Dictionary, query: (name: string) => string | undefined) {
   const f = t.simulator.flash;
@@ -83,6 +76,14 @@ const back = (c: Context<AppEnv>, flash: string, a: string | number = "", b: str
  */
 export function devTools(app: WorkerFetch) {
   const dev = new Hono<AppEnv>();
+  // Built here, not at the top of the module: a schema built at load time is code esbuild must keep,
+  // and this whole module must drop out of the production bundle.
+  const InboundFormSchema = z.object({
+    accountId: z.string().min(1).max(40),
+    from: MobilePhoneSchema,
+    name: PersonNameSchema,
+    text: z.string().trim().min(1).max(4096),
+  });
 
   dev.use("/dev/*", async (c, next) => {
     if (!devToolsEnabled(c.get("config"))) return c.notFound();
