@@ -74,6 +74,38 @@ const sends = () =>
     .all<Record<string, string | null>>()
     .then((r) => r.results);
 
+/**
+ * The suite leaves WHATSAPP_API_ORIGIN unset (other files mock Meta's own host), so the consumer's
+ * calls to Meta for this number are routed to the simulator's fake Graph API, in process.
+ */
+function routeMetaToSimulator(phoneNumberId: string) {
+  network.use(
+    http.post(`https://graph.facebook.com/v23.0/${phoneNumberId}/messages`, ({ request }) =>
+      exports.default.fetch(
+        new Request(`${SIMULATOR_GRAPH}/v23.0/${phoneNumberId}/messages`, {
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+          duplex: "half",
+        } as RequestInit),
+      ),
+    ),
+  );
+}
+
+/** A thread whose 24-hour window is open: a customer wrote in through the simulator's form. */
+async function openThread(browser: TestBrowser, tenantId: string, accountId: string, from: string) {
+  await browser.post("/dev/whatsapp/inbound", { accountId, from, name: "Fahad", text: "hi" });
+  const row = await eventually(
+    () =>
+      env.DB.prepare("SELECT contact_id FROM messages WHERE tenant_id = ?")
+        .bind(tenantId)
+        .first<{ contact_id: string }>(),
+    (r) => r !== null,
+  );
+  return (row as { contact_id: string }).contact_id;
+}
+
 describe("the fake Graph API", () => {
   it("answers like Meta, checks the bearer token and records each accepted send", async () => {
     const tenant = await createTenant();
@@ -230,28 +262,8 @@ describe("the simulator page", () => {
     const { accountId, phoneNumberId } = await connectFromPage(browser, tenant.tenantId);
     await setMode(browser, "ok");
     await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
-    await browser.post("/dev/whatsapp/inbound", { accountId, from: "0500000888", name: "Fahad", text: "hi" });
-    const { contact_id: contactId } = await eventually(
-      () =>
-        env.DB.prepare("SELECT contact_id FROM messages WHERE tenant_id = ?")
-          .bind(tenant.tenantId)
-          .first<{ contact_id: string }>(),
-      (r) => r !== null,
-    ).then((r) => r as { contact_id: string });
-    // The suite leaves WHATSAPP_API_ORIGIN unset (other files mock Meta's own host), so this file
-    // routes the consumer's call to Meta to the simulator's fake Graph API in process.
-    network.use(
-      http.post(`https://graph.facebook.com/v23.0/${phoneNumberId}/messages`, ({ request }) =>
-        exports.default.fetch(
-          new Request(`${SIMULATOR_GRAPH}/v23.0/${phoneNumberId}/messages`, {
-            method: "POST",
-            headers: request.headers,
-            body: request.body,
-            duplex: "half",
-          } as RequestInit),
-        ),
-      ),
-    );
+    const contactId = await openThread(browser, tenant.tenantId, accountId, "0500000888");
+    routeMetaToSimulator(phoneNumberId);
     const sent = await postJson("/api/v1/messages", { contactId, text: "أهلاً فهد" }, tenant.owner.auth);
     expect(sent.status).toBe(202);
     const { id } = (await sent.json()) as { id: string };
@@ -276,6 +288,57 @@ describe("the simulator page", () => {
       .bind(wamid)
       .first<{ last_status: string }>();
     expect(stored?.last_status).toBe("read");
+  });
+
+  it("dead-letters sends during an outage, and the DLQ retry after the restore sends each exactly once", async () => {
+    const tenant = await createTenant();
+    const browser = await ownerBrowser(tenant);
+    const { accountId, phoneNumberId } = await connectFromPage(browser, tenant.tenantId);
+    await setMode(browser, "ok");
+    const contactId = await openThread(browser, tenant.tenantId, accountId, "0500000999");
+    routeMetaToSimulator(phoneNumberId);
+    await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
+    try {
+      await setMode(browser, "error_500");
+      const ids: string[] = [];
+      for (const text of ["one", "two"]) {
+        const res = await postJson("/api/v1/messages", { contactId, text }, tenant.owner.auth);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const letters = () =>
+        env.DB.prepare("SELECT body FROM dead_letters WHERE queue = 'outbound' AND retried_at IS NULL")
+          .all<{ body: string }>()
+          .then((r) =>
+            r.results.map((row) => JSON.parse(row.body) as { messageId: string; tenantId: string }),
+          )
+          .then((bodies) => bodies.filter((body) => ids.includes(body.messageId)));
+      const stored = await eventually(letters, (bodies) => bodies.length === 2, 8000);
+      // Only the ids: the text and the phone stay in the messages row.
+      expect(stored.map((body) => Object.keys(body).sort())).toEqual([
+        ["messageId", "tenantId"],
+        ["messageId", "tenantId"],
+      ]);
+
+      await setMode(browser, "ok");
+      await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
+      const retried = await browser.post("/dev/dead-letters/outbound/retry", {});
+      expect(retried.headers.get("Location")).toMatch(/flash=dlq&a=\d+/);
+      for (const id of ids) {
+        await eventually(
+          () => env.DB.prepare("SELECT state FROM messages WHERE id = ?").bind(id).first<{ state: string }>(),
+          (r) => r?.state === "sent",
+          8000,
+        );
+      }
+      // A second retry finds nothing waiting, so nothing is sent twice.
+      await browser.post("/dev/dead-letters/outbound/retry", {});
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const accepted = (await sends()).filter((send) => ids.includes(String(send.callback_data)));
+      expect(accepted.map((send) => send.callback_data).sort()).toEqual([...ids].sort());
+    } finally {
+      await setMode(browser, "ok");
+      await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
+    }
   });
 });
 
