@@ -210,8 +210,9 @@ export function createApp() {
     return c.body(openApiJson, 200, { "Content-Type": "application/json" });
   });
 
-  // The demo seed, the dev outbox and the WhatsApp simulator: compiled out of the production bundle, and where they are
-  // bundled, answering only in development and test (pages/dev/dev.routes.tsx).
+  // The demo seed, the dev outbox and the WhatsApp simulator: compiled out of the production bundle,
+  // and where they are bundled, answering only in development and test (pages/dev/dev.routes.tsx).
+  // They get the whole app: the simulator posts its webhooks through it.
   if (DEV_TOOLS_BUNDLED) app.route("/", devTools(app));
   app.route("/", pages);
 
