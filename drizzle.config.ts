@@ -5,6 +5,8 @@ import { defineConfig } from "drizzle-kit";
 // backward-compatible with the previous release (a Worker rollback does not roll back D1).
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
+  // The dev simulator's tables are kept out of the runtime schema index (and so out of the
+  // production bundle), but their migration is generated like every other.
+  schema: ["./src/db/schema.ts", "./src/dev/whatsapp-simulator.schema.ts"],
   out: "./migrations",
 });

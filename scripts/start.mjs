@@ -1,7 +1,8 @@
 // `npm start`: everything a fresh clone needs to run Dealix locally, then `wrangler dev`.
 //   1. .dev.vars from .dev.vars.example (if missing)
 //   2. D1 migrations, applied locally
-//   3. wrangler dev on http://127.0.0.1:$PORT (default 8787)
+//   3. wrangler dev on http://127.0.0.1:$PORT (default 8787), WhatsApp sends pointed at the
+//      simulator's fake Graph API on that same server (/dev/whatsapp)
 //   4. demo tenants and accounts (POST /dev/seed, idempotent), then a banner with how to sign in
 // Local state lives in .wrangler/state unless DEALIX_PERSIST_DIR points elsewhere.
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
@@ -138,6 +139,7 @@ function printBanner(demo) {
           `                 ${a.email.padEnd(28)} ${a.phone}  ${[a.tenant, a.role].filter(Boolean).join(" · ")}`,
       ),
       `  WhatsApp codes ${baseUrl}/dev/outbox   (dev transport: OTP codes, invitations, reset links)`,
+      `  WhatsApp sim   ${baseUrl}/dev/whatsapp   (connect a simulated number, inbound messages, statuses, failures)`,
       `  Local state    ${persistTo}`,
       "",
       "  Press Ctrl+C to stop.",
@@ -145,6 +147,18 @@ function printBanner(demo) {
       "",
     ].join("\n"),
   );
+}
+
+/**
+ * WhatsApp sends go to the simulator's fake Graph API on this server (`/dev/whatsapp`), unless
+ * `.dev.vars` names another origin (an empty value there means Meta's real Graph API). Passed with
+ * `--var` like APP_ORIGIN rather than written into `.dev.vars`, because the tests read `.dev.vars`
+ * too, and theirs must keep going to the Graph API their mocks answer for.
+ */
+function whatsappApiOriginArgs() {
+  const devVars = readFileSync(join(root, ".dev.vars"), "utf8");
+  if (/^WHATSAPP_API_ORIGIN=/m.test(devVars)) return [];
+  return ["--var", `WHATSAPP_API_ORIGIN:${baseUrl}/dev/whatsapp/graph`];
 }
 
 async function main() {
@@ -163,6 +177,7 @@ async function main() {
     String(port),
     "--var",
     `APP_ORIGIN:${baseUrl}`,
+    ...whatsappApiOriginArgs(),
     ...persistArgs(),
   ]);
   wrangler.on("exit", (code, signal) => {

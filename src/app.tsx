@@ -216,9 +216,10 @@ export function createApp() {
     return c.body(openApiJson, 200, { "Content-Type": "application/json" });
   });
 
-  // The demo seed and the dev outbox: compiled out of the production bundle, and where they are
-  // bundled, answering only in development and test (pages/dev/dev.routes.tsx).
-  if (DEV_TOOLS_BUNDLED) app.route("/", devTools());
+  // The demo seed, the dev outbox and the WhatsApp simulator: compiled out of the production bundle,
+  // and where they are bundled, answering only in development and test (pages/dev/dev.routes.tsx).
+  // They get the whole app: the simulator posts its webhooks through it.
+  if (DEV_TOOLS_BUNDLED) app.route("/", devTools(app));
   app.route("/", pages);
 
   // A known path asked with another method is a 405 with Allow; it is worked out here, where no
