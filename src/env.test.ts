@@ -109,7 +109,9 @@ describe("configuration", () => {
       /together, or neither/,
     );
     expect(() => loadConfig({ ...base, RESEND_API_KEY: "re_key" })).toThrow(/together, or neither/);
-    expect(() => loadConfig({ ...base, ...deployedSecrets, EMAIL_FROM: "not an address" })).toThrow(/EMAIL_FROM/);
+    expect(() => loadConfig({ ...base, ...deployedSecrets, EMAIL_FROM: "not an address" })).toThrow(
+      /EMAIL_FROM/,
+    );
     const development = loadConfig({ ...base, EMAIL_FROM: "", RESEND_API_KEY: "" });
     expect(development.RESEND_API_KEY).toBeUndefined();
     expect(development.PLATFORM_WHATSAPP_AUTH_TEMPLATE).toBe("dealix_code");

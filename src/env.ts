@@ -153,7 +153,10 @@ export const configSchema = z
     // Both or neither: without them development and tests keep the dev outbox.
     PLATFORM_WHATSAPP_PHONE_NUMBER_ID: z.preprocess(
       (v) => (v === "" ? undefined : v),
-      z.string().regex(/^\d{5,20}$/, "PLATFORM_WHATSAPP_PHONE_NUMBER_ID is Meta's numeric id").optional(),
+      z
+        .string()
+        .regex(/^\d{5,20}$/, "PLATFORM_WHATSAPP_PHONE_NUMBER_ID is Meta's numeric id")
+        .optional(),
     ),
     PLATFORM_WHATSAPP_ACCESS_TOKEN: optionalString,
     // Approved templates on that number (RUNBOOK "Identity messages"): an authentication template
@@ -183,7 +186,10 @@ export const configSchema = z
       (v) => (v === "" ? undefined : v),
       z
         .string()
-        .regex(/^([^<>]+ )?<?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/, "EMAIL_FROM looks like Dealix <no-reply@mail.dealix.sa>")
+        .regex(
+          /^([^<>]+ )?<?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/,
+          "EMAIL_FROM looks like Dealix <no-reply@mail.dealix.sa>",
+        )
         .optional(),
     ),
     // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
@@ -198,7 +204,8 @@ export const configSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["PLATFORM_WHATSAPP_ACCESS_TOKEN"],
-        message: "set PLATFORM_WHATSAPP_PHONE_NUMBER_ID and PLATFORM_WHATSAPP_ACCESS_TOKEN together, or neither",
+        message:
+          "set PLATFORM_WHATSAPP_PHONE_NUMBER_ID and PLATFORM_WHATSAPP_ACCESS_TOKEN together, or neither",
       });
     }
     if (!config.RESEND_API_KEY !== !config.EMAIL_FROM) {

@@ -24,9 +24,14 @@ export async function call(path: string, init?: RequestInit): Promise<Response> 
  * Like call(), but returns only once the work the request left running after its response
  * (`ctx.waitUntil`: sending codes, recording use) has finished, so a test can read what it wrote.
  */
-export async function callSettled(path: string, init?: RequestInit): Promise<Response> {
+export async function callSettled(
+  path: string,
+  init?: RequestInit,
+  overrides: Partial<Bindings> = {},
+): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, init), env as Bindings, ctx);
+  const bindings = (Object.keys(overrides).length > 0 ? { ...env, ...overrides } : env) as Bindings;
+  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

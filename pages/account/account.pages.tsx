@@ -70,12 +70,12 @@ function accountError(c: Context<AppEnv>, error: unknown, form: AccountState) {
           : error.code === "UNAVAILABLE"
             ? messages.notSent
             : error.code === "CONFLICT"
-            ? conflict
-            : field("token")
-              ? messages.invalidLink
-              : field("code")?.code === "invalid_code"
-                ? messages.invalidCode
-                : t.auth.errors.generic;
+              ? conflict
+              : field("token")
+                ? messages.invalidLink
+                : field("code")?.code === "invalid_code"
+                  ? messages.invalidCode
+                  : t.auth.errors.generic;
       const errors: AccountState["errors"] = {};
       if (field("email")) errors.email = error.code === "CONFLICT" ? conflict : messages.email;
       if (field("phone")) errors.phone = error.code === "CONFLICT" ? conflict : messages.phone;

@@ -210,7 +210,8 @@ export const en: Dictionary = {
     invitePhone: "or mobile number",
     sendInvite: "Send invitation",
     inviteSent: "Invitation sent. You can also share this link:",
-    inviteNotSent: "The invitation is ready, but we could not send it. Share this link with the person yourself:",
+    inviteNotSent:
+      "The invitation is ready, but we could not send it. Share this link with the person yourself:",
     pending: "Pending invitations",
     noPending: "No pending invitations.",
     cancel: "Cancel",

@@ -54,30 +54,34 @@ beforeEach(async () => {
 });
 afterEach(() => errors.mockRestore());
 
-const logged = () => errors.mock.calls.map((args) => String(args[0])).join("\n");
+const logged = () => errors.mock.calls.map((args: unknown[]) => String(args[0])).join("\n");
 
-/** Answers every Resend request with `status` and `body`, keeping the requests. */
-function resendAnswers(status: number, body: unknown) {
-  const requests: Request[] = [];
-  network.use(
-    http.post(RESEND, ({ request }) => {
-      requests.push(request.clone());
-      return HttpResponse.json(body, { status });
-    }),
-  );
-  return requests;
+/** A request as the provider received it. */
+interface Received {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: unknown;
 }
 
-function graphAnswers(status: number, body: unknown) {
-  const requests: Request[] = [];
+/** Answers every request to `url` with `status` and `answer`, keeping what it received. */
+function answers(url: string, status: number, answer: Record<string, unknown>) {
+  const received: Received[] = [];
   network.use(
-    http.post(GRAPH, ({ request }) => {
-      requests.push(request.clone());
-      return HttpResponse.json(body, { status });
+    http.post(url, async ({ request }) => {
+      received.push({
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: await request.json(),
+      });
+      return HttpResponse.json(answer, { status });
     }),
   );
-  return requests;
+  return received;
 }
+const resendAnswers = (status: number, answer: Record<string, unknown>) => answers(RESEND, status, answer);
+const graphAnswers = (status: number, answer: Record<string, unknown>) => answers(GRAPH, status, answer);
 
 const breakerState = async (name: "email" | "whatsapp") =>
   (await breakerStatuses(env.CIRCUIT_BREAKER)).find((status) => status.name === name)?.state;
@@ -89,14 +93,13 @@ describe("e-mail through Resend", () => {
     const delivery = await deliver(withProviders(), message);
     expect(delivery).toEqual({ status: "sent", providerMessageId: "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794" });
     expect(requests).toHaveLength(1);
-    const [request] = requests as [Request];
+    const [request] = requests as [Received];
     expect(request.url).toBe(RESEND);
     expect(request.method).toBe("POST");
     expect(request.headers.get("Authorization")).toBe("Bearer re_test_0123456789");
     expect(request.headers.get("Content-Type")).toBe("application/json");
     expect(request.headers.get("Idempotency-Key")).toMatch(/^msg_[A-Za-z0-9_-]+$/);
-    const body = await request.json();
-    expect(body).toEqual({
+    expect(request.body).toEqual({
       from: "Dealix <no-reply@mail.dealix.test>",
       to: [message.recipient],
       subject: "إعادة تعيين كلمة المرور في ديلكس",
@@ -110,8 +113,10 @@ describe("e-mail through Resend", () => {
   it("writes the HTML part escaped, in the reader's direction, with the link clickable", () => {
     const html = emailHtml("Hello <b>\n\nOpen https://dealix.test/x?a=1&b=2 now", "en");
     expect(html).toContain('<html lang="en" dir="ltr">');
-    expect(html).toContain("<p dir=\"auto\">Hello &lt;b&gt;</p>");
-    expect(html).toContain('<a href="https://dealix.test/x?a=1&amp;b=2">https://dealix.test/x?a=1&amp;b=2</a>');
+    expect(html).toContain('<p dir="auto">Hello &lt;b&gt;</p>');
+    expect(html).toContain(
+      '<a href="https://dealix.test/x?a=1&amp;b=2">https://dealix.test/x?a=1&amp;b=2</a>',
+    );
     expect(emailHtml("مرحبا", "ar")).toContain('<html lang="ar" dir="rtl">');
   });
 
@@ -135,16 +140,22 @@ describe("e-mail through Resend", () => {
 
   it("counts 429 as a failure of the provider, not a refusal", async () => {
     resendAnswers(429, { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests" });
-    expect(await deliver(withProviders(), email())).toEqual({ status: "failed", reason: "provider_unavailable" });
-    expect((await breakerStatuses(env.CIRCUIT_BREAKER)).find((s) => s.name === "email")?.failuresInWindow).toBe(
-      1,
-    );
+    expect(await deliver(withProviders(), email())).toEqual({
+      status: "failed",
+      reason: "provider_unavailable",
+    });
+    expect(
+      (await breakerStatuses(env.CIRCUIT_BREAKER)).find((s) => s.name === "email")?.failuresInWindow,
+    ).toBe(1);
   });
 
   it("opens the email breaker after repeated 5xx, and later calls fail fast without a request", async () => {
     const requests = resendAnswers(500, { statusCode: 500, name: "internal_server_error", message: "oops" });
     for (let i = 0; i < BREAKER_POLICIES.email.failureThreshold; i++) {
-      expect(await deliver(withProviders(), email())).toEqual({ status: "failed", reason: "provider_unavailable" });
+      expect(await deliver(withProviders(), email())).toEqual({
+        status: "failed",
+        reason: "provider_unavailable",
+      });
     }
     expect(await breakerState("email")).toBe("open");
     const sentSoFar = requests.length;
@@ -165,10 +176,10 @@ describe("WhatsApp through Dealix's own number", () => {
       status: "sent",
       providerMessageId: "wamid.HBgM",
     });
-    const [request] = requests as [Request];
+    const [request] = requests as [Received];
+    expect(request.url).toBe(GRAPH);
     expect(request.headers.get("Authorization")).toBe("Bearer platform-whatsapp-token");
-    const body = (await request.json()) as Record<string, unknown>;
-    expect(body).toEqual({
+    expect(request.body).toEqual({
       messaging_product: "whatsapp",
       recipient_type: "individual",
       to: phone.slice(1),
@@ -200,8 +211,7 @@ describe("WhatsApp through Dealix's own number", () => {
         link: "https://dealix.test/invitations/t",
       },
     });
-    const body = (await (requests[0] as Request).json()) as { template: unknown };
-    expect(body.template).toEqual({
+    expect((requests[0]?.body as { template: unknown }).template).toEqual({
       name: "dealix_invitation",
       language: { code: "ar" },
       components: [
@@ -218,7 +228,9 @@ describe("WhatsApp through Dealix's own number", () => {
   });
 
   it("reports Meta's refusal with its reason", async () => {
-    graphAnswers(404, { error: { code: 132001, message: "Template name does not exist in the translation" } });
+    graphAnswers(404, {
+      error: { code: 132001, message: "Template name does not exist in the translation" },
+    });
     expect(await deliver(withProviders(), code(uniquePhone()))).toEqual({
       status: "failed",
       reason: "refused_template_not_found",
@@ -271,7 +283,7 @@ describe("callers say what happened", () => {
     const res = await post("/api/v1/auth/otp/request", { phone });
     expect(res.status).toBe(202);
     expect(requests).toHaveLength(1);
-    const body = (await (requests[0] as Request).json()) as { to: string; template: { name: string } };
+    const body = requests[0]?.body as { to: string; template: { name: string } };
     expect(body.to).toBe(phone.slice(1));
     expect(body.template.name).toBe("dealix_code");
   });
@@ -284,7 +296,11 @@ describe("callers say what happened", () => {
     await openWhatsAppBreaker();
     const codesBefore = await countRows("otp_codes");
     for (const phone of [known, uniquePhone()]) {
-      const problem = await expectProblem(await post("/api/v1/auth/otp/request", { phone }), 503, "UNAVAILABLE");
+      const problem = await expectProblem(
+        await post("/api/v1/auth/otp/request", { phone }),
+        503,
+        "UNAVAILABLE",
+      );
       expect(problem.detail).toMatch(/cannot send WhatsApp codes/);
     }
     expect(requests).toHaveLength(0);
@@ -328,9 +344,17 @@ describe("callers say what happened", () => {
   it("invitation: created with delivered false and the link to share when the e-mail did not go out", async () => {
     const { owner, tenantId } = await createTenant();
     resendAnswers(500, { statusCode: 500, name: "application_error", message: "oops" });
-    const res = await post("/api/v1/invitations", { email: uniqueEmail("invitee"), role: "agent" }, owner.auth);
+    const res = await post(
+      "/api/v1/invitations",
+      { email: uniqueEmail("invitee"), role: "agent" },
+      owner.auth,
+    );
     expect(res.status).toBe(201);
-    const created = (await res.json()) as { delivered: boolean; acceptUrl: string; invitation: { id: string } };
+    const created = (await res.json()) as {
+      delivered: boolean;
+      acceptUrl: string;
+      invitation: { id: string };
+    };
     expect(created.delivered).toBe(false);
     expect(created.acceptUrl).toMatch(/^https:\/\/dealix\.test\/invitations\//);
     const stored = await env.DB.prepare("SELECT tenant_id FROM invitations WHERE id = ?")
@@ -345,7 +369,7 @@ describe("callers say what happened", () => {
     const res = await post("/api/v1/invitations", { phone: uniquePhone(), role: "agent" }, owner.auth);
     expect(res.status).toBe(201);
     expect(((await res.json()) as { delivered: boolean }).delivered).toBe(true);
-    const body = (await (requests[0] as Request).json()) as { template: { name: string } };
+    const body = requests[0]?.body as { template: { name: string } };
     expect(body.template.name).toBe("dealix_invitation");
   });
 

@@ -113,7 +113,11 @@ export async function deliver(ctx: DeliveryContext, message: OutboundMessage): P
  * this before answering, so they can refuse everyone when nobody would get a code. It reads the
  * breaker without taking a trial slot, and a breaker that cannot be read does not refuse.
  */
-export async function channelAvailable(ctx: DeliveryContext, channel: Channel, now: number): Promise<boolean> {
+export async function channelAvailable(
+  ctx: DeliveryContext,
+  channel: Channel,
+  now: number,
+): Promise<boolean> {
   if (!configured(ctx.config, channel)) return devToolsEnabled(ctx.config);
   try {
     const status = await ctx.env.CIRCUIT_BREAKER.getByName(channel).status(BREAKER_POLICIES[channel]);
@@ -130,7 +134,9 @@ export async function channelAvailable(ctx: DeliveryContext, channel: Channel, n
 async function sendThroughProvider(ctx: DeliveryContext, id: string, message: OutboundMessage) {
   try {
     const result =
-      message.channel === "whatsapp" ? await sendByWhatsApp(ctx, id, message) : await sendByEmail(ctx, id, message);
+      message.channel === "whatsapp"
+        ? await sendByWhatsApp(ctx, id, message)
+        : await sendByEmail(ctx, id, message);
     return result.ok
       ? ({ status: "sent", providerMessageId: result.providerMessageId } as const)
       : ({ status: "failed", reason: `refused_${result.reason}` } as const);
@@ -194,7 +200,11 @@ function sendByWhatsApp(
   );
 }
 
-async function sendByEmail(ctx: DeliveryContext, id: string, message: Extract<OutboundMessage, { channel: "email" }>) {
+async function sendByEmail(
+  ctx: DeliveryContext,
+  id: string,
+  message: Extract<OutboundMessage, { channel: "email" }>,
+) {
   const result = await throughBreaker(
     ctx.env.CIRCUIT_BREAKER,
     "email",
