@@ -211,19 +211,21 @@ describe("WhatsApp through Dealix's own number", () => {
         link: "https://dealix.test/invitations/t",
       },
     });
-    expect((requests[0]?.body as { template: unknown }).template).toEqual({
-      name: "dealix_invitation",
-      language: { code: "ar" },
-      components: [
-        {
-          type: "body",
-          parameters: [
-            { type: "text", text: "عقارات الرياض" },
-            { type: "text", text: "مدير" },
-            { type: "text", text: "https://dealix.test/invitations/t" },
-          ],
-        },
-      ],
+    expect(requests[0]?.body).toMatchObject({
+      template: {
+        name: "dealix_invitation",
+        language: { code: "ar" },
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "عقارات الرياض" },
+              { type: "text", text: "مدير" },
+              { type: "text", text: "https://dealix.test/invitations/t" },
+            ],
+          },
+        ],
+      },
     });
   });
 
