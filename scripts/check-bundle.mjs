@@ -151,6 +151,11 @@ async function checkBehaviour() {
         JWT_SECRET: "check-bundle-jwt-secret-0123456789abcdefghijkl",
         PASSWORD_PEPPER: "check-bundle-password-pepper-0123456789abcdef",
         DATA_ENCRYPTION_KEY: "Y2hlY2stYnVuZGxlLWtleS0wMTIzNDU2Nzg5YWJjZGU",
+        // Required in production; the checks send no code, invitation or reset.
+        PLATFORM_WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+        PLATFORM_WHATSAPP_ACCESS_TOKEN: "check-bundle-whatsapp-token",
+        RESEND_API_KEY: "re_check_bundle",
+        EMAIL_FROM: "Dealix <no-reply@mail.dealix.test>",
       },
     }),
   );

@@ -8,6 +8,15 @@ const base = {
   PASSWORD_PEPPER: "p".repeat(40),
 } as Bindings;
 
+// The secrets production needs besides SENTRY_DSN, which these tests leave out on purpose.
+const deployedSecrets = {
+  DATA_ENCRYPTION_KEY: "d".repeat(43),
+  PLATFORM_WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+  PLATFORM_WHATSAPP_ACCESS_TOKEN: "platform-token",
+  RESEND_API_KEY: "re_key",
+  EMAIL_FROM: "Dealix <no-reply@mail.dealix.sa>",
+};
+
 describe("configuration", () => {
   it("applies defaults and names the release after the package version", () => {
     const config = loadConfig({ ...base });
@@ -27,6 +36,7 @@ describe("configuration", () => {
     try {
       loadConfig({
         ...base,
+        ...deployedSecrets,
         ENVIRONMENT: "production",
         CORS_ORIGINS: "https://app.dealix.sa",
         APP_ORIGIN: "https://app.dealix.sa",
@@ -40,6 +50,7 @@ describe("configuration", () => {
     ]);
     const ok = loadConfig({
       ...base,
+      ...deployedSecrets,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
       DATA_ENCRYPTION_KEY: "k".repeat(43),
@@ -53,6 +64,7 @@ describe("configuration", () => {
     expect(() => loadConfig({ ...base, APP_ORIGIN: "https://app.dealix.sa/path" })).toThrow(/APP_ORIGIN/);
     const production = {
       ...base,
+      ...deployedSecrets,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
       DATA_ENCRYPTION_KEY: "k".repeat(43),
@@ -82,6 +94,34 @@ describe("configuration", () => {
     ).toThrow(/JWT_SECRET is the development value/);
   });
 
+  it("needs both identity channels in production, each whole; without them development keeps the dev outbox", () => {
+    const production = {
+      ...base,
+      ...deployedSecrets,
+      ENVIRONMENT: "production",
+      SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
+      APP_ORIGIN: "https://app.dealix.sa",
+    };
+    expect(loadConfig(production).PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES).toEqual(["ar", "en"]);
+    expect(() => loadConfig({ ...production, RESEND_API_KEY: "" })).toThrow(
+      /RESEND_API_KEY: secret RESEND_API_KEY is required in production/,
+    );
+    expect(() => loadConfig({ ...production, PLATFORM_WHATSAPP_ACCESS_TOKEN: undefined })).toThrow(
+      /PLATFORM_WHATSAPP_ACCESS_TOKEN/,
+    );
+    // Half a channel would look configured and fail every send, in development too.
+    expect(() => loadConfig({ ...base, PLATFORM_WHATSAPP_PHONE_NUMBER_ID: "100000000000001" })).toThrow(
+      /together, or neither/,
+    );
+    expect(() => loadConfig({ ...base, RESEND_API_KEY: "re_key" })).toThrow(/together, or neither/);
+    expect(() => loadConfig({ ...base, ...deployedSecrets, EMAIL_FROM: "not an address" })).toThrow(
+      /EMAIL_FROM/,
+    );
+    const development = loadConfig({ ...base, EMAIL_FROM: "", RESEND_API_KEY: "" });
+    expect(development.RESEND_API_KEY).toBeUndefined();
+    expect(development.PLATFORM_WHATSAPP_AUTH_TEMPLATE).toBe("dealix_code");
+  });
+
   it("rejects malformed values", () => {
     expect(() => loadConfig({ ...base, CORS_ORIGINS: "https://ok.example,not a url" })).toThrow(
       /CORS_ORIGINS/,
@@ -103,7 +143,12 @@ describe("configuration", () => {
   });
 
   it("treats an environment other than development and test as deployed", () => {
-    const staging = { ...base, ENVIRONMENT: "staging", APP_ORIGIN: "https://staging.dealix.sa" };
+    const staging = {
+      ...base,
+      ...deployedSecrets,
+      ENVIRONMENT: "staging",
+      APP_ORIGIN: "https://staging.dealix.sa",
+    };
     expect(() => loadConfig(staging)).toThrow(/SENTRY_DSN: secret SENTRY_DSN is required in staging/);
     const config = loadConfig({
       ...staging,

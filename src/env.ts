@@ -34,6 +34,13 @@ export interface Bindings {
   QUEUE_RETRY_BASE_SECONDS?: string;
   WHATSAPP_API_ORIGIN?: string;
   API_RATE_LIMITS?: string;
+  PLATFORM_WHATSAPP_PHONE_NUMBER_ID?: string;
+  PLATFORM_WHATSAPP_ACCESS_TOKEN?: string;
+  PLATFORM_WHATSAPP_AUTH_TEMPLATE?: string;
+  PLATFORM_WHATSAPP_INVITE_TEMPLATE?: string;
+  PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES?: string;
+  RESEND_API_KEY?: string;
+  EMAIL_FROM?: string;
 }
 
 /**
@@ -43,8 +50,19 @@ export interface Bindings {
  */
 const DEV_ENVIRONMENTS: readonly string[] = ["development", "test"];
 
-/** Secrets production cannot run without. Later capabilities add theirs here. */
-const REQUIRED_IN_PRODUCTION = ["SENTRY_DSN", "DATA_ENCRYPTION_KEY"] as const;
+/**
+ * Secrets production cannot run without. Later capabilities add theirs here. Sign-in codes,
+ * invitations and password resets go out over both channels (src/outbox/outbox.service.ts), so
+ * production needs Dealix's own WhatsApp number and the e-mail provider.
+ */
+const REQUIRED_IN_PRODUCTION = [
+  "SENTRY_DSN",
+  "DATA_ENCRYPTION_KEY",
+  "PLATFORM_WHATSAPP_PHONE_NUMBER_ID",
+  "PLATFORM_WHATSAPP_ACCESS_TOKEN",
+  "RESEND_API_KEY",
+  "EMAIL_FROM",
+] as const;
 
 // `.dev.vars.example` ships values with this prefix so the app runs locally out of the box;
 // production must never run on them.
@@ -84,6 +102,8 @@ const apiRateLimitsOverride = z.preprocess(
     })
     .optional(),
 );
+
+const templateName = z.string().regex(/^[a-z0-9_]{1,512}$/, "template names are lower case, digits and _");
 
 export const configSchema = z
   .object({
@@ -129,6 +149,49 @@ export const configSchema = z
       .default("v23.0"),
     // Development only: where WhatsApp sends go instead of Meta's Graph API (e.g. a local simulator).
     WHATSAPP_API_ORIGIN: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+    // Dealix's own WhatsApp number (not a tenant's), for sign-in codes and invitations by phone.
+    // Both or neither: without them development and tests keep the dev outbox.
+    PLATFORM_WHATSAPP_PHONE_NUMBER_ID: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(/^\d{5,20}$/, "PLATFORM_WHATSAPP_PHONE_NUMBER_ID is Meta's numeric id")
+        .optional(),
+    ),
+    PLATFORM_WHATSAPP_ACCESS_TOKEN: optionalString,
+    // Approved templates on that number (RUNBOOK "Identity messages"): an authentication template
+    // (copy-code button) for codes, a utility template for invitation links.
+    PLATFORM_WHATSAPP_AUTH_TEMPLATE: templateName.default("dealix_code"),
+    PLATFORM_WHATSAPP_INVITE_TEMPLATE: templateName.default("dealix_invitation"),
+    // The languages both templates are approved in; the first is used for anyone whose language
+    // is unknown or not in the list.
+    PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES: z
+      .string()
+      .default("ar,en")
+      .transform((raw) =>
+        raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "template languages look like ar,en or en_US"))
+          .min(1),
+      ),
+    // Resend (src/integrations/email/resend.ts): a sending-only API key for the verified domain.
+    RESEND_API_KEY: optionalString,
+    // The sender of every e-mail, on the domain verified with Resend: `Dealix <no-reply@mail.dealix.sa>`.
+    EMAIL_FROM: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(
+          /^([^<>]+ )?<?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/,
+          "EMAIL_FROM looks like Dealix <no-reply@mail.dealix.sa>",
+        )
+        .optional(),
+    ),
     // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
     QUEUE_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     // Development and tests only: replaces every plan's API quotas (src/platform/api-limits.ts), so
@@ -136,6 +199,22 @@ export const configSchema = z
     API_RATE_LIMITS: apiRateLimitsOverride,
   })
   .superRefine((config, ctx) => {
+    // Half a channel would look configured and fail every send.
+    if (!config.PLATFORM_WHATSAPP_PHONE_NUMBER_ID !== !config.PLATFORM_WHATSAPP_ACCESS_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PLATFORM_WHATSAPP_ACCESS_TOKEN"],
+        message:
+          "set PLATFORM_WHATSAPP_PHONE_NUMBER_ID and PLATFORM_WHATSAPP_ACCESS_TOKEN together, or neither",
+      });
+    }
+    if (!config.RESEND_API_KEY !== !config.EMAIL_FROM) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EMAIL_FROM"],
+        message: "set RESEND_API_KEY and EMAIL_FROM together, or neither",
+      });
+    }
     if (DEV_ENVIRONMENTS.includes(config.ENVIRONMENT)) return;
     if (config.API_RATE_LIMITS) {
       ctx.addIssue({

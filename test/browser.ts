@@ -1,3 +1,4 @@
+import type { Bindings } from "../src/env";
 import { callSettled, ORIGIN } from "./helpers";
 
 /**
@@ -10,10 +11,14 @@ export class TestBrowser {
   private csrf = "";
   lastHtml = "";
 
-  /** `ip` is the client address the posts come from (per-IP rate limits count it). */
+  /**
+   * `ip` is the client address the posts come from (per-IP rate limits count it); `bindings`
+   * replace some of the Worker's (e.g. provider secrets, so a page sends through msw).
+   */
   constructor(
     cookies: Record<string, string> = {},
     private readonly ip = "198.51.100.7",
+    private readonly bindings: Partial<Bindings> = {},
   ) {
     for (const [name, value] of Object.entries(cookies)) this.cookies.set(name, value);
   }
@@ -39,7 +44,7 @@ export class TestBrowser {
   }
 
   async get(path: string): Promise<Response> {
-    const res = await callSettled(path, { headers: this.headers(), redirect: "manual" });
+    const res = await callSettled(path, { headers: this.headers(), redirect: "manual" }, this.bindings);
     this.remember(res);
     if (res.headers.get("Content-Type")?.startsWith("text/html")) {
       this.lastHtml = await res.clone().text();
@@ -51,16 +56,20 @@ export class TestBrowser {
   /** Posts a form as the page would; `origin` lets a test pretend to be another site. */
   async post(path: string, fields: Record<string, string>, options: { origin?: string; csrf?: string } = {}) {
     const body = new URLSearchParams({ _csrf: options.csrf ?? this.csrf, ...fields });
-    const res = await callSettled(path, {
-      method: "POST",
-      headers: this.headers({
-        "Content-Type": "application/x-www-form-urlencoded",
-        Origin: options.origin ?? ORIGIN,
-        "CF-Connecting-IP": this.ip,
-      }),
-      body: body.toString(),
-      redirect: "manual",
-    });
+    const res = await callSettled(
+      path,
+      {
+        method: "POST",
+        headers: this.headers({
+          "Content-Type": "application/x-www-form-urlencoded",
+          Origin: options.origin ?? ORIGIN,
+          "CF-Connecting-IP": this.ip,
+        }),
+        body: body.toString(),
+        redirect: "manual",
+      },
+      this.bindings,
+    );
     this.remember(res);
     if (res.headers.get("Content-Type")?.startsWith("text/html")) {
       this.lastHtml = await res.clone().text();

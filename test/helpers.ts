@@ -24,9 +24,14 @@ export async function call(path: string, init?: RequestInit): Promise<Response> 
  * Like call(), but returns only once the work the request left running after its response
  * (`ctx.waitUntil`: sending codes, recording use) has finished, so a test can read what it wrote.
  */
-export async function callSettled(path: string, init?: RequestInit): Promise<Response> {
+export async function callSettled(
+  path: string,
+  init?: RequestInit,
+  overrides: Partial<Bindings> = {},
+): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, init), env as Bindings, ctx);
+  const bindings = (Object.keys(overrides).length > 0 ? { ...env, ...overrides } : env) as Bindings;
+  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -101,6 +106,11 @@ export const PRODUCTION_BINDINGS = {
   JWT_SECRET: "x".repeat(40),
   PASSWORD_PEPPER: "y".repeat(40),
   DATA_ENCRYPTION_KEY: "w".repeat(43),
+  // Production needs both identity channels configured; no test that runs as production sends.
+  PLATFORM_WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+  PLATFORM_WHATSAPP_ACCESS_TOKEN: "test-platform-whatsapp-token",
+  RESEND_API_KEY: "re_test_key",
+  EMAIL_FROM: "Dealix <no-reply@mail.dealix.sa>",
   // A local .dev.vars (written by `npm start`) holds the dev-only health token, which production
   // refuses: tests that run as production replace it, so they pass after `npm start` too.
   HEALTH_TOKEN: "z".repeat(40),

@@ -28,7 +28,7 @@ accountPages.use("/account/*", requireSignedIn());
 async function renderAccount(
   c: Context<AppEnv>,
   state: (t: Dictionary) => AccountState,
-  status: 200 | 409 | 422 | 429 = 200,
+  status: 200 | 409 | 422 | 429 | 503 = 200,
 ) {
   const details = await account(tenantOf(c));
   return renderPage(c, {
@@ -43,6 +43,7 @@ async function renderAccount(
 // After a redirect, the outcome travels as one of these fixed words, never as text to show.
 const NOTICES = {
   "phone-sent": "codeSent",
+  "phone-not-sent": "codeNotSent",
   "phone-verified": "phoneVerified",
   "email-sent": "linkSent",
   "email-verified": "emailVerified",
@@ -66,13 +67,15 @@ function accountError(c: Context<AppEnv>, error: unknown, form: AccountState) {
       const summary =
         error.code === "RATE_LIMITED"
           ? t.auth.errors.rateLimited
-          : error.code === "CONFLICT"
-            ? conflict
-            : field("token")
-              ? messages.invalidLink
-              : field("code")?.code === "invalid_code"
-                ? messages.invalidCode
-                : t.auth.errors.generic;
+          : error.code === "UNAVAILABLE"
+            ? messages.notSent
+            : error.code === "CONFLICT"
+              ? conflict
+              : field("token")
+                ? messages.invalidLink
+                : field("code")?.code === "invalid_code"
+                  ? messages.invalidCode
+                  : t.auth.errors.generic;
       const errors: AccountState["errors"] = {};
       if (field("email")) errors.email = error.code === "CONFLICT" ? conflict : messages.email;
       if (field("phone")) errors.phone = error.code === "CONFLICT" ? conflict : messages.phone;
@@ -80,7 +83,7 @@ function accountError(c: Context<AppEnv>, error: unknown, form: AccountState) {
         errors.code = field("code")?.code === "invalid_code" ? messages.invalidCode : messages.code;
       return { ...form, error: summary, errors };
     },
-    error.status as 409 | 422 | 429,
+    error.status as 409 | 422 | 429 | 503,
   );
 }
 

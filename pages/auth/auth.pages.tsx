@@ -93,9 +93,11 @@ authPages.post("/signup", async (c) => {
       ...(values.phone ? { phone: values.phone } : {}),
       locale: c.get("locale"),
     });
-    setSessionCookies(c, await signup(requestContext(c), input));
-    // A phone was sent its code: the account page asks for it.
-    return c.redirect(input.phone ? "/account?done=phone-sent" : "/account", 303);
+    const { phoneCode, ...session } = await signup(requestContext(c), input);
+    setSessionCookies(c, session);
+    // The account page asks for the phone's code, saying whether it went out.
+    const done = phoneCode === null ? "" : phoneCode === "sent" ? "?done=phone-sent" : "?done=phone-not-sent";
+    return c.redirect(`/account${done}`, 303);
   } catch (error) {
     return renderPage(c, {
       title: (t) => t.auth.signupTitle,
@@ -170,7 +172,13 @@ authPages.post("/login/whatsapp", async (c) => {
   } catch (error) {
     return renderPage(c, {
       title: (t) => t.auth.loginTitle,
-      body: (t, csrf) => <WhatsAppLoginPage t={t} csrf={csrf} form={formStateFor(error, t, values, {})} />,
+      body: (t, csrf) => (
+        <WhatsAppLoginPage
+          t={t}
+          csrf={csrf}
+          form={formStateFor(error, t, values, { UNAVAILABLE: "codesUnavailable" })}
+        />
+      ),
       status: statusFor(c, error) as 422,
     });
   }

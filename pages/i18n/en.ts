@@ -133,6 +133,8 @@ export const en: Dictionary = {
       invalidCredentials: "The email or password is incorrect.",
       invalidCode: "The code is wrong or has expired. Request a new one.",
       rateLimited: "Too many attempts. Wait a little and try again.",
+      codesUnavailable:
+        "We cannot send WhatsApp codes right now. Try again in a few minutes, or sign in with your password.",
       emailTaken: "An account with this email or number exists. Sign in instead.",
       noWorkspace: "You are not a member of any workspace.",
       invalidLink: "The link is invalid or has expired. Request a new one.",
@@ -181,12 +183,14 @@ export const en: Dictionary = {
     newPhone: "New mobile number",
     newPhoneHint: "Your current number stays until you enter the code sent to the new one.",
     codeSent: "We sent a 6-digit code over WhatsApp. It is valid for 10 minutes.",
+    codeNotSent: "Your account is ready, but we could not send the WhatsApp code. Ask for a new one below.",
     phoneVerified: "Your number is confirmed. You can sign in with a WhatsApp code.",
     errors: {
       invalidCode: "The code is wrong or has expired. Request a new one.",
       invalidLink: "The link is invalid, used, expired or was sent for another account. Request a new one.",
       taken: "This is verified on another account.",
       alreadyVerified: "This is already verified on your account.",
+      notSent: "We could not send it. Try again in a few minutes.",
       email: "Enter a valid email address.",
       phone: "Enter a valid mobile number, such as 05XXXXXXXX.",
       code: "The code is 6 digits.",
@@ -206,6 +210,8 @@ export const en: Dictionary = {
     invitePhone: "or mobile number",
     sendInvite: "Send invitation",
     inviteSent: "Invitation sent. You can also share this link:",
+    inviteNotSent:
+      "The invitation is ready, but we could not send it. Share this link with the person yourself:",
     pending: "Pending invitations",
     noPending: "No pending invitations.",
     cancel: "Cancel",

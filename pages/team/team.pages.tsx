@@ -84,7 +84,10 @@ teamPages.post("/team/invitations", async (c) => {
       role: values.role,
     });
     const created = await invite(tenantOf(c), input);
-    return renderTeam(c, (t) => ({ notice: t.team.inviteSent, shareLink: created.acceptUrl }));
+    return renderTeam(c, (t) => ({
+      notice: created.delivered ? t.team.inviteSent : t.team.inviteNotSent,
+      shareLink: created.acceptUrl,
+    }));
   } catch (error) {
     if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
       const fields = invalidFields(error, ["email", "phone", "role"]);

@@ -1,6 +1,6 @@
 import { codeHash } from "../auth/codes";
 import { verifyPassword, verifyPasswordAgainstNothing } from "../auth/password";
-import { deliver } from "../outbox/outbox.service";
+import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { randomDigits, sha256Hex, timingSafeEqualStrings } from "../platform/crypto";
 import { idPrefixes, newId, newSecret } from "../platform/ids";
@@ -91,13 +91,19 @@ export async function startOperatorSignIn(
       details: { channel },
     }),
   ]);
-  const sent = await deliver(ctx.db, ctx.config, {
-    channel,
-    recipient: channel === "whatsapp" ? (operator.phone as string) : operator.email,
-    subject: operator.locale === "ar" ? "رمز دخول ديلكس" : "Your Dealix sign-in code",
-    body: codeMessage(operator.locale, code),
-  });
-  if (!sent.delivered) {
+  const common = { locale: operator.locale, body: codeMessage(operator.locale, code) };
+  const delivery = await deliver(
+    ctx,
+    channel === "whatsapp"
+      ? { ...common, channel, recipient: operator.phone as string, template: { kind: "code", code } }
+      : {
+          ...common,
+          channel,
+          recipient: operator.email,
+          subject: operator.locale === "ar" ? "رمز دخول ديلكس" : "Your Dealix sign-in code",
+        },
+  );
+  if (!wasDelivered(delivery)) {
     throw new ApiError("UNAVAILABLE", "The sign-in code could not be sent. Try again in a few minutes.");
   }
   return { challenge, channel };

@@ -78,11 +78,12 @@ const otpRequestRoute = createRoute({
   operationId: "requestOtp",
   security: [],
   summary: "Send a six-digit sign-in code over WhatsApp",
-  description: "Always 202, whether or not the phone belongs to an account.",
+  description:
+    "202 whether or not the phone belongs to an account: when it does, the code is sent after the answer. 503 (for every phone) when WhatsApp cannot take messages now.",
   request: jsonBody(OtpRequestInputSchema),
   responses: {
     202: { description: "Accepted", ...jsonContent(AcceptedSchema) },
-    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
+    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST", "UNAVAILABLE"),
   },
 });
 
@@ -146,7 +147,7 @@ const forgotRoute = createRoute({
   request: jsonBody(ForgotPasswordInputSchema),
   responses: {
     202: { description: "Accepted", ...jsonContent(AcceptedSchema) },
-    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST"),
+    ...problemResponses("VALIDATION_FAILED", "RATE_LIMITED", "MALFORMED_REQUEST", "UNAVAILABLE"),
   },
 });
 
@@ -186,7 +187,7 @@ const phoneVerificationRoute = createRoute({
   operationId: "sendPhoneVerification",
   summary: "Send a WhatsApp code to prove a phone number (the account's own, or a new one)",
   description:
-    "The code is valid for 10 minutes, five attempts, and only for the account that asked. The account's phone changes once the code is confirmed. 409 when the number is verified on an account already.",
+    "The code is valid for 10 minutes, five attempts, and only for the account that asked. The account's phone changes once the code is confirmed. 409 when the number is verified on an account already; 503 when the code could not be sent.",
   request: jsonBody(PhoneVerificationInputSchema),
   responses: {
     202: { description: "Code sent", ...jsonContent(AcceptedSchema) },
@@ -197,6 +198,7 @@ const phoneVerificationRoute = createRoute({
       "CONFLICT",
       "VALIDATION_FAILED",
       "RATE_LIMITED",
+      "UNAVAILABLE",
     ),
   },
 });
@@ -232,7 +234,7 @@ const emailVerificationRoute = createRoute({
   operationId: "sendEmailVerification",
   summary: "Email a link that proves an address (the account's own, or a new sign-in email)",
   description:
-    "The link is valid for 24 hours, once, and only while signed in to the account that asked. The sign-in email changes once it is opened. 409 when the address is verified on an account already.",
+    "The link is valid for 24 hours, once, and only while signed in to the account that asked. The sign-in email changes once it is opened. 409 when the address is verified on an account already; 503 when the email could not be sent.",
   request: jsonBody(EmailVerificationInputSchema),
   responses: {
     202: { description: "Link sent", ...jsonContent(AcceptedSchema) },
@@ -243,6 +245,7 @@ const emailVerificationRoute = createRoute({
       "CONFLICT",
       "VALIDATION_FAILED",
       "RATE_LIMITED",
+      "UNAVAILABLE",
     ),
   },
 });
@@ -269,7 +272,10 @@ const emailVerifyRoute = createRoute({
 });
 
 export const authApi = createRouter()
-  .openapi(signupRoute, async (c) => c.json(await signup(requestContext(c), c.req.valid("json")), 201))
+  .openapi(signupRoute, async (c) => {
+    const { phoneCode: _, ...session } = await signup(requestContext(c), c.req.valid("json"));
+    return c.json(session, 201);
+  })
   .openapi(loginRoute, async (c) => c.json(await login(requestContext(c), c.req.valid("json")), 200))
   .openapi(otpRequestRoute, async (c) => {
     await requestOtp(requestContext(c), c.req.valid("json").phone);

@@ -1,5 +1,5 @@
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
-import { deliver } from "../outbox/outbox.service";
+import { DeliveryFailedError, deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId, newSecret } from "../platform/ids";
@@ -33,7 +33,8 @@ const resetMessage = (locale: "ar" | "en", link: string) =>
 /**
  * Emails a single-use reset link when the email has an account; the caller always answers 202.
  * The request itself only counts the attempt: looking the email up, storing the link and sending
- * it happen after the answer (waitUntil), so known and unknown emails take the same time.
+ * it happen after the answer (waitUntil), so known and unknown emails take the same time. For the
+ * same reason a failed send cannot change the answer: it is logged and reported to Sentry.
  */
 export async function forgotPassword(ctx: RequestContext, email: string): Promise<void> {
   await enforceRateLimit(ctx.env, RATE_LIMITS.passwordResetPerIp, clientIp(ctx.request));
@@ -70,7 +71,13 @@ async function sendResetLink(ctx: RequestContext, email: string): Promise<void> 
     user.locale,
     `${ctx.config.APP_ORIGIN}/reset-password?token=${encodeURIComponent(token)}`,
   );
-  await deliver(db, ctx.config, { channel: "email", recipient: user.email, ...message });
+  const delivery = await deliver(ctx, {
+    channel: "email",
+    recipient: user.email,
+    locale: user.locale,
+    ...message,
+  });
+  if (!wasDelivered(delivery)) throw new DeliveryFailedError("email", delivery);
 }
 
 const invalidResetLink = () =>

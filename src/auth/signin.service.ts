@@ -1,5 +1,5 @@
 import { auditInsert, recordAudit } from "../audit/audit.service";
-import { deliver } from "../outbox/outbox.service";
+import { channelAvailable, DeliveryFailedError, deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { randomDigits, timingSafeEqualStrings } from "../platform/crypto";
 import { idPrefixes, newId } from "../platform/ids";
@@ -116,6 +116,9 @@ export async function login(ctx: RequestContext, input: LoginInput) {
   return startSession(ctx, user, input.tenantId, "password");
 }
 
+export const CODES_UNAVAILABLE =
+  "We cannot send WhatsApp codes right now. Try again in a few minutes, or sign in with your password.";
+
 const otpMessage = (locale: "ar" | "en", code: string) =>
   locale === "ar"
     ? `رمز الدخول إلى ديلكس: ${code}\nصالح لمدة ٥ دقائق. لا تشاركه مع أحد.`
@@ -123,13 +126,18 @@ const otpMessage = (locale: "ar" | "en", code: string) =>
 
 /**
  * Sends a one-time sign-in code over WhatsApp when the phone is verified on an account (an
- * unverified phone signs in to nobody). The caller always answers 202, known phone or not, after
- * the same work: the lookup. Writing and sending the code happen after the response, so its timing
- * does not tell whether the phone has an account.
+ * unverified phone signs in to nobody). The caller answers 202, known phone or not, after the same
+ * work: the lookup. Writing and sending the code happen after the response, so its timing does not
+ * tell whether the phone has an account. When WhatsApp cannot take messages at all (its breaker is
+ * open, or it is not configured) every request gets 503 instead of a promise nobody keeps; a send
+ * that fails after the answer is reported to Sentry.
  */
 export async function requestOtp(ctx: RequestContext, phone: string): Promise<void> {
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerIp, clientIp(ctx.request));
   await enforceRateLimit(ctx.env, RATE_LIMITS.otpRequestPerPhone, phone);
+  if (!(await channelAvailable(ctx, "whatsapp", ctx.now))) {
+    throw new ApiError("UNAVAILABLE", CODES_UNAVAILABLE);
+  }
   const user = await findUserByVerifiedPhone(ctx.db, phone);
   if (user) ctx.waitUntil(sendSignInCode(ctx, user, phone));
 }
@@ -160,11 +168,14 @@ async function sendSignInCode(ctx: RequestContext, user: User, phone: string) {
       now,
     ),
   ]);
-  await deliver(db, ctx.config, {
+  const delivery = await deliver(ctx, {
     channel: "whatsapp",
     recipient: phone,
+    locale: user.locale,
     body: otpMessage(user.locale, code),
+    template: { kind: "code", code },
   });
+  if (!wasDelivered(delivery)) throw new DeliveryFailedError("whatsapp", delivery);
 }
 
 const INVALID_CODE = "The code is wrong or has expired; request a new one.";

@@ -1,5 +1,5 @@
 import { auditInsert } from "../audit/audit.service";
-import { deliver } from "../outbox/outbox.service";
+import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
@@ -91,6 +91,14 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
       throw new ApiError("CONFLICT", "An account with this email or phone exists.");
     throw error;
   }
-  if (phoneCode) await deliver(db, ctx.config, phoneCode.message);
-  return { tenant: tenantView(tenant), user: userView(user), role, ...session.tokens };
+  // The account exists either way: a code that did not go out is logged, and the sign-up page
+  // says so (the API answer is the session; the account page offers a new code).
+  const delivery = phoneCode ? await deliver(ctx, phoneCode.message) : null;
+  return {
+    tenant: tenantView(tenant),
+    user: userView(user),
+    role,
+    ...session.tokens,
+    phoneCode: delivery === null ? null : wasDelivered(delivery) ? ("sent" as const) : ("not_sent" as const),
+  };
 }

@@ -1,7 +1,7 @@
 import { auditInsert, auditInsertIfChanged } from "../audit/audit.service";
 import type { Db } from "../db/client";
 import type { Config } from "../env";
-import { deliver } from "../outbox/outbox.service";
+import { type Delivery, deliver, wasDelivered } from "../outbox/outbox.service";
 import type { TenantContext } from "../platform/context";
 import { randomDigits, sha256Hex, timingSafeEqualStrings } from "../platform/crypto";
 import { isUniqueViolation } from "../platform/errors";
@@ -69,7 +69,13 @@ export async function newPhoneCode(
   };
   return {
     insert: (db: Db) => insertVerification(db, row),
-    message: { channel: "whatsapp" as const, recipient: phone, body: phoneCodeMessage(locale, code) },
+    message: {
+      channel: "whatsapp" as const,
+      recipient: phone,
+      locale,
+      body: phoneCodeMessage(locale, code),
+      template: { kind: "code" as const, code },
+    },
   };
 }
 
@@ -141,7 +147,7 @@ export async function sendPhoneCode(ctx: TenantContext, phone: string) {
       now,
     ),
   ]);
-  return deliver(scope.db, ctx.config, code.message);
+  sentOrUnavailable(await deliver({ ...ctx, db: scope.db }, code.message), "code");
 }
 
 /** Emails a link that proves `email` (the account's own, or a new sign-in email) when opened. */
@@ -170,11 +176,25 @@ export async function sendEmailLink(ctx: TenantContext, email: string) {
     ),
   ]);
   const link = `${ctx.config.APP_ORIGIN}/account/email/verify?token=${encodeURIComponent(token)}`;
-  return deliver(scope.db, ctx.config, {
-    channel: "email",
-    recipient: email,
-    ...emailLinkMessage(user.locale, link),
-  });
+  sentOrUnavailable(
+    await deliver(
+      { ...ctx, db: scope.db },
+      { channel: "email", recipient: email, locale: user.locale, ...emailLinkMessage(user.locale, link) },
+    ),
+    "link",
+  );
+}
+
+// The person is signed in and waiting on the page: a message that did not go out is a 503 they
+// can retry (the unused code or link simply expires), never a 202 that promises one.
+function sentOrUnavailable(delivery: Delivery, what: "code" | "link") {
+  if (wasDelivered(delivery)) return;
+  throw new ApiError(
+    "UNAVAILABLE",
+    what === "code"
+      ? "We could not send the WhatsApp code. Try again in a few minutes."
+      : "We could not send the confirmation email. Try again in a few minutes.",
+  );
 }
 
 const invalidCode = () =>

@@ -6,7 +6,7 @@ import { assertPasswordPolicy, hashPassword } from "../auth/password";
 import { newSession } from "../auth/session.service";
 import { newPhoneCode } from "../auth/verification.service";
 import { verifiedHolderOf } from "../auth/verifications.repo";
-import { deliver } from "../outbox/outbox.service";
+import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext, TenantContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { isUniqueViolation } from "../platform/errors";
@@ -104,12 +104,26 @@ export async function invite(ctx: TenantContext, input: CreateInvitationInput) {
     input.role,
     acceptUrl,
   );
-  const { delivered } = await deliver(scope.db, ctx.config, {
-    channel: input.email ? "email" : "whatsapp",
-    recipient: input.email ?? input.phone ?? "",
-    ...message,
-  });
-  return { invitation: invitationView(row), acceptUrl, delivered };
+  const common = { locale: null, body: message.body };
+  const delivery = await deliver(
+    { ...ctx, db: scope.db },
+    input.email
+      ? { ...common, channel: "email", recipient: input.email, subject: message.subject }
+      : {
+          ...common,
+          channel: "whatsapp",
+          recipient: input.phone ?? "",
+          template: {
+            kind: "invitation",
+            workspace: { ar: tenant?.nameAr ?? "", en: tenant?.nameEn ?? "" },
+            role: { ar: ROLE_NAMES_AR[input.role], en: input.role },
+            link: acceptUrl,
+          },
+        },
+  );
+  // The invitation stands either way: the answer says whether the link went out, and carries it
+  // for the inviter to share when it did not.
+  return { invitation: invitationView(row), acceptUrl, delivered: wasDelivered(delivery) };
 }
 
 /** A page of pending invitations, newest first. */
@@ -286,7 +300,9 @@ export async function acceptInvitation(
     if (isUniqueViolation(error)) throw new ApiError("CONFLICT", "You are already a member.");
     throw error;
   }
-  if (phoneCode) await deliver(db, ctx.config, phoneCode.message);
+  // The membership stands either way; a code that did not go out is logged, and the account page
+  // offers to send a new one.
+  if (phoneCode) await deliver(ctx, phoneCode.message);
   const { user, tenant } = await findAccount(db, userId, row.tenantId);
   if (!user || !tenant) throw new Error("acceptInvitation: rows missing right after insert");
   return {

@@ -13,7 +13,17 @@ export interface CloudApiCredentials {
 
 export type OutgoingContent =
   | { kind: "text"; body: string }
-  | { kind: "template"; name: string; language: string; variables: string[] }
+  | {
+      kind: "template";
+      name: string;
+      language: string;
+      variables: string[];
+      /**
+       * Parameters of the template's URL buttons, by button index. An authentication template's
+       * copy-code button is a URL button to Meta and takes the code again here.
+       */
+      urlButtons?: { index: number; text: string }[] | undefined;
+    }
   | {
       kind: "media";
       type: "image" | "document" | "video" | "audio";
@@ -96,10 +106,17 @@ function requestBody(message: OutgoingMessage) {
         template: {
           name: content.name,
           language: { code: content.language },
-          components:
-            content.variables.length > 0
+          components: [
+            ...(content.variables.length > 0
               ? [{ type: "body", parameters: content.variables.map((text) => ({ type: "text", text })) }]
-              : [],
+              : []),
+            ...(content.urlButtons ?? []).map((button) => ({
+              type: "button",
+              sub_type: "url",
+              index: String(button.index),
+              parameters: [{ type: "text", text: button.text }],
+            })),
+          ],
         },
       };
     case "media":
