@@ -44,16 +44,22 @@ describe("configuration", () => {
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
-    expect(problems).toEqual([
-      "SENTRY_DSN: secret SENTRY_DSN is required in production",
-      "DATA_ENCRYPTION_KEY: secret DATA_ENCRYPTION_KEY is required in production",
-    ]);
+    expect(problems).toEqual(["SENTRY_DSN: secret SENTRY_DSN is required in production"]);
+    const { DATA_ENCRYPTION_KEY: _key, ...withoutKey } = deployedSecrets;
+    expect(() =>
+      loadConfig({
+        ...base,
+        ...withoutKey,
+        ENVIRONMENT: "production",
+        SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+        APP_ORIGIN: "https://app.dealix.sa",
+      }),
+    ).toThrow(/DATA_ENCRYPTION_KEY: secret DATA_ENCRYPTION_KEY is required in production/);
     const ok = loadConfig({
       ...base,
       ...deployedSecrets,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
-      DATA_ENCRYPTION_KEY: "k".repeat(43),
       APP_ORIGIN: "https://app.dealix.sa",
     });
     expect(ok.ENVIRONMENT).toBe("production");
@@ -67,7 +73,6 @@ describe("configuration", () => {
       ...deployedSecrets,
       ENVIRONMENT: "production",
       SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
-      DATA_ENCRYPTION_KEY: "k".repeat(43),
     };
     expect(() => loadConfig({ ...production })).toThrow(/APP_ORIGIN must be an https origin/);
     expect(() => loadConfig({ ...production, APP_ORIGIN: "http://app.dealix.sa" })).toThrow(/APP_ORIGIN/);
@@ -153,7 +158,6 @@ describe("configuration", () => {
     const config = loadConfig({
       ...staging,
       SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
-      DATA_ENCRYPTION_KEY: "k".repeat(43),
     });
     expect(config.ENVIRONMENT).toBe("staging");
     expect(devToolsEnabled(config)).toBe(false);
