@@ -19,10 +19,11 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // libphonenumber-js (mobile metadata, ~139 KiB raw / ~36 KiB gzip) and the verification flows came
 // in, and 264 KiB with the CRM (contacts, deals, board, activities, search, custom fields, CSV
 // import with papaparse), and 285 KiB with companies pages, templates and sample data (their
-// Arabic/English catalogues ≈ 31 KiB raw). This limit guards against growth until the levers in README
+// Arabic/English catalogues ≈ 31 KiB raw), and 326 KiB with WhatsApp messaging, the inbox, the
+// operator console's pages and the identity delivery clients (issue 8). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
-const BUNDLE_LIMIT_GZIP = 295 * 1024;
+const BUNDLE_LIMIT_GZIP = 335 * 1024;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out", "check-bundle");
 const METAFILE = path.join(OUT_DIR, "..", "check-bundle-meta.json");
