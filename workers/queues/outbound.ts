@@ -13,9 +13,11 @@ const MAX_RETRY_DELAY_SECONDS = 600;
 
 /** Exponential backoff: base, 2×base, 4×base … capped, with up to 20% jitter so retries spread out. */
 export function retryDelaySeconds(base: number, attempts: number, hint: number | null) {
+  // A base of 0 (the tests) retries at once, whatever the provider asked.
+  if (base === 0) return 0;
   if (hint !== null) return Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(1, Math.ceil(hint)));
   const exponential = Math.min(MAX_RETRY_DELAY_SECONDS, base * 2 ** Math.max(0, attempts - 1));
-  return Math.round(exponential * (1 + Math.random() * 0.2));
+  return Math.min(MAX_RETRY_DELAY_SECONDS, Math.round(exponential * (1 + Math.random() * 0.2)));
 }
 
 /**
@@ -53,10 +55,7 @@ export async function consumeOutbound(
       } catch (error) {
         if (!(error instanceof RetryLaterError)) reporter.captureException(error);
         const hint = error instanceof RetryLaterError ? error.delaySeconds : null;
-        const delaySeconds =
-          config.QUEUE_RETRY_BASE_SECONDS === 0
-            ? 0
-            : retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, hint);
+        const delaySeconds = retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, hint);
         log("warn", "job", {
           job: "outbound",
           tenantId,

@@ -87,10 +87,7 @@ export async function consumeWebhooks(
       message.ack();
     } catch (error) {
       if (!(error instanceof UnmatchedStatusError)) reporter.captureException(error);
-      const delaySeconds =
-        config.QUEUE_RETRY_BASE_SECONDS === 0
-          ? 0
-          : retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, null);
+      const delaySeconds = retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, null);
       log("warn", "job", {
         job: "webhooks",
         tenantId: job.tenantId,
