@@ -16,10 +16,10 @@ let counter = 0;
 const newPhone = () =>
   `+96656${String(Date.now() % 100_000).padStart(5, "0")}${String(counter++ % 100).padStart(2, "0")}`;
 
-async function newContact(tenant: Tenant, name = "ريم") {
+async function newContact(tenant: Tenant, name = "ريم", phone = newPhone()) {
   const res = await postJson(
     "/api/v1/contacts",
-    { name, source: "walk_in", phones: [newPhone()] },
+    { name, source: "walk_in", phones: [phone] },
     tenant.owner.auth,
   );
   expect(res.status).toBe(201);
@@ -98,7 +98,8 @@ describe("approvals page", () => {
 
   it("approves (queued, then sent), rejects (blocked), and says so when someone decided first", async () => {
     const tenant = await createTenant();
-    const contactId = await newContact(tenant);
+    const phone = newPhone();
+    const contactId = await newContact(tenant, "ريم", phone);
     const toApprove = await heldDraft(tenant, contactId);
     const toReject = await heldDraft(tenant, contactId);
     const browser = signedIn(tenant.manager);
@@ -127,6 +128,11 @@ describe("approvals page", () => {
     expect(again.headers.get("Location")).toBe("/approvals?done=taken");
     expect(await (await browser.follow(again)).text()).toContain(escaped(ar.approvals.taken));
     expect((await stateOf(toReject))?.state).toBe("blocked");
+    // Only the approved message reached the (development) outbox.
+    const outbox = await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox_messages WHERE recipient = ?")
+      .bind(phone)
+      .first<{ n: number }>();
+    expect(outbox?.n).toBe(1);
   });
 
   it("refuses an agent, answers 404 for another tenant's message, and needs the form's CSRF token", async () => {
