@@ -11,6 +11,7 @@ import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
 import { adminPages } from "./admin/admin.pages";
 import { operationsPages } from "./admin/operations.pages";
+import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
 import { companiesPages } from "./companies/companies.pages";
 
@@ -69,6 +70,7 @@ pages.route("/", teamPages);
 pages.route("/", importsPages);
 pages.route("/", contactsPages);
 pages.route("/", inboxPages);
+pages.route("/", approvalsPages);
 pages.route("/", companiesPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);

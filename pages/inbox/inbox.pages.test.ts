@@ -274,4 +274,37 @@ describe("inbox pages", () => {
     expect(await (await agent.get("/inbox")).text()).not.toContain(hidden.id);
     expect(await unreadOf(hidden.id)).toBe(1);
   });
+
+  it("shows the contact's WhatsApp marketing consent: not recorded, granted since, withdrawn since", async () => {
+    const { owner } = await createTenant();
+    const thread = await threadOf(owner);
+    const consentLine = async (lang = "ar") => {
+      const html = await (await signedIn(owner, { lang }).get(`/inbox/${thread.id}`)).text();
+      return /<p[^>]*data-testid="consent"[^>]*>[\s\S]*?<\/p>/.exec(html)?.[0] ?? "";
+    };
+    const record = async (status: "granted" | "withdrawn", occurredAt: string) => {
+      const res = await postJson(
+        `/api/v1/contacts/${thread.contactId}/consents`,
+        { purpose: "marketing", status, source: "web_form", evidenceText: "أوافق على العروض", occurredAt },
+        owner.auth,
+      );
+      expect(res.status).toBe(201);
+    };
+    const none = await consentLine();
+    expect(none).toContain('data-status="none"');
+    expect(none).toContain(escaped(ar.inbox.consent.none));
+
+    await record("granted", "2026-03-01T09:00:00.000Z");
+    const granted = await consentLine();
+    expect(granted).toContain('data-status="granted"');
+    expect(granted).toContain(escaped(ar.inbox.consent.granted));
+    expect(granted).toContain('datetime="2026-03-01T09:00:00.000Z"');
+    expect(await consentLine("en")).toContain(en.inbox.consent.granted);
+
+    await record("withdrawn", "2026-04-02T10:00:00.000Z");
+    const withdrawn = await consentLine("en");
+    expect(withdrawn).toContain('data-status="withdrawn"');
+    expect(withdrawn).toContain(en.inbox.consent.withdrawn);
+    expect(withdrawn).toContain('datetime="2026-04-02T10:00:00.000Z"');
+  });
 });

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { consentsOf } from "../../src/messaging/consents.service";
 import { SendMessageInputSchema } from "../../src/messaging/messaging.model";
 import {
   conversationWithMessages,
@@ -76,13 +77,23 @@ const conversationIdOf = (c: Context<AppEnv>) => {
 const loadThread = (c: Context<AppEnv>, id: string, cursor: string | undefined) =>
   withFirstPageOnBadCursor(cursor, (at) => conversationWithMessages(tenantOf(c), id, at, THREAD_SIZE));
 
-function renderThread(
+/**
+ * The contact's WhatsApp marketing consent for the header: null when never recorded. A round trip
+ * of its own after the thread's (consentsOf reads by contact, which the thread names).
+ */
+async function marketingConsentOf(c: Context<AppEnv>, contactId: string) {
+  const { current } = await consentsOf(tenantOf(c), contactId);
+  return current.find((state) => state.channel === "whatsapp" && state.purpose === "marketing") ?? null;
+}
+
+async function renderThread(
   c: Context<AppEnv>,
   thread: Awaited<ReturnType<typeof loadThread>>,
   form: (t: Dictionary) => ReplyFormState,
   status: 200 | 409 | 422 = 200,
   olderPage = false,
 ) {
+  const consent = await marketingConsentOf(c, thread.conversation.contact.id);
   return renderPage(c, {
     title: (t) => `${thread.conversation.contact.name} · ${t.inbox.title}`,
     body: (t, csrf) => (
@@ -92,6 +103,7 @@ function renderThread(
         timeZone={signedInUser(c).tenantTimeZone}
         csrf={csrf}
         conversation={thread.conversation}
+        consent={consent}
         messages={[...thread.messages.data].reverse()}
         olderCursor={thread.messages.nextCursor}
         olderPage={olderPage}

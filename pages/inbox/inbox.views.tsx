@@ -1,4 +1,5 @@
 import type { FC } from "hono/jsx";
+import type { currentStates } from "../../src/messaging/consents.service";
 import type { conversationView, messageView } from "../../src/messaging/messaging.service";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
@@ -36,7 +37,7 @@ export function formatMoment(ms: number, locale: Locale, timeZone: string | null
   return cached.format(ms);
 }
 
-const Moment: FC<Base & { iso: string }> = ({ iso, locale, timeZone }) => (
+export const Moment: FC<Base & { iso: string }> = ({ iso, locale, timeZone }) => (
   <time datetime={iso}>{formatMoment(Date.parse(iso), locale, timeZone)}</time>
 );
 
@@ -199,7 +200,7 @@ const Ticks: FC<{ t: Dictionary; message: MessageView }> = ({ t, message }) => {
   );
 };
 
-function contentOf(message: MessageView): string {
+export function contentOf(message: MessageView): string {
   if (message.text) return message.text;
   if (message.template) {
     const { name, language, variables } = message.template;
@@ -210,6 +211,23 @@ function contentOf(message: MessageView): string {
 }
 
 // Thread ----------------------------------------------------------------------------------------
+
+export type MarketingConsent = ReturnType<typeof currentStates>[number];
+
+/** Whether the contact may get marketing on WhatsApp, as the consent gate will judge it. */
+const ConsentLine: FC<Base & { consent: MarketingConsent | null }> = ({ t, locale, timeZone, consent }) => (
+  <p class="muted" data-testid="consent" data-status={consent?.status ?? "none"}>
+    {t.inbox.consent.label}:{" "}
+    {consent ? (
+      <>
+        {consent.status === "granted" ? t.inbox.consent.granted : t.inbox.consent.withdrawn}{" "}
+        <Moment t={t} locale={locale} timeZone={timeZone} iso={consent.since} />
+      </>
+    ) : (
+      t.inbox.consent.none
+    )}
+  </p>
+);
 
 export interface ReplyFormState {
   kind?: "text" | "template";
@@ -319,6 +337,7 @@ export const ThreadPage: FC<
   Base & {
     csrf: string;
     conversation: ConversationView;
+    consent: MarketingConsent | null;
     /** Oldest first: the page reads top to bottom like a chat. */
     messages: MessageView[];
     olderCursor: string | null;
@@ -326,7 +345,7 @@ export const ThreadPage: FC<
     olderPage: boolean;
     form: ReplyFormState;
   }
-> = ({ t, locale, timeZone, csrf, conversation, messages, olderCursor, olderPage, form }) => {
+> = ({ t, locale, timeZone, csrf, conversation, consent, messages, olderCursor, olderPage, form }) => {
   const action = `/inbox/${conversation.id}`;
   const unsentText = !conversation.windowOpen && form.kind === "text" ? form.values?.text : undefined;
   const windowClosesAt =
@@ -354,8 +373,7 @@ export const ThreadPage: FC<
           <a href={`/contacts/${conversation.contact.id}`} data-testid="contact-link">
             {t.inbox.contactLink}
           </a>
-          {/* Consent state (issue 8, item 9): the consent ledger being added in src/messaging renders
-              the contact's consent here. Nothing is shown until it exists. */}
+          <ConsentLine t={t} locale={locale} timeZone={timeZone} consent={consent} />
         </header>
 
         {olderCursor ? (

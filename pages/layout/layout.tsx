@@ -75,6 +75,7 @@ export const Layout: FC<LayoutProps> = ({
               ) : session ? (
                 <>
                   <a href="/inbox">{t.inbox.nav}</a>
+                  {session.role !== "agent" ? <a href="/approvals">{t.approvals.nav}</a> : null}
                   <a href="/contacts">{t.nav.contacts}</a>
                   <a href="/companies">{t.companies.nav}</a>
                   <a href="/deals">{t.nav.deals}</a>
