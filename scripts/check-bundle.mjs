@@ -19,7 +19,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // libphonenumber-js (mobile metadata, ~139 KiB raw / ~36 KiB gzip) and the verification flows came
 // in, and 264 KiB with the CRM (contacts, deals, board, activities, search, custom fields, CSV
 // import with papaparse), and 285 KiB with companies pages, templates and sample data (their
-// Arabic/English catalogues ≈ 31 KiB raw), and 326 KiB with WhatsApp messaging, the inbox, the
+// Arabic/English catalogues ≈ 31 KiB raw), and 328 KiB with WhatsApp messaging, the inbox, approvals, the
 // operator console's pages and the identity delivery clients (issue 8). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
