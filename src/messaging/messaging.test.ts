@@ -19,10 +19,9 @@ type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
 let phoneCounter = 0;
 /** A Saudi mobile number no other test uses. */
+// +96655 is a Saudi mobile prefix (libphonenumber refuses +96551/52…); 7 digits follow.
 const newPhone = () =>
-  `+9665${String(Date.now() % 10_000_000)
-    .padStart(7, "0")
-    .slice(0, 4)}${String(phoneCounter++).padStart(4, "0")}`.slice(0, 13);
+  `+96655${String(Date.now() % 1000).padStart(3, "0")}${String(phoneCounter++ % 10_000).padStart(4, "0")}`;
 
 async function connect(tenant: Tenant, phoneNumberId = `${Date.now()}${phoneCounter++}`) {
   const res = await call("/api/v1/whatsapp/account", {
