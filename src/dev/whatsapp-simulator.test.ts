@@ -9,7 +9,7 @@ import { network } from "../../test/setup/network";
 import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
 import { ProviderUnavailableError, sendWhatsApp } from "../integrations/whatsapp/cloud-api";
-import { accountById } from "../messaging/messaging.repo";
+import { accountById } from "../messaging/whatsapp-accounts.repo";
 import { openCredential } from "../messaging/whatsapp-credentials";
 import { resetBreaker } from "../platform/circuit-breaker";
 import { RATE_LIMIT_RETRY_AFTER_SECONDS } from "./whatsapp-simulator";

@@ -3,13 +3,12 @@ import type { TenantContext } from "../platform/context";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
 import {
-  type MessageRow,
-  messageById,
   messagingSettingsOf,
   pendingApprovals,
   reviewMessage,
   upsertMessagingSettings,
-} from "./messaging.repo";
+} from "./approvals.repo";
+import { type MessageRow, messageById } from "./messaging.repo";
 import { DEFAULT_APPROVAL_POLICY, messageView, type OutboundJob } from "./messaging.service";
 
 /** Messages waiting for a manager, with their contact, oldest first. */

@@ -4,51 +4,10 @@ import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { currentConsentStatus, qualified } from "./consents.repo";
-import {
-  conversations,
-  type MessageState,
-  messages,
-  messagingSettings,
-  whatsappAccounts,
-} from "./messaging.schema";
+import { conversations, type MessageState, messages } from "./messaging.schema";
 
-export type WhatsAppAccountRow = typeof whatsappAccounts.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
-
-// Accounts -----------------------------------------------------------------------------------
-
-/** The account a webhook names (`?account=`): looked up before the tenant is known. */
-export const accountById = (db: Db, id: string) =>
-  db.select().from(whatsappAccounts).where(eq(whatsappAccounts.id, id)).limit(1);
-
-export const accountOfTenant = (scope: TenantScope) =>
-  scope.db.select().from(whatsappAccounts).where(scope.where(whatsappAccounts.tenantId)).limit(1);
-
-/** Connects or replaces the tenant's number (one per tenant); the id stays when it is replaced. */
-export const upsertAccount = (scope: TenantScope, row: Omit<WhatsAppAccountRow, "tenantId">) =>
-  scope.db
-    .insert(whatsappAccounts)
-    .values({ ...row, tenantId: scope.tenantId })
-    .onConflictDoUpdate({
-      target: whatsappAccounts.tenantId,
-      set: {
-        phoneNumberId: row.phoneNumberId,
-        displayPhone: row.displayPhone,
-        businessAccountId: row.businessAccountId,
-        accessTokenEnc: row.accessTokenEnc,
-        appSecretEnc: row.appSecretEnc,
-        verifyTokenEnc: row.verifyTokenEnc,
-        updatedAt: row.updatedAt,
-      },
-    })
-    .returning();
-
-export const deleteAccount = (scope: TenantScope) =>
-  scope.db
-    .delete(whatsappAccounts)
-    .where(scope.where(whatsappAccounts.tenantId))
-    .returning({ id: whatsappAccounts.id });
 
 // Inbound ------------------------------------------------------------------------------------
 
@@ -198,9 +157,6 @@ export const gateFacts = (scope: TenantScope, contactId: string) =>
     })
     .from(contacts)
     .where(scope.where(contacts.tenantId, eq(contacts.id, contactId)));
-
-export const messagingSettingsOf = (scope: TenantScope) =>
-  scope.db.select().from(messagingSettings).where(scope.where(messagingSettings.tenantId)).limit(1);
 
 /** What the outbound consumer needs for one message, in one read. */
 export const messageToSend = (scope: TenantScope, id: string) =>
@@ -410,52 +366,3 @@ export const markConversationRead = (scope: TenantScope, id: string) =>
     .update(conversations)
     .set({ unreadCount: 0 })
     .where(scope.where(conversations.tenantId, eq(conversations.id, id)));
-
-// Approvals ----------------------------------------------------------------------------------
-
-/** Messages held for a manager, oldest first (the longest waiting is reviewed first). */
-export const pendingApprovals = (scope: TenantScope, after: CursorPosition | null, limit: number) =>
-  scope.db
-    .select({ message: getTableColumns(messages), contactName: contacts.name, contactPhone: contacts.phone })
-    .from(messages)
-    .innerJoin(contacts, eq(contacts.id, messages.contactId))
-    .where(
-      scope.where(
-        messages.tenantId,
-        eq(messages.state, "pending_approval"),
-        continuingAfter(messages.createdAt, messages.id, after, "asc"),
-      ),
-    )
-    .orderBy(messages.createdAt, messages.id)
-    .limit(limit + 1);
-
-/**
- * Approves (→ queued) or rejects (→ blocked, `rejected`) a held message, once: a second decision,
- * or one racing another, finds it no longer pending and changes nothing.
- */
-export const reviewMessage = (
-  scope: TenantScope,
-  id: string,
-  decision: { approved: boolean; reviewerId: string; at: number },
-) =>
-  scope.db
-    .update(messages)
-    .set({
-      state: decision.approved ? "queued" : "blocked",
-      stateReason: decision.approved ? null : "rejected",
-      reviewedBy: decision.reviewerId,
-      reviewedAt: decision.at,
-      updatedAt: decision.at,
-    })
-    .where(scope.where(messages.tenantId, eq(messages.id, id), eq(messages.state, "pending_approval")))
-    .returning();
-
-export const upsertMessagingSettings = (
-  scope: TenantScope,
-  row: { approveFirstMessage: boolean; approveAiDrafted: boolean; updatedAt: number },
-) =>
-  scope.db
-    .insert(messagingSettings)
-    .values({ ...row, tenantId: scope.tenantId, approveBroadcastOver: null })
-    .onConflictDoUpdate({ target: messagingSettings.tenantId, set: row })
-    .returning();

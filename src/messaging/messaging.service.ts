@@ -6,9 +6,9 @@ import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
+import { messagingSettingsOf } from "./approvals.repo";
 import type { SendMessageInput } from "./messaging.model";
 import {
-  accountOfTenant,
   type ConversationListRow,
   conversationById,
   conversationOfContact,
@@ -19,9 +19,9 @@ import {
   type MessageRow,
   markConversationRead,
   messagesOf,
-  messagingSettingsOf,
   touchConversation,
 } from "./messaging.repo";
+import { accountOfTenant } from "./whatsapp-accounts.repo";
 
 /** The customer-service window: free-form messages only within 24 h of the contact's last message. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;

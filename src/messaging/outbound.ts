@@ -10,7 +10,6 @@ import { CircuitOpenError, throughBreaker } from "../platform/circuit-breaker";
 import { idPrefixes, newId } from "../platform/ids";
 import { tenantScope } from "../platform/tenant-scope";
 import {
-  accountOfTenant,
   claimSend,
   type MessageRow,
   markSendFailed,
@@ -20,6 +19,7 @@ import {
   strandedMessages,
 } from "./messaging.repo";
 import { type OutboundJob, windowOpen } from "./messaging.service";
+import { accountOfTenant } from "./whatsapp-accounts.repo";
 import { openCredential } from "./whatsapp-credentials";
 
 /** How long one consumer holds a message while it sends: longer than the provider call's timeout. */

@@ -4,7 +4,12 @@ import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
 import type { ConnectWhatsAppInputSchema } from "./messaging.model";
-import { accountOfTenant, deleteAccount, upsertAccount, type WhatsAppAccountRow } from "./messaging.repo";
+import {
+  accountOfTenant,
+  deleteAccount,
+  upsertAccount,
+  type WhatsAppAccountRow,
+} from "./whatsapp-accounts.repo";
 import { forgetWebhookAccount, sealCredential } from "./whatsapp-credentials";
 
 type ConnectInput = z.infer<typeof ConnectWhatsAppInputSchema>;

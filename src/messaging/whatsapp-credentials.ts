@@ -2,7 +2,7 @@ import type { Db } from "../db/client";
 import type { Config } from "../env";
 import { ApiError } from "../platform/problem";
 import { decryptSecret, encryptSecret } from "../platform/secret-box";
-import { accountById, type WhatsAppAccountRow } from "./messaging.repo";
+import { accountById, type WhatsAppAccountRow } from "./whatsapp-accounts.repo";
 
 type SecretField = "access_token" | "app_secret" | "verify_token";
 
