@@ -13,6 +13,7 @@
 // BENCH_CONNECTIONS (default 50).
 
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
@@ -352,6 +353,9 @@ function startAppWorker(logCounter, { dir = BUILD_DIR, main = "index.js" } = {})
         RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
         CIRCUIT_BREAKER: { className: "CircuitBreaker", useSQLite: true },
       },
+      // Producers only: the messaging scenarios measure the routes up to the enqueue, not the
+      // consumers (which would compete with the load for the same cores).
+      queueProducers: { IMPORTS_QUEUE: "imports", OUTBOUND_QUEUE: "outbound", WEBHOOKS_QUEUE: "webhooks" },
       assets: ASSETS,
       bindings: APP_VARS,
     }),
@@ -579,6 +583,80 @@ async function signInDemoOwner(appUrl) {
   return (await login.json()).accessToken;
 }
 
+/**
+ * The WhatsApp scenarios need a connected number: connects one for the demo tenant and returns the
+ * signed inbound webhook (verify + enqueue + 200; Meta sends the same wamid again on a retry, which
+ * the consumer stores once) and a template send to a seeded contact (202, queued).
+ */
+async function messagingScenarios(appUrl, accessToken) {
+  const appSecret = "0123456789abcdef0123456789abcdef";
+  const connected = await fetch(new URL("/api/v1/whatsapp/account", appUrl), {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      phoneNumberId: "100000000000777",
+      displayPhone: "+966 11 000 0777",
+      accessToken: "EAA-bench-only-access-token-0000",
+      appSecret,
+      verifyToken: "bench-only-verify-token",
+    }),
+  });
+  if (!connected.ok) throw new Error(`connecting the bench number answered ${connected.status}`);
+  const { id } = await connected.json();
+  const webhook = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "bench",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "966110000777", phone_number_id: "100000000000777" },
+              contacts: [{ wa_id: "966550000042", profile: { name: "Bench" } }],
+              messages: [
+                {
+                  from: "966550000042",
+                  id: "wamid.bench",
+                  timestamp: "1796600000",
+                  type: "text",
+                  text: { body: "مرحبا" },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  return [
+    {
+      name: "POST /webhooks/whatsapp (verify + enqueue)",
+      path: `/webhooks/whatsapp?account=${id}`,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": `sha256=${createHmac("sha256", appSecret).update(webhook).digest("hex")}`,
+      },
+      body: webhook,
+      baseline: "bare",
+    },
+    {
+      name: "POST /api/v1/messages (template, queued)",
+      path: "/api/v1/messages",
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
+      body: {
+        contactId: benchContactId(42),
+        template: { name: "bench_reminder", language: "ar", variables: ["غداً"] },
+      },
+      // A read (contact, thread, number, gates with the session check), a write and the enqueue.
+      baseline: "d1x1",
+    },
+  ];
+}
+
 /** `auth` scenarios with the demo owner's access token; `cookie` ones with it as the page session. */
 /** Resident memory of a process in KiB, from /proc (null elsewhere). */
 function rssKiB(pid) {
@@ -666,7 +744,10 @@ async function main() {
     const countingToken = await signInDemoOwner(countingUrl);
     // Round trips do not depend on volume: a small slice of the CRM data is enough here.
     await seedCrmVolume(await counting.getD1Database("DB"), 0.02);
-    const d1RoundTrips = await countD1RoundTrips(countingUrl, withCredentials(SCENARIOS, countingToken));
+    const d1RoundTrips = await countD1RoundTrips(countingUrl, [
+      ...withCredentials(SCENARIOS, countingToken),
+      ...(await messagingScenarios(countingUrl, countingToken)),
+    ]);
     await counting.dispose();
     instances.splice(instances.indexOf(counting), 1);
 
@@ -690,7 +771,11 @@ async function main() {
     );
     const rows = [];
     for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
-    for (const scenario of withCredentials(SCENARIOS, accessToken)) {
+    const scenarios = [
+      ...withCredentials(SCENARIOS, accessToken),
+      ...(await messagingScenarios(app.url, accessToken)),
+    ];
+    for (const scenario of scenarios) {
       const withTrips = { ...scenario, d1RoundTrips: d1RoundTrips.get(scenario.name) };
       rows.push(await measure(app.url, withTrips, app.pid));
     }
