@@ -50,7 +50,6 @@ describe("consent ledger", () => {
   it("appends grants and withdrawals with their evidence; the newest is the current state", async () => {
     const tenant = await createTenant();
     const contact = await newContact(tenant);
-    await postJson(`/api/v1/contacts/${contact.id}`, {}, tenant.owner.auth);
     // Agents record consent on contacts they can see: make the agent the owner.
     await env.DB.prepare("UPDATE contacts SET owner_id = ? WHERE id = ?")
       .bind(tenant.agent.userId, contact.id)

@@ -213,7 +213,8 @@ async function receive(scope: TenantScope, event: InboundEvent, now: number) {
     insertPhones(scope, contactId, [event.from]),
     ...thread,
   ]);
-  return { contactId, stored: (written[5] as { id: string }[]).length > 0 };
+  // The message insert is the thread's second statement, second to last in the batch.
+  return { contactId, stored: (written.at(-2) as { id: string }[]).length > 0 };
 }
 
 /**

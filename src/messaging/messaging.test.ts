@@ -417,8 +417,8 @@ describe("sending through the Cloud API", () => {
       { contactId, text: "أهلاً، متى يناسبك؟" },
       tenant.agent.auth,
     );
-    // The agent does not own the lead (unassigned), so it is refused; the owner sends.
-    expect([202, 404]).toContain(res.status);
+    // The lead is unassigned (no round-robin rule), so the agent does not see it; the owner sends.
+    await expectProblem(res, 404, "NOT_FOUND");
     const owner = await postJson(
       "/api/v1/messages",
       { contactId, text: "أهلاً، متى يناسبك؟" },
