@@ -181,9 +181,13 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
   ]);
   const [row] = written[1];
   if (!row) throw new Error("sendMessage: the message was not stored");
-  // A failed enqueue leaves the message queued: the cron sends queued messages again (workers/cron).
+  // The message is stored, so the answer need not wait for the queue: an enqueue that fails leaves
+  // it queued, and the 5-minute sweep sends it (requeueStrandedSends, workers/cron); the failure
+  // is reported.
   if (state === "queued") {
-    await ctx.env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId: id } satisfies OutboundJob);
+    ctx.waitUntil(
+      ctx.env.OUTBOUND_QUEUE.send({ tenantId: scope.tenantId, messageId: id } satisfies OutboundJob),
+    );
   }
   return messageView(row);
 }

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { dbFor } from "../db/client";
 import { enforceApiQuota } from "./api-limits";
 import type { AppEnv, TenantContext } from "./context";
-import { requestOrigin } from "./context";
+import { afterResponse, requestOrigin } from "./context";
 import { ApiError } from "./problem";
 import { hasRole, type Role, type Scope } from "./roles";
 import { type SessionGate, tenantScope } from "./tenant-scope";
@@ -127,6 +127,7 @@ export function tenantContext(
     config: c.get("config"),
     env: c.env,
     now,
+    waitUntil: afterResponse(c),
   };
 }
 
@@ -182,16 +183,12 @@ function setHeaders(c: Context<AppEnv>, headers: Record<string, string>) {
 export const access = (rule: AccessRule, ...after: MiddlewareHandler<AppEnv>[]) => ({
   security: [{ Bearer: [] }],
   // Guard first: middleware after it (e.g. idempotency(), which scopes keys by caller) sees the
-  // principal. Such middleware may write before the handler reads, so the session is checked first.
-  middleware: after.length > 0 ? [requireAccess(rule), settledSession, ...after] : [requireAccess(rule)],
+  // principal. Middleware that writes before the handler's first read settles the session check
+  // itself first (idempotency() does, only when a key is sent), so a request without one keeps the
+  // check in the handler's first read.
+  middleware: [requireAccess(rule), ...after],
   "x-access": rule,
 });
-
-/** Runs the pending session check now, for middleware that writes before the handler's first read. */
-const settledSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await tenantOf(c).scope.settle();
-  await next();
-};
 
 /** The context set by requireAccess (or a signed-in page); on any other route a programming error. */
 export function tenantOf(c: Context<AppEnv>): TenantContext {

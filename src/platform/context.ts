@@ -55,6 +55,8 @@ export interface TenantContext {
   config: Config;
   env: Bindings;
   now: number;
+  /** Runs `task` after the response is sent (the request's waitUntil); a failure is reported. */
+  waitUntil(task: Promise<unknown>): void;
 }
 
 /** The Hono environment every router and middleware in Dealix is typed with. */
@@ -92,10 +94,15 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
       origin: requestOrigin(c),
       request: c.req.raw,
       now: Date.now(),
-      waitUntil: (task) =>
-        c.executionCtx.waitUntil(task.catch((error: unknown) => c.get("reporter").captureException(error))),
+      waitUntil: afterResponse(c),
     };
     c.set("requestContext", context);
   }
   return context;
 }
+
+/** The request's waitUntil, reporting a failure of the task instead of dropping it. */
+export const afterResponse =
+  (c: Context<AppEnv>) =>
+  (task: Promise<unknown>): void =>
+    c.executionCtx.waitUntil(task.catch((error: unknown) => c.get("reporter").captureException(error)));

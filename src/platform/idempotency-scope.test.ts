@@ -101,6 +101,19 @@ describe("Idempotency-Key scope", () => {
     expect(await storedKeys(key)).toBe(2);
   });
 
+  it("refuses an ended session before its key is claimed, and runs nothing", async () => {
+    const send = appWithIdempotentCreate();
+    const { agent } = await createTenant();
+    await env.DB.prepare("UPDATE refresh_families SET revoked_at = ?, revoked_reason = 'logout' WHERE id = ?")
+      .bind(Date.now(), agent.familyId)
+      .run();
+    const key = `ended-${crypto.randomUUID()}`;
+
+    const refused = await send(agent.auth, key);
+    expect(refused.status).toBe(401);
+    expect(await storedKeys(key)).toBe(0);
+  });
+
   it("keeps API keys apart from each other and from the user who made them", async () => {
     const send = appWithIdempotentCreate();
     const { tenantId, owner } = await createTenant();

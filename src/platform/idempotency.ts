@@ -52,6 +52,9 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 
   const caller = await callerOf(c);
   if (caller === null) return next();
+  // Claiming the key is a write: a session that has ended (logout, removal, role change) must be
+  // refused before it, so the check that would ride with the handler's first read runs now.
+  await c.get("tenant")?.scope.settle();
   const db = dbFor(c.env.DB);
   const scope = `${caller} ${c.req.method} ${c.req.path}`;
   const requestHash = await sha256Hex(await c.req.text());
