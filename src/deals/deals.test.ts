@@ -363,10 +363,18 @@ describe("deals", () => {
     expect(await trips(`/deals/${deal.id}`, { headers: tenant.manager.auth })).toBe(1);
     expect(await trips(`/deals/${deal.id}/history`, { headers: tenant.manager.auth })).toBe(1);
     // Writes: one read batch (with the session check) and one write batch with the audit row.
-    // A create checks the session on its own first (idempotency() may write before the handler reads).
+    // A create too, without an Idempotency-Key; with one, the session is checked on its own first
+    // (the key's claim is a write before the handler reads), then the key is claimed and completed.
     expect(
       await trips("/deals", { method: "POST", headers: json, body: JSON.stringify({ title: "T" }) }),
-    ).toBe(3);
+    ).toBe(2);
+    expect(
+      await trips("/deals", {
+        method: "POST",
+        headers: { ...json, "Idempotency-Key": crypto.randomUUID() },
+        body: JSON.stringify({ title: "K" }),
+      }),
+    ).toBe(5);
     expect(
       await trips(`/deals/${deal.id}`, {
         method: "PATCH",
