@@ -147,6 +147,11 @@ export const messages = sqliteTable(
       .where(sql`${t.state} = 'pending_approval'`),
     // The cron's sweep for stranded sends reads only unfinished outbound messages.
     index("messages_unfinished").on(t.state, t.updatedAt).where(sql`${t.state} IN ('queued', 'sending')`),
+    // The approval gate's "messaged before?" (gateFacts) on every send: one index probe, where the
+    // tenant's other indexes would scan all its messages.
+    index("messages_contact_delivered")
+      .on(t.tenantId, t.contactId)
+      .where(sql`${t.direction} = 'outbound' AND ${t.state} IN ('sent', 'delivered', 'read')`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_contact_delivered` ON `messages` (`tenant_id`,`contact_id`) WHERE "messages"."direction" = 'outbound' AND "messages"."state" IN ('sent', 'delivered', 'read');
