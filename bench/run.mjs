@@ -10,7 +10,7 @@
 // when the build fails or a scenario answers anything but 2xx (or the client sees errors/timeouts).
 //
 // Settings (env vars): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
-// BENCH_CONNECTIONS (default 50).
+// BENCH_CONNECTIONS (default 50), BENCH_ONLY (a regular expression of scenario names).
 
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -115,6 +115,9 @@ export default {
 const DURATION_S = positiveNumberFromEnv("BENCH_DURATION", 10);
 const WARMUP_S = positiveNumberFromEnv("BENCH_WARMUP", 2, { allowZero: true });
 const CONNECTIONS = positiveNumberFromEnv("BENCH_CONNECTIONS", 50);
+// BENCH_ONLY: a regular expression of scenario names to run (the baselines always run), e.g.
+// BENCH_ONLY='members|messages' for a quick comparison; "export" matches the CSV export runs.
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? "", "i");
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out");
@@ -775,23 +778,31 @@ async function main() {
       ...withCredentials(SCENARIOS, accessToken),
       ...(await messagingScenarios(app.url, accessToken)),
     ];
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((s) => ONLY.test(s.name))) {
       const withTrips = { ...scenario, d1RoundTrips: d1RoundTrips.get(scenario.name) };
       rows.push(await measure(app.url, withTrips, app.pid));
     }
 
     printTable(rows);
     console.log("CSV export (streamed; memory sampled every 20 ms):");
-    const exportsMeasured = [
-      await measureExport(
-        app.url,
-        accessToken,
-        app.pid,
-        "export: one agent's qualified leads",
-        `?ownerId=${BENCH_AGENT}&status=qualified`,
-      ),
-      await measureExport(app.url, accessToken, app.pid, `export: all ${CRM_VOLUME.contacts} contacts`, ""),
-    ];
+    const exportsMeasured = !ONLY.test("export")
+      ? []
+      : [
+          await measureExport(
+            app.url,
+            accessToken,
+            app.pid,
+            "export: one agent's qualified leads",
+            `?ownerId=${BENCH_AGENT}&status=qualified`,
+          ),
+          await measureExport(
+            app.url,
+            accessToken,
+            app.pid,
+            `export: all ${CRM_VOLUME.contacts} contacts`,
+            "",
+          ),
+        ];
     const logCounts = { bare: bareLogs.counts, app: appLogs.counts };
     console.log(`Worker console lines by level: app ${JSON.stringify(appLogs.counts)}`);
     for (const sample of appLogs.samples.values()) console.log(`  ${sample.slice(0, 400)}`);
