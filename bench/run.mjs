@@ -89,6 +89,8 @@ const BASELINES = [
   { name: "bare Worker /", path: "/", id: "bare", d1RoundTrips: 0 },
   { name: "bare + 1 D1 query (50 rows)", path: "/d1/one", id: "d1x1", d1RoundTrips: 1 },
   { name: "bare + 2 D1 queries", path: "/d1/two", id: "d1x2", d1RoundTrips: 2 },
+  // A write route's floor: one read, then one insert (a D1 write commits, which a read does not).
+  { name: "bare + 1 D1 read + 1 D1 insert", path: "/d1/write", id: "d1rw", d1RoundTrips: 2 },
 ];
 const BARE_WORKER_SCRIPT = `
 const QUERY = "SELECT id, name, email, role, created_at FROM people ORDER BY created_at DESC LIMIT 50";
@@ -99,6 +101,11 @@ export default {
     let response;
     if (pathname === "/d1/one") {
       response = Response.json((await env.DB.prepare(QUERY).all()).results);
+    } else if (pathname === "/d1/write") {
+      await env.DB.prepare("SELECT id FROM people WHERE id = ?").bind("p1").first();
+      await env.DB.prepare("INSERT INTO notes (id, body, created_at) VALUES (?, ?, ?)")
+        .bind(crypto.randomUUID(), "a note of about the size of a message", Date.now()).run();
+      response = Response.json({ ok: true }, { status: 202 });
     } else if (pathname === "/d1/two") {
       await env.DB.prepare("SELECT id FROM people WHERE id = ?").bind("p1").first();
       response = Response.json((await env.DB.prepare(QUERY).all()).results);
@@ -323,6 +330,9 @@ async function seedBareDatabase(mf) {
     .prepare(
       "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL)",
     )
+    .run();
+  await db
+    .prepare("CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL)")
     .run();
   const insert = db.prepare("INSERT INTO people VALUES (?, ?, ?, ?, ?)");
   await db.batch(
