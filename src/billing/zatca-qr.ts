@@ -57,7 +57,7 @@ export function decodeZatcaQr(payload: string): ZatcaQrFields {
   } catch {
     throw new ZatcaQrError("ZATCA QR payload is not Base64");
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const values = new Map<number, string>();
   let at = 0;
   while (at < bytes.length) {
