@@ -7,6 +7,9 @@ import { loadConfig } from "../../src/env";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createTenant } from "../../test/fixtures";
 import { call, escaped } from "../../test/helpers";
+import { ar } from "../i18n/ar";
+import { en } from "../i18n/en";
+import { TaxInvoicesSection } from "./tax-invoices.views";
 
 const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
   new TestBrowser({ "__Host-dlx_at": actor.accessToken, "__Host-dlx_rt": actor.refreshToken, ...extra });
@@ -123,5 +126,53 @@ describe("printable tax invoice page", () => {
     expect(anonymous.headers.get("Location")).toBe(
       `/login?next=${encodeURIComponent(`/billing/invoices/${invoice.id}`)}`,
     );
+  });
+});
+
+describe("invoices section (for the billing page)", () => {
+  const invoice = {
+    id: "tax_00000000000000000001",
+    number: "DLX-000007",
+    title: { ar: "فاتورة ضريبية مبسطة", en: "Simplified Tax Invoice" },
+    totalHalalas: 286_350,
+    issuedAt: "2026-12-01T09:15:30.000Z",
+  };
+
+  it("lists each invoice with its number, type, date, total and a link to its page, and a more link", async () => {
+    const html = String(
+      await (
+        <TaxInvoicesSection
+          t={en}
+          locale="en"
+          timeZone="Asia/Riyadh"
+          invoices={[invoice]}
+          nextCursor="abc"
+          path="/billing"
+        />
+      ).toString(),
+    );
+    expect(html).toContain("DLX-000007");
+    expect(html).toContain("Simplified Tax Invoice");
+    expect(html).toContain("SAR 2,863.50");
+    expect(html).toContain("December 1, 2026");
+    expect(html).toContain('href="/billing/invoices/tax_00000000000000000001"');
+    expect(html).toContain('href="/billing?invoices=abc"');
+  });
+
+  it("says so when there is none yet, in Arabic", async () => {
+    const html = String(
+      await (
+        <TaxInvoicesSection
+          t={ar}
+          locale="ar"
+          timeZone={null}
+          invoices={[]}
+          nextCursor={null}
+          path="/billing"
+        />
+      ).toString(),
+    );
+    expect(html).toContain(escaped(ar.taxInvoices.empty));
+    expect(html).not.toContain("<table");
   });
 });
