@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { VatNumberSchema } from "../companies/companies.model";
-import { PageQuerySchema } from "../platform/pagination";
 import { DateTimeSchema, HalalasSchema, idSchema } from "../platform/schemas";
 
 // What the payment consumer hands the service. Bounds keep every document printable and its
@@ -98,5 +97,3 @@ export const TaxInvoiceSchema = TaxInvoiceSummarySchema.extend({
     }),
   }),
 }).openapi("TaxInvoice");
-
-export const TaxInvoiceListQuerySchema = PageQuerySchema;

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access, tenantOf } from "../platform/access";
-import { pageSchema } from "../platform/pagination";
+import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonContent, pathId } from "../platform/router";
-import { TaxInvoiceListQuerySchema, TaxInvoiceSchema, TaxInvoiceSummarySchema } from "./tax-invoices.model";
+import { TaxInvoiceSchema, TaxInvoiceSummarySchema } from "./tax-invoices.model";
 import { taxInvoiceOf, taxInvoicesPage } from "./tax-invoices.service";
 
 // Billing documents are the owner's: they carry what the tenant pays. API keys have no billing scope.
@@ -16,7 +16,7 @@ const listRoute = createRoute({
   operationId: "listTaxInvoices",
   summary: "The tenant's tax invoices and credit notes, newest first (owner only)",
   ...access(OWNER_ONLY),
-  request: { query: TaxInvoiceListQuerySchema },
+  request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of documents", ...jsonContent(pageSchema(TaxInvoiceSummarySchema)) },
     ...problemResponses("UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../../test/fixtures";
-import { call, countRows, expectProblem } from "../../test/helpers";
+import { call, callCountingD1, countRows, expectProblem } from "../../test/helpers";
 import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
 import { ApiError } from "../platform/problem";
@@ -403,6 +403,14 @@ describe("GET /api/v1/billing/invoices/{id}", () => {
         },
       },
     });
+  });
+
+  it("reads in one D1 round trip, the session check included, as the list does", async () => {
+    const invoice = await issueTaxInvoice(db, growthMonthly(home.tenantId), seller);
+    for (const path of [`/api/v1/billing/invoices/${invoice.id}`, "/api/v1/billing/invoices"]) {
+      const { res, d1RoundTrips } = await callCountingD1(path, { headers: home.owner.auth });
+      expect([res.status, d1RoundTrips]).toEqual([200, 1]);
+    }
   });
 
   it("answers 404 for another tenant's invoice, 403 for a manager or agent, 422 for a malformed id", async () => {
