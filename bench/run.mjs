@@ -41,6 +41,8 @@ const SCENARIOS = [
   // Anonymous: D1 query + KV read + assets + Durable Object, compared with the D1 query alone.
   { name: "GET /health/deep", path: "/health/deep", baseline: "d1x1" },
   { name: "GET /openapi.json", path: "/openapi.json", baseline: "bare" },
+  // Public and static: the catalogue and its ETag are built once per isolate (target ≥ 0.8× bare).
+  { name: "GET /api/v1/plans", path: "/api/v1/plans", baseline: "bare" },
   // An authenticated read's unavoidable I/O is one D1 round trip (session check and data batched).
   { name: "GET /api/v1/auth/me", path: "/api/v1/auth/me", auth: true, baseline: "d1x1" },
   { name: "GET /api/v1/members", path: "/api/v1/members", auth: true, baseline: "d1x1" },

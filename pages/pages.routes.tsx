@@ -13,6 +13,7 @@ import { adminPages } from "./admin/admin.pages";
 import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
+import { billingPages } from "./billing/billing.pages";
 import { companiesPages } from "./companies/companies.pages";
 
 import { contactsPages } from "./contacts/contacts.pages";
@@ -79,6 +80,7 @@ pages.route("/", dealsPages);
 pages.route("/", pipelineSettingsPages);
 pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
+pages.route("/", billingPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -17,6 +17,8 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { plansApi } from "./billing/plans.routes";
+import { taxInvoicesApi } from "./billing/tax-invoices.routes";
 
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
@@ -109,6 +111,10 @@ const OPENAPI_INFO = {
       name: "messages",
       description: "WhatsApp: the tenant's number, threads, sending with the 24-hour window",
     },
+    {
+      name: "billing",
+      description: "Plans and prices in SAR (public), and the tenant's ZATCA tax invoices and credit notes",
+    },
     { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
     {
       name: "operator",
@@ -191,6 +197,8 @@ export function createApp() {
   app.route("/api/v1", messagingApi);
   app.route("/api/v1", consentsApi);
   app.route("/api/v1", approvalsApi);
+  app.route("/api/v1", plansApi);
+  app.route("/api/v1", taxInvoicesApi);
   app.route("/", webhooksApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);

@@ -15,6 +15,10 @@ const deployedSecrets = {
   PLATFORM_WHATSAPP_ACCESS_TOKEN: "platform-token",
   RESEND_API_KEY: "re_key",
   EMAIL_FROM: "Dealix <no-reply@mail.dealix.sa>",
+  ZATCA_SELLER_NAME_AR: "ديلكس لتقنية المعلومات",
+  ZATCA_SELLER_NAME_EN: "Dealix Information Technology",
+  ZATCA_SELLER_VAT_NUMBER: "310122393500003",
+  ZATCA_SELLER_ADDRESS: "King Fahd Road, Riyadh 12345",
 };
 
 describe("configuration", () => {
@@ -125,6 +129,30 @@ describe("configuration", () => {
     const development = loadConfig({ ...base, EMAIL_FROM: "", RESEND_API_KEY: "" });
     expect(development.RESEND_API_KEY).toBeUndefined();
     expect(development.PLATFORM_WHATSAPP_AUTH_TEMPLATE).toBe("dealix_code");
+  });
+
+  it("needs the tax-invoice seller in production, with a real VAT number and a QR-sized Arabic name", () => {
+    const production = {
+      ...base,
+      ...deployedSecrets,
+      ENVIRONMENT: "production",
+      SENTRY_DSN: "https://k@o1.ingest.sentry.io/1",
+      APP_ORIGIN: "https://app.dealix.sa",
+    };
+    expect(loadConfig(production).ZATCA_SELLER_VAT_NUMBER).toBe("310122393500003");
+    expect(() => loadConfig({ ...production, ZATCA_SELLER_ADDRESS: "" })).toThrow(
+      /ZATCA_SELLER_ADDRESS: secret ZATCA_SELLER_ADDRESS is required in production/,
+    );
+    expect(() => loadConfig({ ...production, ZATCA_SELLER_VAT_NUMBER: "300000000000003" })).toThrow(
+      /ZATCA_SELLER_VAT_NUMBER is the development value/,
+    );
+    expect(() => loadConfig({ ...production, ZATCA_SELLER_VAT_NUMBER: "123456789012345" })).toThrow(
+      /starts and ends with 3/,
+    );
+    expect(() => loadConfig({ ...base, ZATCA_SELLER_NAME_AR: "ش".repeat(128) })).toThrow(/255 UTF-8 bytes/);
+    expect(loadConfig({ ...base, ZATCA_SELLER_VAT_NUMBER: "300000000000003" }).ZATCA_SELLER_VAT_NUMBER).toBe(
+      "300000000000003",
+    );
   });
 
   it("rejects malformed values", () => {

@@ -41,6 +41,10 @@ export interface Bindings {
   PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES?: string;
   RESEND_API_KEY?: string;
   EMAIL_FROM?: string;
+  ZATCA_SELLER_NAME_AR?: string;
+  ZATCA_SELLER_NAME_EN?: string;
+  ZATCA_SELLER_VAT_NUMBER?: string;
+  ZATCA_SELLER_ADDRESS?: string;
 }
 
 /**
@@ -62,7 +66,14 @@ const REQUIRED_IN_PRODUCTION = [
   "PLATFORM_WHATSAPP_ACCESS_TOKEN",
   "RESEND_API_KEY",
   "EMAIL_FROM",
+  "ZATCA_SELLER_NAME_AR",
+  "ZATCA_SELLER_NAME_EN",
+  "ZATCA_SELLER_VAT_NUMBER",
+  "ZATCA_SELLER_ADDRESS",
 ] as const;
+
+// The seller VAT number wrangler.toml's development vars carry: a tax invoice with it is not real.
+const DEV_SELLER_VAT_NUMBER = "300000000000003";
 
 // `.dev.vars.example` ships values with this prefix so the app runs locally out of the box;
 // production must never run on them.
@@ -192,6 +203,24 @@ export const configSchema = z
         )
         .optional(),
     ),
+    // Dealix as the seller on its tax invoices (src/billing/tax-invoices.service.ts). The QR carries
+    // the Arabic name (ZATCA requires Arabic), so it must fit in 255 UTF-8 bytes.
+    ZATCA_SELLER_NAME_AR: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .refine((v) => new TextEncoder().encode(v).length <= 255, "at most 255 UTF-8 bytes (the QR's limit)")
+        .optional(),
+    ),
+    ZATCA_SELLER_NAME_EN: optionalString,
+    ZATCA_SELLER_VAT_NUMBER: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(/^3\d{13}3$/, "ZATCA_SELLER_VAT_NUMBER has 15 digits and starts and ends with 3")
+        .optional(),
+    ),
+    ZATCA_SELLER_ADDRESS: optionalString,
     // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
     QUEUE_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     // Development and tests only: replaces every plan's API quotas (src/platform/api-limits.ts), so
@@ -244,6 +273,13 @@ export const configSchema = z
         code: "custom",
         path: ["APP_ORIGIN"],
         message: "APP_ORIGIN must be an https origin in production",
+      });
+    }
+    if (config.ZATCA_SELLER_VAT_NUMBER === DEV_SELLER_VAT_NUMBER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ZATCA_SELLER_VAT_NUMBER"],
+        message: "ZATCA_SELLER_VAT_NUMBER is the development value",
       });
     }
     for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN", "DATA_ENCRYPTION_KEY"] as const) {

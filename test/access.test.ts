@@ -3,6 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { principalResolver } from "../src/auth/credentials";
+import { issueTaxInvoice, sellerOf } from "../src/billing/tax-invoices.service";
+import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
 import type { AccessRule } from "../src/platform/access";
 import { access, requireAccess } from "../src/platform/access";
@@ -175,9 +177,24 @@ beforeAll(async () => {
   });
   expect(upload.status).toBe(201);
   foreignIds.imp = ((await upload.json()) as { import: { id: string } }).import.id;
+  foreignIds.tax = (await foreignTaxInvoice(other)).id;
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
+
+/** A paid tax invoice of `tenant`, issued as the payment consumer issues it. */
+const foreignTaxInvoice = (tenant: Tenant) =>
+  issueTaxInvoice(
+    dbFor(env.DB),
+    {
+      tenantId: tenant.tenantId,
+      paymentRef: `pay_matrix_${tenant.tenantId}`,
+      buyer: { name: "Foreign buyer" },
+      lines: [{ description: { ar: "اشتراك", en: "Subscription" }, quantity: 1, unitPriceHalalas: 99_000 }],
+      issuedAt: new Date(),
+    },
+    sellerOf(loadConfig(env)),
+  );
 
 /** A conversation and a message held for approval of `tenant`, written straight to D1. */
 async function foreignMessage(tenant: Tenant, contactId: string) {

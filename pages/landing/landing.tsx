@@ -20,6 +20,9 @@ export const LandingPage: FC<{ t: Dictionary; csrf: string; form: EarlyAccessFor
           <a class="button" href="#start">
             {t.landing.secondaryCta}
           </a>
+          <a class="button" href="/pricing" data-testid="cta-pricing">
+            {t.pricing.nav}
+          </a>
         </p>
       </div>
     </section>

@@ -12,6 +12,7 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { taxInvoices } from "../billing/tax-invoices.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";

@@ -34,6 +34,7 @@ export const idPrefixes = {
   operatorChallenge: "opc",
   operatorSession: "ops",
   operatorAuditEvent: "opa",
+  taxInvoice: "tax",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

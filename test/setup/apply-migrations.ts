@@ -25,10 +25,17 @@ async function emptyD1() {
                            AND t.name LIKE v.name || '!_%' ESCAPE '!')`,
   ).all<{ name: string }>();
   if (results.length === 0) return;
+  // Triggers that refuse deletes (issued tax invoices are immutable) step aside for the emptying
+  // and are put back, unchanged, in the same transaction.
+  const { results: guards } = await env.DB.prepare(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%BEFORE DELETE%RAISE(ABORT%'",
+  ).all<{ name: string; sql: string }>();
   // One transaction; foreign keys are checked at its end, when every table is empty.
   await env.DB.batch([
     env.DB.prepare("PRAGMA defer_foreign_keys = ON"),
+    ...guards.map(({ name }) => env.DB.prepare(`DROP TRIGGER "${name.replaceAll('"', '""')}"`)),
     ...results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name.replaceAll('"', '""')}"`)),
+    ...guards.map(({ sql }) => env.DB.prepare(sql)),
   ]);
 }
 
