@@ -13,6 +13,7 @@ import { adminPages } from "./admin/admin.pages";
 import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
+import { usagePages } from "./billing/usage.pages";
 import { companiesPages } from "./companies/companies.pages";
 
 import { contactsPages } from "./contacts/contacts.pages";
@@ -71,6 +72,7 @@ pages.route("/", importsPages);
 pages.route("/", contactsPages);
 pages.route("/", inboxPages);
 pages.route("/", approvalsPages);
+pages.route("/", usagePages);
 pages.route("/", companiesPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);

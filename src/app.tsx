@@ -17,13 +17,11 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
-
+import { usageApi } from "./billing/usage.routes";
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
 import { crmSettingsApi } from "./crm/crm-settings.routes";
-
 import { customFieldsApi } from "./custom-fields/custom-fields.routes";
-
 import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
@@ -109,6 +107,7 @@ const OPENAPI_INFO = {
       name: "messages",
       description: "WhatsApp: the tenant's number, threads, sending with the 24-hour window",
     },
+    { name: "billing", description: "Plans, usage against the plan's limits, subscriptions and invoices" },
     { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
     {
       name: "operator",
@@ -191,6 +190,7 @@ export function createApp() {
   app.route("/api/v1", messagingApi);
   app.route("/api/v1", consentsApi);
   app.route("/api/v1", approvalsApi);
+  app.route("/api/v1", usageApi);
   app.route("/", webhooksApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);

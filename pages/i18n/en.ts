@@ -929,4 +929,15 @@ export const en: Dictionary = {
       generic: "We could not complete that. Check the fields and try again.",
     },
   },
+  usage: {
+    title: "Usage and plan limits",
+    plan: "Your plan: {plan}",
+    month: "(monthly counters for {month}, Riyadh time)",
+    plans: { starter: "Starter", growth: "Growth", enterprise: "Enterprise" },
+    usedOf: "{used} of {limit}",
+    near: "Close to the plan's limit.",
+    full: "The plan's limit is reached: upgrade to continue.",
+    upgrade: "See plans and upgrade",
+    planLimit: "Your plan's limit is reached. Upgrade to continue.",
+  },
 };

@@ -12,6 +12,8 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { subscriptions } from "../billing/subscriptions.schema";
+export { usageCounters } from "../billing/usage.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";

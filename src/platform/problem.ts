@@ -12,6 +12,7 @@ export const problemCatalog = {
   UNAUTHENTICATED: { status: 401, title: "Authentication required" },
   FORBIDDEN: { status: 403, title: "Not allowed" },
   CSRF_REJECTED: { status: 403, title: "Cross-site request rejected" },
+  PLAN_LIMIT: { status: 402, title: "Plan limit reached" },
   UNVERIFIED_IDENTIFIER: { status: 403, title: "Email or phone not verified" },
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
@@ -62,17 +63,20 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  /** Where the caller can lift a plan limit (PLAN_LIMIT). */
+  readonly upgradeUrl: string | undefined;
 
   constructor(
     readonly code: ProblemCode,
     detail?: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: { errors?: FieldError[]; headers?: Record<string, string>; upgradeUrl?: string } = {},
   ) {
     super(detail ?? problemCatalog[code].title);
     this.name = "ApiError";
     this.status = problemCatalog[code].status;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.upgradeUrl = options.upgradeUrl;
   }
 }
 
@@ -88,6 +92,10 @@ export const ProblemSchema = z
       .array(z.object({ path: z.string(), message: z.string(), code: z.string() }))
       .optional()
       .openapi({ description: "One entry per invalid field, for VALIDATION_FAILED." }),
+    upgradeUrl: z
+      .string()
+      .optional()
+      .openapi({ description: "For PLAN_LIMIT: the page where the account's owner changes plan." }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 
@@ -102,6 +110,7 @@ export function problemBody(error: ApiError, requestId: string): Problem {
     code: error.code,
     requestId,
     ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.upgradeUrl ? { upgradeUrl: error.upgradeUrl } : {}),
   };
 }
 
