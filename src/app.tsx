@@ -61,6 +61,7 @@ const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
             status={error.status}
             requestId={c.get("requestId")}
             formExpired={error.code === "CSRF_REJECTED"}
+            planLimit={error.code === "PLAN_LIMIT"}
           />
         ),
         status: error.status,

@@ -2,10 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTenant, uniquePhone } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
-import { loadConfig } from "../env";
 import { dbFor } from "../db/client";
+import { loadConfig } from "../env";
 import { tenantScope } from "../platform/tenant-scope";
-import { type PlanId, PLANS } from "./plans";
+import { PLANS, type PlanId } from "./plans";
 import { meter, riyadhMonth, withinPlan } from "./usage";
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -146,7 +146,9 @@ describe("plan limits and usage metering", () => {
       tenant.owner.auth,
     );
     await expectProblem(res, 402, "PLAN_LIMIT");
-    expect(await countOf("SELECT COUNT(*) AS n FROM invitations WHERE tenant_id = ?", tenant.tenantId)).toBe(0);
+    expect(await countOf("SELECT COUNT(*) AS n FROM invitations WHERE tenant_id = ?", tenant.tenantId)).toBe(
+      0,
+    );
 
     await onPlan(tenant, "growth");
     const invited = await postJson(
@@ -166,7 +168,10 @@ describe("plan limits and usage metering", () => {
 
     const res = await call("/api/v1/billing/usage", { headers: tenant.manager.auth });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { plan: string; metrics: { metric: string; used: number; limit: number }[] };
+    const body = (await res.json()) as {
+      plan: string;
+      metrics: { metric: string; used: number; limit: number }[];
+    };
     expect(body.plan).toBe("growth");
     expect(body.metrics).toEqual([
       { metric: "seats", used: 3, limit: 10, period: "total" },
@@ -174,7 +179,11 @@ describe("plan limits and usage metering", () => {
       { metric: "whatsapp_messages", used: 12, limit: 10_000, period: riyadhMonth(Date.now()) },
       { metric: "ai_calls", used: 0, limit: 2_000, period: riyadhMonth(Date.now()) },
     ]);
-    await expectProblem(await call("/api/v1/billing/usage", { headers: tenant.agent.auth }), 403, "FORBIDDEN");
+    await expectProblem(
+      await call("/api/v1/billing/usage", { headers: tenant.agent.auth }),
+      403,
+      "FORBIDDEN",
+    );
   });
 
   it("counts months in Riyadh time (UTC+3)", () => {
