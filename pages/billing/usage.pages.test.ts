@@ -15,7 +15,7 @@ const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
 async function onStarter(tenant: Tenant) {
   const now = Date.now();
   await env.DB.prepare(
-    "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'trialing', ?, ?, ?, ?)",
+    "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'trialing', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
   )
     .bind(tenant.tenantId, now, now + 14 * 86_400_000, now, now)
     .run();

@@ -357,7 +357,7 @@ describe("a 5,000-row import with bad rows", () => {
     const { tenantId, owner } = await createTenant("Starter import");
     const now = Date.now();
     await env.DB.prepare(
-      "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'active', ?, ?, ?, ?)",
+      "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'active', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
     )
       .bind(tenantId, now, now + 30 * 86_400_000, now, now)
       .run();
