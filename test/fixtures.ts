@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { newOperatorSession, OPERATOR_COOKIE } from "../src/admin/operator-session";
 import { hashPassword } from "../src/auth/password";
 import { newSession } from "../src/auth/session.service";
+import { insertTrialSubscription } from "../src/billing/subscriptions.repo";
 import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
 import { idPrefixes, newId } from "../src/platform/ids";
@@ -80,14 +82,16 @@ export async function createMember(
   };
 }
 
-/** A tenant with an owner, a manager and an agent. */
+/** A tenant with an owner, a manager and an agent, on its trial as after sign-up. */
 export async function createTenant(name = "Test Realty") {
   const tenantId = newId(idPrefixes.tenant);
-  await env.DB.prepare(
-    "INSERT INTO tenants (id, name_ar, name_en, locale, timezone, status, created_at) VALUES (?, ?, ?, 'ar', 'Asia/Riyadh', 'active', ?)",
-  )
-    .bind(tenantId, name, name, Date.now())
-    .run();
+  const now = Date.now();
+  await dbFor(env.DB).batch([
+    dbFor(env.DB).run(
+      sql`INSERT INTO tenants (id, name_ar, name_en, locale, timezone, status, created_at) VALUES (${tenantId}, ${name}, ${name}, 'ar', 'Asia/Riyadh', 'active', ${now})`,
+    ),
+    insertTrialSubscription(dbFor(env.DB), tenantId, now),
+  ]);
   const [owner, manager, agent] = await Promise.all([
     createMember(tenantId, "owner"),
     createMember(tenantId, "manager"),

@@ -12,6 +12,8 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../billing/checkouts.schema";
+export { subscriptions } from "../billing/subscriptions.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";
