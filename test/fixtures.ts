@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
 import { newOperatorSession, OPERATOR_COOKIE } from "../src/admin/operator-session";
 import { hashPassword } from "../src/auth/password";
 import { newSession } from "../src/auth/session.service";
@@ -8,6 +7,7 @@ import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
 import { idPrefixes, newId } from "../src/platform/ids";
 import type { Role } from "../src/platform/roles";
+import { insertTenant } from "../src/tenants/tenants.repo";
 import { postJson } from "./helpers";
 
 export const PASSWORD = "correct horse battery staple";
@@ -86,11 +86,18 @@ export async function createMember(
 export async function createTenant(name = "Test Realty") {
   const tenantId = newId(idPrefixes.tenant);
   const now = Date.now();
-  await dbFor(env.DB).batch([
-    dbFor(env.DB).run(
-      sql`INSERT INTO tenants (id, name_ar, name_en, locale, timezone, status, created_at) VALUES (${tenantId}, ${name}, ${name}, 'ar', 'Asia/Riyadh', 'active', ${now})`,
-    ),
-    insertTrialSubscription(dbFor(env.DB), tenantId, now),
+  const db = dbFor(env.DB);
+  await db.batch([
+    insertTenant(db, {
+      id: tenantId,
+      nameAr: name,
+      nameEn: name,
+      locale: "ar",
+      timezone: "Asia/Riyadh",
+      status: "active",
+      createdAt: now,
+    }),
+    insertTrialSubscription(db, tenantId, now),
   ]);
   const [owner, manager, agent] = await Promise.all([
     createMember(tenantId, "owner"),
