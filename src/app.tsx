@@ -17,6 +17,8 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { moyasarWebhookApi } from "./billing/moyasar-webhook.routes";
+import { subscriptionsApi } from "./billing/subscriptions.routes";
 import { usageApi } from "./billing/usage.routes";
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
@@ -108,8 +110,15 @@ const OPENAPI_INFO = {
       name: "messages",
       description: "WhatsApp: the tenant's number, threads, sending with the 24-hour window",
     },
-    { name: "billing", description: "Plans, usage against the plan's limits, subscriptions and invoices" },
-    { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
+    {
+      name: "billing",
+      description:
+        "The subscription: plan, trial, checkout with Moyasar (SAR, 15 % VAT), plan changes, usage against the plan's limits",
+    },
+    {
+      name: "webhooks",
+      description: "Signed provider callbacks (WhatsApp Cloud API, Moyasar); not for integrators",
+    },
     {
       name: "operator",
       description:
@@ -192,7 +201,9 @@ export function createApp() {
   app.route("/api/v1", consentsApi);
   app.route("/api/v1", approvalsApi);
   app.route("/api/v1", usageApi);
+  app.route("/api/v1", subscriptionsApi);
   app.route("/", webhooksApi);
+  app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);
   app.route("/", operationsApi);

@@ -111,6 +111,8 @@ export const PRODUCTION_BINDINGS = {
   PLATFORM_WHATSAPP_ACCESS_TOKEN: "test-platform-whatsapp-token",
   RESEND_API_KEY: "re_test_key",
   EMAIL_FROM: "Dealix <no-reply@mail.dealix.sa>",
+  MOYASAR_SECRET_KEY: "sk_live_testonlykey0000",
+  MOYASAR_WEBHOOK_SECRET: "production-moyasar-webhook-secret-0123",
   // A local .dev.vars (written by `npm start`) holds the dev-only health token, which production
   // refuses: tests that run as production replace it, so they pass after `npm start` too.
   HEALTH_TOKEN: "z".repeat(40),

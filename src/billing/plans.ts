@@ -123,9 +123,12 @@ export const PLANS: Record<PlanId, Plan> = {
   },
 };
 
-/** A trial is 14 days of Starter, with no card asked for. */
+/**
+ * A trial is 14 days of Growth, with no card asked for: the plan most teams need, so a trial shows
+ * what Dealix does for a team of up to ten; at its end the owner picks a plan (Starter included).
+ */
 export const TRIAL_DAYS = 14;
-export const TRIAL_PLAN: PlanId = "starter";
+export const TRIAL_PLAN: PlanId = "growth";
 
 /** Saudi VAT, 15 % since 1 July 2020. */
 export const VAT_RATE_PERCENT = 15;

@@ -7,8 +7,8 @@ import { tenants } from "../tenants/tenants.schema";
  * recounted from their tables at each metered write (`period` "total"), so they never drift.
  *
  * The limit is enforced by the database, in the write's own batch: every metered write first
- * upserts this row with `allowed` set to the tenant's plan limit, and a trigger (migration
- * 0011) aborts the statement, and so the whole batch, when `used` would rise above `allowed`.
+ * upserts this row with `allowed` set to the tenant's plan limit, and a trigger (the billing
+ * migration) aborts the statement, and so the whole batch, when `used` would rise above `allowed`.
  * D1 runs a batch as one transaction, one at a time, so 100 concurrent writes at the limit are
  * counted exactly. A write that must never be refused (an inbound customer message making a
  * lead) stores `allowed` NULL: counted, not limited.

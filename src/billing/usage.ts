@@ -1,8 +1,8 @@
 // Plan limits and usage metering: the one place that answers "may this tenant do this now?".
 //
 // A metered write puts `meter(...)` first in its own batch. The statement upserts the tenant's
-// usage row with the plan's limit beside it, and the database refuses (trigger in migration
-// 0011) when the use would pass the limit, which rolls back the whole batch: no extra round trip,
+// usage row with the plan's limit beside it, and the database refuses (a trigger of the billing
+// migration) when the use would pass the limit, which rolls back the whole batch: no extra round trip,
 // nothing half-written, and exact under concurrency because D1 runs batches one at a time.
 // `withinPlan` turns that refusal into 402 PLAN_LIMIT with the upgrade link.
 

@@ -34,6 +34,8 @@ export const idPrefixes = {
   operatorChallenge: "opc",
   operatorSession: "ops",
   operatorAuditEvent: "opa",
+  checkout: "chk",
+  payment: "pay",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
