@@ -89,18 +89,18 @@ const moyasarPaymentIs = (payment: Record<string, unknown>) =>
   network.use(http.get(`${MOYASAR}/payments/${String(payment.id)}`, () => HttpResponse.json(payment)));
 
 describe("subscriptions", () => {
-  it("starts every sign-up on a 14-day Starter trial, with no card", async () => {
+  it("starts every sign-up on a 14-day Growth trial, with no card", async () => {
     const { res } = await signupViaApi();
     expect(res.status).toBe(201);
     const { accessToken, tenant } = (await res.json()) as { accessToken: string; tenant: { id: string } };
     const stored = await subscriptionRow(tenant.id);
-    expect(stored).toMatchObject({ plan: "starter", status: "trialing" });
+    expect(stored).toMatchObject({ plan: "growth", status: "trialing" });
     const answer = await call("/api/v1/billing/subscription", {
       headers: { Authorization: `Bearer ${accessToken}` },
     });
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({
-      plan: "starter",
+      plan: "growth",
       status: "trialing",
       trialDaysLeft: 14,
       cancelAtPeriodEnd: false,
