@@ -37,6 +37,16 @@ CREATE TABLE `billing_payments` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `billing_payments_moyasar_payment_id_unique` ON `billing_payments` (`moyasar_payment_id`);--> statement-breakpoint
 CREATE INDEX `billing_payments_tenant` ON `billing_payments` (`tenant_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `billing_reminders` (
+	`tenant_id` text NOT NULL,
+	`period_end` integer NOT NULL,
+	`day` integer NOT NULL,
+	`kind` text NOT NULL,
+	`sent_at` integer NOT NULL,
+	PRIMARY KEY(`tenant_id`, `period_end`, `day`),
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `moyasar_webhook_events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`type` text NOT NULL,

@@ -81,7 +81,7 @@ const OPENAPI_INFO = {
       "Authenticated requests count against a per-minute quota of the tenant and, for an API key, of the key: " +
       "responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (the most restrictive quota), " +
       "and a spent quota is a 429 `RATE_LIMITED` with `Retry-After`. " +
-      "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, " +
+      "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, and any write 402 `ACCOUNT_SUSPENDED` while the account is read-only for non-payment, " +
       "and a path answers 405 (with `Allow`) to a method it does not have.",
     license: { name: "Proprietary", identifier: "LicenseRef-Dealix-Proprietary" },
   },

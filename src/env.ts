@@ -39,6 +39,7 @@ export interface Bindings {
   PLATFORM_WHATSAPP_ACCESS_TOKEN?: string;
   PLATFORM_WHATSAPP_AUTH_TEMPLATE?: string;
   PLATFORM_WHATSAPP_INVITE_TEMPLATE?: string;
+  PLATFORM_WHATSAPP_BILLING_TEMPLATE?: string;
   PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES?: string;
   RESEND_API_KEY?: string;
   EMAIL_FROM?: string;
@@ -169,6 +170,8 @@ export const configSchema = z
     // (copy-code button) for codes, a utility template for invitation links.
     PLATFORM_WHATSAPP_AUTH_TEMPLATE: templateName.default("dealix_code"),
     PLATFORM_WHATSAPP_INVITE_TEMPLATE: templateName.default("dealix_invitation"),
+    // A utility template: workspace, the notice, the billing page's link.
+    PLATFORM_WHATSAPP_BILLING_TEMPLATE: templateName.default("dealix_billing_notice"),
     // The languages both templates are approved in; the first is used for anyone whose language
     // is unknown or not in the list.
     PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES: z

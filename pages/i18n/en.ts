@@ -939,5 +939,9 @@ export const en: Dictionary = {
     full: "The plan's limit is reached: upgrade to continue.",
     upgrade: "See plans and upgrade",
     planLimit: "Your plan's limit is reached. Upgrade to continue.",
+    suspendedBanner:
+      "The account is suspended for non-payment: you can see all your data, but not change it until it is paid.",
+    payNow: "Pay now",
+    askOwner: "Ask the account owner to pay.",
   },
 };

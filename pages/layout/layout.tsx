@@ -4,6 +4,8 @@ import { type Dictionary, directionOf, type Locale } from "../i18n";
 
 export interface LayoutSession {
   role: "owner" | "manager" | "agent";
+  /** The tenant's account is read-only (suspended for non-payment, canceled): a banner says so. */
+  readOnly?: boolean;
 }
 
 interface LayoutProps {
@@ -112,6 +114,14 @@ export const Layout: FC<LayoutProps> = ({
             </nav>
           </div>
         </header>
+        {session?.readOnly ? (
+          <div class="alert alert--error site-banner" role="alert" data-testid="suspended-banner">
+            <div class="container">
+              {t.usage.suspendedBanner}{" "}
+              {session.role === "owner" ? <a href="/billing">{t.usage.payNow}</a> : t.usage.askOwner}
+            </div>
+          </div>
+        ) : null}
         <main id="main">{children}</main>
         <footer class="site-footer">
           <div class="container site-footer__inner">

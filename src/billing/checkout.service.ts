@@ -127,22 +127,25 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
     updatedAt: now,
   };
   try {
-    await scope.write([
-      auditInsert(
-        scope.db,
-        {
-          tenantId: scope.tenantId,
-          actor: ctx.actor,
-          action: "billing.checkout_started",
-          target: { type: "checkout", id: row.id },
-          details: { plan, period, kind: row.kind, totalHalalas: row.totalHalalas },
-        },
-        ctx.origin,
-        now,
-      ),
-      ...(pending ? [expirePendingCheckout(scope, pending.id, now)] : []),
-      insertCheckout(scope, row),
-    ]);
+    await scope.write(
+      [
+        auditInsert(
+          scope.db,
+          {
+            tenantId: scope.tenantId,
+            actor: ctx.actor,
+            action: "billing.checkout_started",
+            target: { type: "checkout", id: row.id },
+            details: { plan, period, kind: row.kind, totalHalalas: row.totalHalalas },
+          },
+          ctx.origin,
+          now,
+        ),
+        ...(pending ? [expirePendingCheckout(scope, pending.id, now)] : []),
+        insertCheckout(scope, row),
+      ],
+      { evenWhenReadOnly: true },
+    );
   } catch (error) {
     // A concurrent request inserted the tenant's pending checkout first: share its invoice.
     if (isUniqueViolation(error)) return awaitInvoiceOf(ctx, plan, period);
@@ -161,7 +164,7 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
       metadata: { tenantId: scope.tenantId, checkoutId: row.id },
     });
   } catch (error) {
-    await scope.write([failPendingCheckout(scope, row.id, Date.now())]);
+    await scope.write([failPendingCheckout(scope, row.id, Date.now())], { evenWhenReadOnly: true });
     log("warn", "moyasar invoice not created", {
       tenantId: scope.tenantId,
       checkoutId: row.id,
@@ -171,7 +174,7 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
     if (error instanceof MoyasarRefusedError) throw error;
     throw moyasarDown(error instanceof CircuitOpenError ? error.retryAfterSeconds : RETRY_AFTER_SECONDS);
   }
-  await scope.write([attachInvoice(scope, row.id, invoice, Date.now())]);
+  await scope.write([attachInvoice(scope, row.id, invoice, Date.now())], { evenWhenReadOnly: true });
   return checkoutView({ ...row, url: invoice.url });
 }
 

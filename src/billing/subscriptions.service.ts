@@ -61,21 +61,24 @@ export async function changePlan(ctx: TenantContext, input: { plan: PlanId; peri
         : "This plan is not sold online.",
     );
   }
-  await scope.write([
-    scheduleChange(scope, withdraw ? null : input, now),
-    auditInsert(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: ctx.actor,
-        action: withdraw ? "subscription.change_withdrawn" : "subscription.change_scheduled",
-        target: { type: "tenant", id: scope.tenantId },
-        details: { plan: input.plan, period: input.period },
-      },
-      ctx.origin,
-      now,
-    ),
-  ]);
+  await scope.write(
+    [
+      scheduleChange(scope, withdraw ? null : input, now),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: withdraw ? "subscription.change_withdrawn" : "subscription.change_scheduled",
+          target: { type: "tenant", id: scope.tenantId },
+          details: { plan: input.plan, period: input.period },
+        },
+        ctx.origin,
+        now,
+      ),
+    ],
+    { evenWhenReadOnly: true },
+  );
   return getSubscription(ctx);
 }
 
@@ -84,19 +87,22 @@ export async function setCancellation(ctx: TenantContext, cancel: boolean) {
   const { scope, now } = ctx;
   const row = await currentSubscription(ctx);
   if (row.status === "canceled") throw new ApiError("CONFLICT", "The subscription has already ended.");
-  await scope.write([
-    scheduleCancellation(scope, cancel, now),
-    auditInsert(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: ctx.actor,
-        action: cancel ? "subscription.cancel_scheduled" : "subscription.cancel_withdrawn",
-        target: { type: "tenant", id: scope.tenantId },
-      },
-      ctx.origin,
-      now,
-    ),
-  ]);
+  await scope.write(
+    [
+      scheduleCancellation(scope, cancel, now),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: cancel ? "subscription.cancel_scheduled" : "subscription.cancel_withdrawn",
+          target: { type: "tenant", id: scope.tenantId },
+        },
+        ctx.origin,
+        now,
+      ),
+    ],
+    { evenWhenReadOnly: true },
+  );
   return getSubscription(ctx);
 }

@@ -254,5 +254,6 @@ export async function markRead(ctx: TenantContext, id: string) {
     () => [conversationById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
   );
   if (!rows[0]) throw new ApiError("NOT_FOUND", "No such conversation.");
-  await ctx.scope.write([markConversationRead(ctx.scope, id)]);
+  // Reading stays possible on a read-only (suspended) account, and reading marks a thread read.
+  await ctx.scope.write([markConversationRead(ctx.scope, id)], { evenWhenReadOnly: true });
 }

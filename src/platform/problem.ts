@@ -13,6 +13,7 @@ export const problemCatalog = {
   FORBIDDEN: { status: 403, title: "Not allowed" },
   CSRF_REJECTED: { status: 403, title: "Cross-site request rejected" },
   PLAN_LIMIT: { status: 402, title: "Plan limit reached" },
+  ACCOUNT_SUSPENDED: { status: 402, title: "The account is read-only until it is paid for" },
   UNVERIFIED_IDENTIFIER: { status: 403, title: "Email or phone not verified" },
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
@@ -40,6 +41,8 @@ export type ProblemCode = keyof typeof problemCatalog;
  * (the spec's description says so once). A wrong method is a 405 of the path, not of an operation.
  */
 export const INFRASTRUCTURE_PROBLEMS: readonly ProblemCode[] = [
+  // Any write of an account suspended for non-payment (or canceled): see tenant-scope.ts.
+  "ACCOUNT_SUSPENDED",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "INTERNAL",
