@@ -181,3 +181,21 @@ export async function getCheckout(ctx: TenantContext, id: string) {
   if (!row) throw new ApiError("NOT_FOUND", "No such checkout.");
   return statusView(row);
 }
+
+/** What buying a plan would cost now (the confirm page), without writing anything. */
+export async function previewCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { plan, period } = input;
+  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
+  const quote = quoteCheckout(await currentSubscription(ctx), plan, period, ctx.now);
+  if (!quote.ok) return { ok: false as const, reason: quote.reason };
+  const vat = vatOf(quote.netHalalas);
+  return {
+    ok: true as const,
+    plan,
+    period,
+    kind: quote.kind,
+    netHalalas: quote.netHalalas,
+    vatHalalas: vat,
+    totalHalalas: quote.netHalalas + vat,
+  };
+}
