@@ -18,7 +18,7 @@ import {
   recordPayment,
 } from "./checkouts.repo";
 import type { PaymentStatus } from "./checkouts.schema";
-import { periodEndFrom } from "./lifecycle";
+import { nextStatus, periodEndFrom } from "./lifecycle";
 import { activateForCheckout, type SubscriptionRow, subscriptionOf } from "./subscriptions.repo";
 
 /** A verified Moyasar webhook, queued by POST /webhooks/moyasar for the `webhooks` consumer. */
@@ -81,6 +81,8 @@ function changeFor(checkout: CheckoutRow, subscription: SubscriptionRow, paidAt:
     subscription.period === checkout.period;
   const periodStart = keepsPeriod ? subscription.currentPeriodStart : paidAt;
   return {
+    // Paying is allowed from every status (nextStatus never refuses it): a suspended tenant is restored.
+    status: nextStatus(subscription.status, "payment_confirmed") ?? "active",
     plan: checkout.plan,
     period: checkout.period,
     periodStart,
