@@ -55,7 +55,10 @@ test("sign up, choose Growth monthly, pay on the simulator, see the subscription
     "SELECT p.status, p.amount_halalas FROM billing_payments p JOIN billing_checkouts c ON c.id = p.checkout_id ORDER BY p.created_at DESC LIMIT 1",
   );
   assert.deepEqual({ ...payment }, { status: "paid", amount_halalas: 286350 });
-  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, "no sideways scrolling");
+  assert.ok(
+    (await page.evaluate(() => document.documentElement.scrollWidth)) <= 360,
+    "no sideways scrolling",
+  );
 
   await session.assertClean();
   await session.close();
