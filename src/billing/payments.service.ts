@@ -52,13 +52,13 @@ export type PaymentOutcome =
   | "unknown_checkout";
 
 /** Moyasar's payment statuses as what they mean for a checkout; others (initiated, authorized …) are not final. */
-const OUTCOME_OF: Record<string, PaymentStatus> = {
-  paid: "paid",
-  captured: "paid",
-  failed: "failed",
-  refunded: "refunded",
-  voided: "voided",
-};
+const OUTCOME_OF = new Map<string, PaymentStatus>([
+  ["paid", "paid"],
+  ["captured", "paid"],
+  ["failed", "failed"],
+  ["refunded", "refunded"],
+  ["voided", "voided"],
+]);
 
 const asString = (value: unknown) => (typeof value === "string" ? value : null);
 
@@ -150,7 +150,7 @@ export async function processMoyasarEvent(
   const payment = await fetchPayment(deps, job.paymentId);
   const [checkout] = payment.invoice_id ? await checkoutByInvoiceId(db, payment.invoice_id) : [];
   if (!checkout) return { outcome: "unknown_checkout", tenantId: null };
-  const status = OUTCOME_OF[payment.status];
+  const status = OUTCOME_OF.get(payment.status);
   if (!status) return { outcome: "not_final", tenantId: checkout.tenantId };
 
   const scope = tenantScope(db, checkout.tenantId);
