@@ -13,6 +13,7 @@ import { adminPages } from "./admin/admin.pages";
 import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
+import { billingPages } from "./billing/billing.pages";
 import { usagePages } from "./billing/usage.pages";
 import { companiesPages } from "./companies/companies.pages";
 
@@ -67,6 +68,7 @@ pages.route("/", adminPages);
 pages.route("/", operationsPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+pages.route("/", billingPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
 pages.route("/", importsPages);
 pages.route("/", contactsPages);

@@ -20,10 +20,11 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // in, and 264 KiB with the CRM (contacts, deals, board, activities, search, custom fields, CSV
 // import with papaparse), and 285 KiB with companies pages, templates and sample data (their
 // Arabic/English catalogues ≈ 31 KiB raw), and 328 KiB with WhatsApp messaging, the inbox, approvals, the
-// operator console's pages and the identity delivery clients (issue 8). This limit guards against growth until the levers in README
+// operator console's pages and the identity delivery clients (issue 8), and 339 KiB with
+// subscriptions, Moyasar checkout and the billing pages (issue 9). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
-const BUNDLE_LIMIT_GZIP = 335 * 1024;
+const BUNDLE_LIMIT_GZIP = 345 * 1024;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out", "check-bundle");
 const METAFILE = path.join(OUT_DIR, "..", "check-bundle-meta.json");
@@ -157,6 +158,8 @@ async function checkBehaviour() {
         PLATFORM_WHATSAPP_ACCESS_TOKEN: "check-bundle-whatsapp-token",
         RESEND_API_KEY: "re_check_bundle",
         EMAIL_FROM: "Dealix <no-reply@mail.dealix.test>",
+        MOYASAR_SECRET_KEY: "sk_test_checkbundle0000",
+        MOYASAR_WEBHOOK_SECRET: "check-bundle-moyasar-webhook-secret",
       },
     }),
   );

@@ -1,4 +1,5 @@
 import type { Child, FC } from "hono/jsx";
+import { billingStrings } from "../billing/billing-strings";
 import { CsrfField } from "../components/form";
 import { type Dictionary, directionOf, type Locale } from "../i18n";
 
@@ -85,6 +86,7 @@ export const Layout: FC<LayoutProps> = ({
                   <a href="/account">{t.nav.account}</a>
                   {session.role !== "agent" ? <a href="/team">{t.nav.team}</a> : null}
                   {session.role !== "agent" ? <a href="/settings/crm">{t.nav.settings}</a> : null}
+                  {session.role === "owner" ? <a href="/billing">{billingStrings(locale).nav}</a> : null}
                   <form method="post" action="/logout">
                     <CsrfField token={csrf} />
                     <button type="submit" class="link-button" data-testid="sign-out">

@@ -400,6 +400,36 @@ describe("paying on the simulator and the Moyasar webhook", () => {
     expect(await countRows(`moyasar_webhook_events WHERE id = '${misspelt.id}'`)).toBe(1);
   });
 
+  it("flags an amount mismatch found on re-fetch when the event comes through the route and the queue", async () => {
+    const tenant = await createTenant();
+    const started = await startCheckout(tenant);
+    const paymentId = crypto.randomUUID();
+    moyasarPaymentIs({
+      id: paymentId,
+      status: "paid",
+      amount: 100,
+      currency: "SAR",
+      invoice_id: invoiceIdOf(started.url),
+      metadata: { tenantId: tenant.tenantId, checkoutId: started.checkoutId },
+    });
+    // The event's own body claims the right amount: only the re-fetched payment counts.
+    const event = eventEnvelope("payment_paid", paymentId, {
+      data: { id: paymentId, status: "paid", amount: 286_350, currency: "SAR" },
+    });
+    expect((await postJson("/webhooks/moyasar", event)).status).toBe(200);
+    const flagged = await eventually(
+      () =>
+        row<{ mismatch: string | null }>(
+          "SELECT mismatch FROM billing_payments WHERE moyasar_payment_id = ?",
+          paymentId,
+        ),
+      (payment) => payment !== null,
+    );
+    expect(flagged?.mismatch).toBe("amount 100 ≠ 286350");
+    expect((await checkoutRow(started.checkoutId))?.status).toBe("pending");
+    expect((await subscriptionRow(tenant.tenantId))?.status).toBe("trialing");
+  });
+
   describe("acts only on what Moyasar confirms on re-fetch", () => {
     async function pendingCheckout() {
       const tenant = await createTenant();

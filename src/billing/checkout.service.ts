@@ -17,6 +17,7 @@ import {
 } from "./checkouts.repo";
 import { quoteCheckout } from "./lifecycle";
 import { type BillingPeriod, isPlanId, PLANS, vatOf } from "./plans";
+import { subscriptionOf } from "./subscriptions.repo";
 import { currentSubscription } from "./subscriptions.service";
 
 /** How long a second request waits for the first one's invoice before answering 409. */
@@ -96,7 +97,10 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
   const { plan, period } = input;
   if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const subscription = await currentSubscription(ctx);
+  const [[subscription], [pending]] = await scope.read(
+    () => [subscriptionOf(scope), pendingCheckoutOf(scope)] as const,
+  );
+  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
   const quote = quoteCheckout(subscription, plan, period, now);
   if (!quote.ok) {
     if (quote.reason === "not_self_serve") throw unknownPlan(plan);
@@ -107,7 +111,6 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
         : "A lower plan or shorter period starts at the end of the paid period: schedule it as a plan change.",
     );
   }
-  const [[pending]] = await scope.read(() => [pendingCheckoutOf(scope)] as const);
   if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
 
   const vat = vatOf(quote.netHalalas);
@@ -183,4 +186,22 @@ export async function getCheckout(ctx: TenantContext, id: string) {
   const [[row]] = await ctx.scope.read(() => [checkoutById(ctx.scope, id)] as const);
   if (!row) throw new ApiError("NOT_FOUND", "No such checkout.");
   return statusView(row);
+}
+
+/** What buying a plan would cost now (the confirm page), without writing anything. */
+export async function previewCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { plan, period } = input;
+  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
+  const quote = quoteCheckout(await currentSubscription(ctx), plan, period, ctx.now);
+  if (!quote.ok) return { ok: false as const, reason: quote.reason };
+  const vat = vatOf(quote.netHalalas);
+  return {
+    ok: true as const,
+    plan,
+    period,
+    kind: quote.kind,
+    netHalalas: quote.netHalalas,
+    vatHalalas: vat,
+    totalHalalas: quote.netHalalas + vat,
+  };
 }

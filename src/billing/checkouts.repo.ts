@@ -83,12 +83,6 @@ export const markCheckoutPaid = (scope: TenantScope, id: string, now: number) =>
       ),
     );
 
-export const paymentsOfCheckout = (scope: TenantScope, checkoutId: string) =>
-  scope.db
-    .select()
-    .from(billingPayments)
-    .where(scope.where(billingPayments.tenantId, eq(billingPayments.checkoutId, checkoutId)));
-
 // What a stored payment may become: a re-fetch is the truth, but a later event never takes a
 // payment back to an earlier state (paid never becomes failed; refunded never becomes paid).
 const MAY_FOLLOW: Record<PaymentStatus, readonly PaymentStatus[]> = {

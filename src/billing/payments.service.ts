@@ -18,7 +18,7 @@ import {
   recordPayment,
 } from "./checkouts.repo";
 import type { PaymentStatus } from "./checkouts.schema";
-import { periodEndFrom } from "./lifecycle";
+import { nextStatus, periodEndFrom } from "./lifecycle";
 import { activateForCheckout, type SubscriptionRow, subscriptionOf } from "./subscriptions.repo";
 
 /** A verified Moyasar webhook, queued by POST /webhooks/moyasar for the `webhooks` consumer. */
@@ -52,13 +52,13 @@ export type PaymentOutcome =
   | "unknown_checkout";
 
 /** Moyasar's payment statuses as what they mean for a checkout; others (initiated, authorized …) are not final. */
-const OUTCOME_OF: Record<string, PaymentStatus> = {
-  paid: "paid",
-  captured: "paid",
-  failed: "failed",
-  refunded: "refunded",
-  voided: "voided",
-};
+const OUTCOME_OF = new Map<string, PaymentStatus>([
+  ["paid", "paid"],
+  ["captured", "paid"],
+  ["failed", "failed"],
+  ["refunded", "refunded"],
+  ["voided", "voided"],
+]);
 
 const asString = (value: unknown) => (typeof value === "string" ? value : null);
 
@@ -81,6 +81,8 @@ function changeFor(checkout: CheckoutRow, subscription: SubscriptionRow, paidAt:
     subscription.period === checkout.period;
   const periodStart = keepsPeriod ? subscription.currentPeriodStart : paidAt;
   return {
+    // Paying is allowed from every status (nextStatus never refuses it): a suspended tenant is restored.
+    status: nextStatus(subscription.status, "payment_confirmed") ?? "active",
     plan: checkout.plan,
     period: checkout.period,
     periodStart,
@@ -148,7 +150,7 @@ export async function processMoyasarEvent(
   const payment = await fetchPayment(deps, job.paymentId);
   const [checkout] = payment.invoice_id ? await checkoutByInvoiceId(db, payment.invoice_id) : [];
   if (!checkout) return { outcome: "unknown_checkout", tenantId: null };
-  const status = OUTCOME_OF[payment.status];
+  const status = OUTCOME_OF.get(payment.status);
   if (!status) return { outcome: "not_final", tenantId: checkout.tenantId };
 
   const scope = tenantScope(db, checkout.tenantId);

@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import type { TenantScope } from "../platform/tenant-scope";
 import { billingCheckouts } from "./checkouts.schema";
 import { type BillingPeriod, type PlanId, TRIAL_DAYS, TRIAL_PLAN } from "./plans";
-import { subscriptions } from "./subscriptions.schema";
+import { type SubscriptionStatus, subscriptions } from "./subscriptions.schema";
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
@@ -58,7 +58,13 @@ export const scheduleCancellation = (scope: TenantScope, cancel: boolean, now: n
 export const activateForCheckout = (
   scope: TenantScope,
   checkoutId: string,
-  change: { plan: PlanId; period: BillingPeriod; periodStart: number; periodEnd: number },
+  change: {
+    status: SubscriptionStatus;
+    plan: PlanId;
+    period: BillingPeriod;
+    periodStart: number;
+    periodEnd: number;
+  },
   now: number,
 ) =>
   scope.db
@@ -66,7 +72,7 @@ export const activateForCheckout = (
     .set({
       plan: change.plan,
       period: change.period,
-      status: "active",
+      status: change.status,
       trialEndsAt: null,
       currentPeriodStart: change.periodStart,
       currentPeriodEnd: change.periodEnd,
