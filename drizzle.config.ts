@@ -7,6 +7,10 @@ export default defineConfig({
   dialect: "sqlite",
   // The dev simulator's tables are kept out of the runtime schema index (and so out of the
   // production bundle), but their migration is generated like every other.
-  schema: ["./src/db/schema.ts", "./src/dev/whatsapp-simulator.schema.ts"],
+  schema: [
+    "./src/db/schema.ts",
+    "./src/dev/whatsapp-simulator.schema.ts",
+    "./src/dev/moyasar-simulator.schema.ts",
+  ],
   out: "./migrations",
 });

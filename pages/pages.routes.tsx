@@ -14,6 +14,8 @@ import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
 import { billingPages } from "./billing/billing.pages";
+import { pricingPages } from "./billing/pricing.pages";
+import { usagePages } from "./billing/usage.pages";
 import { companiesPages } from "./companies/companies.pages";
 
 import { contactsPages } from "./contacts/contacts.pages";
@@ -67,11 +69,13 @@ pages.route("/", adminPages);
 pages.route("/", operationsPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
+pages.route("/", billingPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
 pages.route("/", importsPages);
 pages.route("/", contactsPages);
 pages.route("/", inboxPages);
 pages.route("/", approvalsPages);
+pages.route("/", usagePages);
 pages.route("/", companiesPages);
 pages.route("/", customFieldsPages);
 pages.route("/", activityPages);
@@ -80,7 +84,7 @@ pages.route("/", dealsPages);
 pages.route("/", pipelineSettingsPages);
 pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
-pages.route("/", billingPages);
+pages.route("/", pricingPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -33,7 +33,7 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
       stylesheets={options.stylesheets ?? []}
       scripts={options.scripts ?? []}
       csrf={csrfToken(c)}
-      session={session ? { role: session.role } : null}
+      session={session ? { role: session.role, readOnly: session.writesRefused === true } : null}
       operator={options.operatorConsole ? { signedIn: c.get("operator") !== undefined } : undefined}
     >
       {options.body(t, csrfToken(c))}

@@ -17,15 +17,15 @@ import { apiKeysApi } from "./api-keys/api-keys.routes";
 import { auditApi } from "./audit/audit.routes";
 import { authApi } from "./auth/auth.routes";
 import { principalResolver } from "./auth/credentials";
+import { moyasarWebhookApi } from "./billing/moyasar-webhook.routes";
 import { plansApi } from "./billing/plans.routes";
+import { subscriptionsApi } from "./billing/subscriptions.routes";
 import { taxInvoicesApi } from "./billing/tax-invoices.routes";
-
+import { usageApi } from "./billing/usage.routes";
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
 import { crmSettingsApi } from "./crm/crm-settings.routes";
-
 import { customFieldsApi } from "./custom-fields/custom-fields.routes";
-
 import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
@@ -65,6 +65,7 @@ const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
             status={error.status}
             requestId={c.get("requestId")}
             formExpired={error.code === "CSRF_REJECTED"}
+            planLimit={error.code === "PLAN_LIMIT"}
           />
         ),
         status: error.status,
@@ -82,7 +83,7 @@ const OPENAPI_INFO = {
       "Authenticated requests count against a per-minute quota of the tenant and, for an API key, of the key: " +
       "responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (the most restrictive quota), " +
       "and a spent quota is a 429 `RATE_LIMITED` with `Retry-After`. " +
-      "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, " +
+      "Besides the responses each operation lists, any operation may answer 413, 415, 500 or 503 with a problem, and any write 402 `ACCOUNT_SUSPENDED` while the account is read-only for non-payment, " +
       "and a path answers 405 (with `Allow`) to a method it does not have.",
     license: { name: "Proprietary", identifier: "LicenseRef-Dealix-Proprietary" },
   },
@@ -113,9 +114,13 @@ const OPENAPI_INFO = {
     },
     {
       name: "billing",
-      description: "Plans and prices in SAR (public), and the tenant's ZATCA tax invoices and credit notes",
+      description:
+        "Plans and prices in SAR (public), the subscription (trial, checkout with Moyasar, plan changes), usage against the plan's limits, and the tenant's ZATCA tax invoices",
     },
-    { name: "webhooks", description: "Signed provider callbacks (WhatsApp Cloud API); not for integrators" },
+    {
+      name: "webhooks",
+      description: "Signed provider callbacks (WhatsApp Cloud API, Moyasar); not for integrators",
+    },
     {
       name: "operator",
       description:
@@ -199,7 +204,10 @@ export function createApp() {
   app.route("/api/v1", approvalsApi);
   app.route("/api/v1", plansApi);
   app.route("/api/v1", taxInvoicesApi);
+  app.route("/api/v1", usageApi);
+  app.route("/api/v1", subscriptionsApi);
   app.route("/", webhooksApi);
+  app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);
   app.route("/", operationsApi);

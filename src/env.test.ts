@@ -19,6 +19,8 @@ const deployedSecrets = {
   ZATCA_SELLER_NAME_EN: "Dealix Information Technology",
   ZATCA_SELLER_VAT_NUMBER: "310122393500003",
   ZATCA_SELLER_ADDRESS: "King Fahd Road, Riyadh 12345",
+  MOYASAR_SECRET_KEY: "sk_live_0123456789abcdef",
+  MOYASAR_WEBHOOK_SECRET: "moyasar-webhook-secret-0123456789",
 };
 
 describe("configuration", () => {
@@ -59,6 +61,19 @@ describe("configuration", () => {
         APP_ORIGIN: "https://app.dealix.sa",
       }),
     ).toThrow(/DATA_ENCRYPTION_KEY: secret DATA_ENCRYPTION_KEY is required in production/);
+    // Payments: production never falls back to the simulator or to a guessable webhook token.
+    for (const name of ["MOYASAR_SECRET_KEY", "MOYASAR_WEBHOOK_SECRET"] as const) {
+      expect(() =>
+        loadConfig({
+          ...base,
+          ...deployedSecrets,
+          [name]: "",
+          ENVIRONMENT: "production",
+          SENTRY_DSN: "https://key@o1.ingest.sentry.io/1",
+          APP_ORIGIN: "https://app.dealix.sa",
+        }),
+      ).toThrow(new RegExp(`${name}: secret ${name} is required in production`));
+    }
     const ok = loadConfig({
       ...base,
       ...deployedSecrets,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import type { CircuitBreaker } from "../workers/objects/circuit-breaker";
 import type { RateLimiter } from "../workers/objects/rate-limiter";
+import type { MoyasarWebhookJob } from "./billing/payments.service";
 import type { ImportMessage } from "./imports/import-jobs";
 import type { WebhookJob } from "./messaging/inbound";
 import type { OutboundJob } from "./messaging/messaging.service";
@@ -19,7 +20,7 @@ export interface Bindings {
   /** Producer of the `outbound` queue (WhatsApp sends; workers/queues/outbound.ts consumes it). */
   OUTBOUND_QUEUE: Queue<OutboundJob>;
   /** Producer of the `webhooks` queue (verified provider webhooks; workers/queues/webhooks.ts). */
-  WEBHOOKS_QUEUE: Queue<WebhookJob>;
+  WEBHOOKS_QUEUE: Queue<WebhookJob | MoyasarWebhookJob>;
   ENVIRONMENT?: string;
   APP_VERSION?: string;
   CORS_ORIGINS?: string;
@@ -38,6 +39,7 @@ export interface Bindings {
   PLATFORM_WHATSAPP_ACCESS_TOKEN?: string;
   PLATFORM_WHATSAPP_AUTH_TEMPLATE?: string;
   PLATFORM_WHATSAPP_INVITE_TEMPLATE?: string;
+  PLATFORM_WHATSAPP_BILLING_TEMPLATE?: string;
   PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES?: string;
   RESEND_API_KEY?: string;
   EMAIL_FROM?: string;
@@ -45,6 +47,9 @@ export interface Bindings {
   ZATCA_SELLER_NAME_EN?: string;
   ZATCA_SELLER_VAT_NUMBER?: string;
   ZATCA_SELLER_ADDRESS?: string;
+  MOYASAR_SECRET_KEY?: string;
+  MOYASAR_WEBHOOK_SECRET?: string;
+  MOYASAR_API_BASE?: string;
 }
 
 /**
@@ -70,6 +75,8 @@ const REQUIRED_IN_PRODUCTION = [
   "ZATCA_SELLER_NAME_EN",
   "ZATCA_SELLER_VAT_NUMBER",
   "ZATCA_SELLER_ADDRESS",
+  "MOYASAR_SECRET_KEY",
+  "MOYASAR_WEBHOOK_SECRET",
 ] as const;
 
 // The seller VAT number wrangler.toml's development vars carry: a tax invoice with it is not real.
@@ -174,6 +181,8 @@ export const configSchema = z
     // (copy-code button) for codes, a utility template for invitation links.
     PLATFORM_WHATSAPP_AUTH_TEMPLATE: templateName.default("dealix_code"),
     PLATFORM_WHATSAPP_INVITE_TEMPLATE: templateName.default("dealix_invitation"),
+    // A utility template: workspace, the notice, the billing page's link.
+    PLATFORM_WHATSAPP_BILLING_TEMPLATE: templateName.default("dealix_billing_notice"),
     // The languages both templates are approved in; the first is used for anyone whose language
     // is unknown or not in the list.
     PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES: z
@@ -221,6 +230,20 @@ export const configSchema = z
         .optional(),
     ),
     ZATCA_SELLER_ADDRESS: optionalString,
+    // Moyasar (src/integrations/moyasar): the secret API key (Basic auth, server only). Without it,
+    // development and tests pay on the local simulator (/dev/moyasar); production requires it.
+    MOYASAR_SECRET_KEY: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(/^sk_(test|live)_[A-Za-z0-9]{8,}$/, "MOYASAR_SECRET_KEY looks like sk_live_…")
+        .optional(),
+    ),
+    // The Secret Token set on the Moyasar webhook (Dashboard → Webhooks); Moyasar echoes it in every
+    // event's body. Required in production; development falls back to the simulator's value.
+    MOYASAR_WEBHOOK_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(24).optional()),
+    // Where Moyasar calls go; defaults to Moyasar's API with a key, to the simulator without one.
+    MOYASAR_API_BASE: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
     // First retry delay of a queue consumer's exponential backoff (doubling per attempt). Tests set 0.
     QUEUE_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
     // Development and tests only: replaces every plan's API quotas (src/platform/api-limits.ts), so
@@ -282,7 +305,13 @@ export const configSchema = z
         message: "ZATCA_SELLER_VAT_NUMBER is the development value",
       });
     }
-    for (const name of ["JWT_SECRET", "PASSWORD_PEPPER", "HEALTH_TOKEN", "DATA_ENCRYPTION_KEY"] as const) {
+    for (const name of [
+      "JWT_SECRET",
+      "PASSWORD_PEPPER",
+      "HEALTH_TOKEN",
+      "DATA_ENCRYPTION_KEY",
+      "MOYASAR_WEBHOOK_SECRET",
+    ] as const) {
       if (config[name]?.startsWith(DEV_ONLY_PREFIX)) {
         ctx.addIssue({ code: "custom", path: [name], message: `${name} is the development value` });
       }

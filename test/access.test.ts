@@ -178,6 +178,7 @@ beforeAll(async () => {
   expect(upload.status).toBe(201);
   foreignIds.imp = ((await upload.json()) as { import: { id: string } }).import.id;
   foreignIds.tax = (await foreignTaxInvoice(other)).id;
+  foreignIds.chk = await foreignCheckout(other);
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });
@@ -209,6 +210,17 @@ async function foreignMessage(tenant: Tenant, contactId: string) {
     ).bind(messageId, tenant.tenantId, conversationId, contactId),
   ]);
   return [conversationId, messageId] as const;
+}
+
+/** A pending checkout of `tenant`, written straight to D1 (no Moyasar invoice needed to be found). */
+async function foreignCheckout(tenant: Tenant) {
+  const checkoutId = newId(idPrefixes.checkout);
+  await env.DB.prepare(
+    "INSERT INTO billing_checkouts (id, tenant_id, plan, period, kind, net_halalas, vat_halalas, total_halalas, status, created_by, created_at, updated_at) VALUES (?, ?, 'growth', 'monthly', 'new', 249000, 37350, 286350, 'pending', ?, 0, 0)",
+  )
+    .bind(checkoutId, tenant.tenantId, tenant.owner.userId)
+    .run();
+  return checkoutId;
 }
 
 /** An activity of `tenant`, on a contact written straight to D1. */

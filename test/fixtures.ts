@@ -2,10 +2,12 @@ import { env } from "cloudflare:workers";
 import { newOperatorSession, OPERATOR_COOKIE } from "../src/admin/operator-session";
 import { hashPassword } from "../src/auth/password";
 import { newSession } from "../src/auth/session.service";
+import { insertTrialSubscription } from "../src/billing/subscriptions.repo";
 import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
 import { idPrefixes, newId } from "../src/platform/ids";
 import type { Role } from "../src/platform/roles";
+import { insertTenant } from "../src/tenants/tenants.repo";
 import { postJson } from "./helpers";
 
 export const PASSWORD = "correct horse battery staple";
@@ -80,14 +82,23 @@ export async function createMember(
   };
 }
 
-/** A tenant with an owner, a manager and an agent. */
+/** A tenant with an owner, a manager and an agent, on its trial as after sign-up. */
 export async function createTenant(name = "Test Realty") {
   const tenantId = newId(idPrefixes.tenant);
-  await env.DB.prepare(
-    "INSERT INTO tenants (id, name_ar, name_en, locale, timezone, status, created_at) VALUES (?, ?, ?, 'ar', 'Asia/Riyadh', 'active', ?)",
-  )
-    .bind(tenantId, name, name, Date.now())
-    .run();
+  const now = Date.now();
+  const db = dbFor(env.DB);
+  await db.batch([
+    insertTenant(db, {
+      id: tenantId,
+      nameAr: name,
+      nameEn: name,
+      locale: "ar",
+      timezone: "Asia/Riyadh",
+      status: "active",
+      createdAt: now,
+    }),
+    insertTrialSubscription(db, tenantId, now),
+  ]);
   const [owner, manager, agent] = await Promise.all([
     createMember(tenantId, "owner"),
     createMember(tenantId, "manager"),

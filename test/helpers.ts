@@ -113,6 +113,8 @@ export const PRODUCTION_BINDINGS = {
   EMAIL_FROM: "Dealix <no-reply@mail.dealix.sa>",
   // wrangler.toml's development seller VAT number is refused in production.
   ZATCA_SELLER_VAT_NUMBER: "310122393500003",
+  MOYASAR_SECRET_KEY: "sk_live_testonlykey0000",
+  MOYASAR_WEBHOOK_SECRET: "production-moyasar-webhook-secret-0123",
   // A local .dev.vars (written by `npm start`) holds the dev-only health token, which production
   // refuses: tests that run as production replace it, so they pass after `npm start` too.
   HEALTH_TOKEN: "z".repeat(40),

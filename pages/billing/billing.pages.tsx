@@ -1,56 +1,128 @@
-import { Hono, type MiddlewareHandler } from "hono";
-import { PUBLIC_PLANS } from "../../src/billing/plans.view";
-import { taxInvoiceOf } from "../../src/billing/tax-invoices.service";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { getCheckout, previewCheckout, startCheckout } from "../../src/billing/checkout.service";
+import { BILLING_PERIODS, PLAN_IDS } from "../../src/billing/plans";
+import { changePlan, getSubscription, setCancellation } from "../../src/billing/subscriptions.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
-import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
+import { hasRole } from "../../src/platform/roles";
+import { idSchema } from "../../src/platform/schemas";
 import { renderPage } from "../render";
-import { pageSession, requireSignedIn, signedInUser } from "../session/page-session";
-import { PricingPage } from "./pricing.views";
-import { TaxInvoiceDocument } from "./tax-invoices.views";
+import { formValues } from "../session/forms";
+import { requireSignedIn, signedInUser } from "../session/page-session";
+import { BillingPage, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
+import { type BillingStrings, billingStrings } from "./billing-strings";
 
+/** The owner's billing pages: plan and status, checkout with Moyasar, the return after paying. */
 export const billingPages = new Hono<AppEnv>();
 
-/** The pricing page: public; for a signed-in owner each self-serve plan links to checkout. */
-billingPages.get("/pricing", async (c) => {
-  const period = c.req.query("period") === "yearly" ? "yearly" : "monthly";
-  const session = await pageSession(c);
+/** Owners only; as requireManager, the current role is checked before a 403 and before any write. */
+const requireOwner = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!hasRole(signedInUser(c).role, "owner") || c.req.method !== "GET") await tenantOf(c).scope.settle();
+  if (!hasRole(signedInUser(c).role, "owner")) throw new ApiError("FORBIDDEN", "Owners only.");
+  await next();
+};
+// Named paths, not /billing/*: managers see /billing/usage, and the invoice pages guard themselves.
+for (const path of [
+  "/billing",
+  "/billing/checkout",
+  "/billing/return",
+  "/billing/change",
+  "/billing/cancel",
+]) {
+  billingPages.use(path, requireSignedIn(), requireOwner());
+}
+
+const ChoiceSchema = z.object({ plan: z.enum(PLAN_IDS), period: z.enum(BILLING_PERIODS) });
+const FLASHES = ["failed", "unavailable", "conflict", "changed"] as const;
+type Flash = (typeof FLASHES)[number];
+
+const toBilling = (c: Context<AppEnv>, flash: Flash) => c.redirect(`/billing?flash=${flash}`, 303);
+
+function flashOf(s: BillingStrings, c: Context<AppEnv>) {
+  // Moyasar's back_url (and the simulator) report a failed payment as ?payment=failed.
+  const flash = c.req.query("payment") === "failed" ? "failed" : c.req.query("flash");
+  if (!flash || !(FLASHES as readonly string[]).includes(flash)) return null;
+  return { message: s.flash[flash as Flash], error: flash !== "changed" };
+}
+
+/** The outcome of a billing form that the service refused for a reason the owner can act on. */
+function refusal(c: Context<AppEnv>, error: unknown) {
+  if (error instanceof ApiError && error.code === "UNAVAILABLE") return toBilling(c, "unavailable");
+  if (error instanceof ApiError && (error.code === "CONFLICT" || error.code === "VALIDATION_FAILED")) {
+    return toBilling(c, "conflict");
+  }
+  throw error;
+}
+
+billingPages.get("/billing", async (c) => {
+  const subscription = await getSubscription(tenantOf(c));
+  const locale = c.get("locale");
+  const s = billingStrings(locale);
   return renderPage(c, {
-    title: (t) => t.pricing.title,
-    stylesheets: ["/assets/plans-invoices.css"],
-    body: (t) => (
-      <PricingPage
-        t={t}
-        locale={c.get("locale")}
-        period={period}
-        plans={PUBLIC_PLANS.data}
-        canChoose={session?.role === "owner"}
-      />
+    title: () => s.title,
+    body: (_, csrf) => (
+      <BillingPage s={s} csrf={csrf} locale={locale} subscription={subscription} flash={flashOf(s, c)} />
     ),
   });
 });
 
-/**
- * Billing documents are the owner's (as on the API). The cookie's role may be stale, so the session
- * check tells the current one before a 403.
- */
-const requireOwner = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (signedInUser(c).role !== "owner") await tenantOf(c).scope.settle();
-  if (signedInUser(c).role !== "owner") throw new ApiError("FORBIDDEN", "Owners only.");
-  await next();
-};
-
-billingPages.use("/billing/invoices/*", requireSignedIn(), requireOwner());
-
-/** The printable tax invoice or credit note; another tenant's, or a malformed id, is a 404. */
-billingPages.get("/billing/invoices/:invoiceId", async (c) => {
-  const invoiceId = c.req.param("invoiceId");
-  if (!isId("tax", invoiceId)) throw new ApiError("NOT_FOUND");
-  const invoice = await taxInvoiceOf(tenantOf(c), invoiceId);
+billingPages.get("/billing/checkout", async (c) => {
+  const choice = ChoiceSchema.safeParse({ plan: c.req.query("plan"), period: c.req.query("period") });
+  if (!choice.success) return toBilling(c, "conflict");
+  const preview = await previewCheckout(tenantOf(c), choice.data);
+  if (!preview.ok) return toBilling(c, "conflict");
+  const s = billingStrings(c.get("locale"));
   return renderPage(c, {
-    title: (t) => t.taxInvoices.title.replace("{number}", invoice.number),
-    stylesheets: ["/assets/plans-invoices.css"],
-    body: (t) => <TaxInvoiceDocument t={t} invoice={invoice} />,
+    title: () => s.confirmTitle,
+    body: (_, csrf) => <CheckoutConfirmPage s={s} csrf={csrf} preview={preview} />,
   });
+});
+
+billingPages.post("/billing/checkout", async (c) => {
+  const choice = ChoiceSchema.safeParse(await formValues(c, ["plan", "period"]));
+  if (!choice.success) return toBilling(c, "conflict");
+  try {
+    const checkout = await startCheckout(tenantOf(c), choice.data);
+    // Moyasar's hosted page (the simulator's in development): the one place a page leaves Dealix.
+    return c.redirect(checkout.url, 303);
+  } catch (error) {
+    return refusal(c, error);
+  }
+});
+
+billingPages.get("/billing/return", async (c) => {
+  const id = idSchema("chk").safeParse(c.req.query("checkout"));
+  if (!id.success) throw new ApiError("NOT_FOUND");
+  const checkout = await getCheckout(tenantOf(c), id.data);
+  const s = billingStrings(c.get("locale"));
+  const res = await renderPage(c, {
+    title: () => s.returnTitle,
+    body: () => <CheckoutReturnPage s={s} status={checkout.status} />,
+  });
+  // The webhook usually lands within seconds: reload until the payment is settled, no script needed.
+  if (checkout.status === "pending") res.headers.set("Refresh", "3");
+  return res;
+});
+
+billingPages.post("/billing/change", async (c) => {
+  const choice = ChoiceSchema.safeParse(await formValues(c, ["plan", "period"]));
+  if (!choice.success) return toBilling(c, "conflict");
+  try {
+    await changePlan(tenantOf(c), choice.data);
+    return toBilling(c, "changed");
+  } catch (error) {
+    return refusal(c, error);
+  }
+});
+
+billingPages.post("/billing/cancel", async (c) => {
+  const { cancel } = await formValues(c, ["cancel"]);
+  try {
+    await setCancellation(tenantOf(c), cancel === "true");
+    return toBilling(c, "changed");
+  } catch (error) {
+    return refusal(c, error);
+  }
 });

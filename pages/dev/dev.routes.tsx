@@ -7,6 +7,13 @@ import { retryDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { seedDeadOutboundMessage } from "../../src/dev/dead-letter-drill";
 import { seedDemoData } from "../../src/dev/demo-data";
 import {
+  answerCreateInvoice,
+  answerFetchInvoice,
+  answerFetchPayment,
+  invoiceForCheckoutPage,
+  payWithCard,
+} from "../../src/dev/moyasar-simulator";
+import {
   answerGraphSend,
   connectSimulatedNumber,
   currentMode,
@@ -28,11 +35,13 @@ import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
 import { hasRole } from "../../src/platform/roles";
 import { idSchema, MobilePhoneSchema, PersonNameSchema } from "../../src/platform/schemas";
+import { billingStrings } from "../billing/billing-strings";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { verifyCsrfToken } from "../session/cookies";
 import { formValues, parseWith } from "../session/forms";
 import { pageSession } from "../session/page-session";
+import { MoyasarCheckoutPage } from "./moyasar-checkout";
 import { OutboxPage } from "./outbox";
 import { SimulatorPage } from "./whatsapp-simulator";
 
@@ -108,6 +117,7 @@ export function devTools(app: WorkerFetch) {
   };
   dev.post("/dev/whatsapp/:form{mode|connect|inbound|status|deliver-all}", formPost);
   dev.post("/dev/dead-letters/outbound/retry", formPost);
+  dev.post("/dev/moyasar/checkout/:invoiceId", formPost);
 
   const deps = (c: Context<AppEnv>): SimulatorDeps => ({
     db: dbFor(c.env.DB),
@@ -233,6 +243,47 @@ export function devTools(app: WorkerFetch) {
       "all",
     );
     return back(c, "dlq", progress.retried, progress.waiting);
+  });
+
+  // The fake Moyasar API: without MOYASAR_SECRET_KEY, src/integrations/moyasar calls it here.
+  const readJson = async (c: Context<AppEnv>) => {
+    try {
+      return (await c.req.json()) as unknown;
+    } catch {
+      return null;
+    }
+  };
+  dev.post("/dev/moyasar/v1/invoices", async (c) => {
+    const answer = await answerCreateInvoice(deps(c), c.req.header("Authorization"), await readJson(c));
+    return c.json(answer.body as object, answer.status);
+  });
+  dev.get("/dev/moyasar/v1/invoices/:id", async (c) => {
+    const answer = await answerFetchInvoice(deps(c), c.req.header("Authorization"), c.req.param("id"));
+    return c.json(answer.body as object, answer.status);
+  });
+  dev.get("/dev/moyasar/v1/payments/:id", async (c) => {
+    const answer = await answerFetchPayment(deps(c), c.req.header("Authorization"), c.req.param("id"));
+    return c.json(answer.body as object, answer.status);
+  });
+
+  // The hosted checkout page Moyasar's invoice URL points to.
+  const checkoutPage = async (c: Context<AppEnv>, error?: string) => {
+    const invoice = await invoiceForCheckoutPage(dbFor(c.env.DB), c.req.param("invoiceId") ?? "");
+    const s = billingStrings(c.get("locale"));
+    if (!invoice) throw new ApiError("NOT_FOUND", s.simulator.notFound);
+    return renderPage(c, {
+      title: () => s.simulator.title,
+      body: (_, csrfToken) => <MoyasarCheckoutPage s={s} csrf={csrfToken} invoice={invoice} error={error} />,
+      status: error ? 422 : 200,
+    });
+  };
+  dev.get("/dev/moyasar/checkout/:invoiceId", (c) => checkoutPage(c));
+  dev.post("/dev/moyasar/checkout/:invoiceId", async (c) => {
+    const invoice = await invoiceForCheckoutPage(dbFor(c.env.DB), c.req.param("invoiceId") ?? "");
+    if (!invoice) return checkoutPage(c);
+    const { number } = await formValues(c, ["number"]);
+    const outcome = await payWithCard(deps(c), invoice, number ?? "");
+    return c.redirect(outcome.redirect, 303);
   });
 
   // Dev-only stand-in for the operator console's `GET /admin/circuit-breakers`: the outage drill

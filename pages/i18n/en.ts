@@ -978,4 +978,19 @@ export const en: Dictionary = {
     more: "More",
     back: "Back to invoices",
   },
+  usage: {
+    title: "Usage and plan limits",
+    plan: "Your plan: {plan}",
+    month: "(monthly counters for {month}, Riyadh time)",
+    plans: { starter: "Starter", growth: "Growth", enterprise: "Enterprise" },
+    usedOf: "{used} of {limit}",
+    near: "Close to the plan's limit.",
+    full: "The plan's limit is reached: upgrade to continue.",
+    upgrade: "See plans and upgrade",
+    planLimit: "Your plan's limit is reached. Upgrade to continue.",
+    suspendedBanner:
+      "The account is suspended for non-payment: you can see all your data, but not change it until it is paid.",
+    payNow: "Pay now",
+    askOwner: "Ask the account owner to pay.",
+  },
 };

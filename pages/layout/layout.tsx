@@ -1,9 +1,12 @@
 import type { Child, FC } from "hono/jsx";
+import { billingStrings } from "../billing/billing-strings";
 import { CsrfField } from "../components/form";
 import { type Dictionary, directionOf, type Locale } from "../i18n";
 
 export interface LayoutSession {
   role: "owner" | "manager" | "agent";
+  /** The tenant's account is read-only (suspended for non-payment, canceled): a banner says so. */
+  readOnly?: boolean;
 }
 
 interface LayoutProps {
@@ -83,6 +86,7 @@ export const Layout: FC<LayoutProps> = ({
                   <a href="/account">{t.nav.account}</a>
                   {session.role !== "agent" ? <a href="/team">{t.nav.team}</a> : null}
                   {session.role !== "agent" ? <a href="/settings/crm">{t.nav.settings}</a> : null}
+                  {session.role === "owner" ? <a href="/billing">{billingStrings(locale).nav}</a> : null}
                   <form method="post" action="/logout">
                     <CsrfField token={csrf} />
                     <button type="submit" class="link-button" data-testid="sign-out">
@@ -112,6 +116,14 @@ export const Layout: FC<LayoutProps> = ({
             </nav>
           </div>
         </header>
+        {session?.readOnly ? (
+          <div class="alert alert--error site-banner" role="alert" data-testid="suspended-banner">
+            <div class="container">
+              {t.usage.suspendedBanner}{" "}
+              {session.role === "owner" ? <a href="/billing">{t.usage.payNow}</a> : t.usage.askOwner}
+            </div>
+          </div>
+        ) : null}
         <main id="main">{children}</main>
         <footer class="site-footer">
           <div class="container site-footer__inner">

@@ -29,7 +29,7 @@ const TEAM_PAGE_SIZE = 100;
 async function renderTeam(
   c: Context<AppEnv>,
   state: (t: Dictionary) => TeamState,
-  status: 200 | 403 | 404 | 409 | 422 = 200,
+  status: 200 | 402 | 403 | 404 | 409 | 422 = 200,
 ) {
   const me = signedInUser(c);
   // The page shows the first hundred of each; the API pages through the rest.
@@ -63,8 +63,11 @@ function teamError(c: Context<AppEnv>, error: unknown, conflictMessage: "lastOwn
     error.code === "CONFLICT" ? conflictMessage : error.code === "FORBIDDEN" ? "forbidden" : undefined;
   return renderTeam(
     c,
-    (t) => ({ error: key ? t.team.errors[key] : t.auth.errors.generic }),
-    error.status as 403 | 409 | 422,
+    (t) => ({
+      error:
+        error.code === "PLAN_LIMIT" ? t.usage.planLimit : key ? t.team.errors[key] : t.auth.errors.generic,
+    }),
+    error.status as 402 | 403 | 409 | 422,
   );
 }
 

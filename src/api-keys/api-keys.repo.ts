@@ -1,4 +1,5 @@
 import { and, desc, eq, getTableColumns, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
+import { subscriptions } from "../billing/subscriptions.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { Role } from "../platform/roles";
@@ -79,9 +80,14 @@ export const revokeKeyUnlessCreatorHolds = (
  */
 export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
   db
-    .select(getTableColumns(apiKeys))
+    .select({
+      ...getTableColumns(apiKeys),
+      // Aliased: D1 names result columns by their bare name.
+      subscriptionStatus: sql<string | null>`${subscriptions.status}`.as("subscription_status"),
+    })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .leftJoin(subscriptions, eq(subscriptions.tenantId, apiKeys.tenantId))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(tenants.status, "active")))
     .get();
 

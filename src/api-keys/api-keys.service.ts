@@ -113,5 +113,10 @@ export async function resolveApiKey(
   if (row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_RESOLUTION_MS) {
     ctx.waitUntil(touchApiKey(db, row.id, now).then(() => undefined));
   }
-  return { id: row.id, tenantId: row.tenantId, scopes: row.scopes as Scope[] };
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    scopes: row.scopes as Scope[],
+    subscriptionStatus: row.subscriptionStatus,
+  };
 }

@@ -10,6 +10,13 @@ const DEFAULT_TIME_ZONE = "Asia/Riyadh";
 
 import { type AccessClaims, verifyAccessToken } from "./tokens";
 
+/**
+ * Whether the tenant's subscription leaves it read-only: suspended for non-payment, or canceled.
+ * Its people still sign in and see everything; only changes wait for a payment.
+ */
+export const writesRefusedFor = (status: string | null | undefined) =>
+  status === "suspended" || status === "canceled";
+
 /** The role a session still has (and its tenant's time zone), or null when it no longer stands. */
 function evaluate(state: SessionState | undefined, claims: AccessClaims) {
   if (
@@ -21,7 +28,11 @@ function evaluate(state: SessionState | undefined, claims: AccessClaims) {
   ) {
     return null;
   }
-  return { role: state.role, tenantTimeZone: state.tenantTimeZone ?? DEFAULT_TIME_ZONE };
+  return {
+    role: state.role,
+    tenantTimeZone: state.tenantTimeZone ?? DEFAULT_TIME_ZONE,
+    writesRefused: writesRefusedFor(state.subscriptionStatus),
+  };
 }
 
 /**
@@ -43,7 +54,10 @@ export const principalResolver: PrincipalResolver = {
     if (API_KEY_PREFIXES.some((prefix) => credential.startsWith(prefix))) {
       const key = await resolveApiKey(dbFor(c.env.DB), credential, now, c.executionCtx);
       if (!key) return null;
-      return { principal: { kind: "api_key", apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes } };
+      return {
+        principal: { kind: "api_key", apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes },
+        writesRefused: writesRefusedFor(key.subscriptionStatus),
+      };
     }
     const claims = await verifyAccessToken(c.get("config").JWT_SECRET, credential, now);
     if (!claims) return null;

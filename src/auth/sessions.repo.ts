@@ -1,4 +1,5 @@
 import { and, eq, exists, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { subscriptions } from "../billing/subscriptions.schema";
 import type { Db } from "../db/client";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { refreshFamilies, refreshTokens, users } from "./auth.schema";
@@ -16,11 +17,14 @@ export const sessionStateQuery = (db: Db, userId: string, tenantId: string, fami
       tenantStatus: tenants.status,
       tenantTimeZone: tenants.timezone,
       familyRevokedAt: refreshFamilies.revokedAt,
+      // Aliased: D1 names result columns by their bare name, and tenants has a `status` too.
+      subscriptionStatus: sql<string | null>`${subscriptions.status}`.as("subscription_status"),
     })
     .from(users)
     .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.tenantId, tenantId)))
     .leftJoin(tenants, eq(tenants.id, tenantId))
     .leftJoin(refreshFamilies, and(eq(refreshFamilies.id, familyId), eq(refreshFamilies.userId, users.id)))
+    .leftJoin(subscriptions, eq(subscriptions.tenantId, tenantId))
     .where(eq(users.id, userId))
     .limit(1);
 

@@ -1,4 +1,5 @@
 import { auditInsert } from "../audit/audit.service";
+import { insertTrialSubscription } from "../billing/subscriptions.repo";
 import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
@@ -16,7 +17,7 @@ import { newPhoneCode } from "./verification.service";
 import { verifiedHolderQuery } from "./verifications.repo";
 
 /**
- * Creates the tenant, its owner, the owner's membership and first session in one atomic batch.
+ * Creates the tenant, its owner, the owner's membership, its trial and first session in one atomic batch.
  * The email and phone are stored unverified: only an account that has proved them blocks a
  * sign-up, so someone who typed another person's email or phone cannot keep its owner out. A
  * phone gets its WhatsApp code at once.
@@ -72,6 +73,7 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
       insertTenant(db, tenant),
       insertUser(db, user),
       insertMembershipOf(db, tenant.id, user.id, role, now),
+      insertTrialSubscription(db, tenant.id, now),
       ...session.inserts,
       ...(phoneCode ? [phoneCode.insert(db)] : []),
       auditInsert(

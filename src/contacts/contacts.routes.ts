@@ -52,6 +52,7 @@ const createContactRoute = createRoute({
     ...problemResponses(
       "MALFORMED_REQUEST",
       "UNAUTHENTICATED",
+      "PLAN_LIMIT",
       "FORBIDDEN",
       "DUPLICATE_CONTACT",
       "IDEMPOTENCY_KEY_REUSED",

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/audit.service";
+import { meter, withinPlan } from "../billing/usage";
 import { companies } from "../companies/companies.schema";
 import { settingsRow } from "../crm/crm-settings.repo";
 import { ownerChoiceErrors, visibleRecords } from "../crm/visibility";
@@ -195,10 +196,13 @@ export async function createContact(ctx: TenantContext, input: CreateContactInpu
   // The turn is taken just before the insert it assigns, in the same batch; the stored contact
   // (with the owner the turn gave it) is read back at the end of that batch, not in another trip.
   const readBack = contactById(scope, id, undefined);
-  const written = await scope.write(
-    roundRobin
-      ? [takeRoundRobinTurn(scope, now), insert, ...children, readBack]
-      : [insert, ...children, readBack],
+  const metered = meter(scope, "contacts", 1, now);
+  const written = await withinPlan(ctx, "contacts", () =>
+    scope.write(
+      roundRobin
+        ? [metered, takeRoundRobinTurn(scope, now), insert, ...children, readBack]
+        : [metered, insert, ...children, readBack],
+    ),
   );
   const [row] = written.at(-1) as ContactWithListsRow[];
   if (!row) throw new Error("createContact: the contact was not stored");

@@ -12,7 +12,11 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { billingReminders } from "../billing/billing-reminders.schema";
+export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../billing/checkouts.schema";
+export { subscriptions } from "../billing/subscriptions.schema";
 export { taxInvoices } from "../billing/tax-invoices.schema";
+export { usageCounters } from "../billing/usage.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";

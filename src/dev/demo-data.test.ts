@@ -50,10 +50,11 @@ describe("POST /dev/seed", () => {
       await countRows("tenants"),
       await countRows("users"),
       await countRows("memberships"),
+      await countRows("subscriptions WHERE status = 'trialing'"),
     ];
-    expect(await counts()).toEqual([2, 6, 5]);
+    expect(await counts()).toEqual([2, 6, 5, 2]);
     expect((await call("/dev/seed", { method: "POST" })).status).toBe(200);
-    expect(await counts()).toEqual([2, 6, 5]);
+    expect(await counts()).toEqual([2, 6, 5, 2]);
   });
 
   it("gives demo accounts that can sign in, and keeps tenants apart", async () => {

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/auth.schema";
 import { hashPassword } from "../auth/password";
+import { insertTrialSubscription } from "../billing/subscriptions.repo";
 import type { Db } from "../db/client";
 import type { Role } from "../platform/roles";
 import { memberships, tenants } from "../tenants/tenants.schema";
@@ -133,6 +134,8 @@ export async function seedDemoData(db: Db, pepper: string, now = Date.now()) {
         .values({ ...tenant, timezone: "Asia/Riyadh", status: "active", createdAt: now })
         .onConflictDoNothing(),
     ),
+    // Demo tenants start on the trial a sign-up gets; an existing subscription is left as it is.
+    ...DEMO_TENANTS.map((tenant) => insertTrialSubscription(db, tenant.id, now).onConflictDoNothing()),
     ...DEMO_ACCOUNTS.map((account) =>
       db
         .insert(users)

@@ -1,4 +1,5 @@
 import { auditInsertIfChanged } from "../audit/audit.service";
+import { isPlanLimitRefusal, meter } from "../billing/usage";
 import type { ContactRow } from "../contacts/contacts.repo";
 import { roundRobinAgents, settingsRow } from "../crm/crm-settings.repo";
 import { customFieldDefinitionsFor } from "../custom-fields/custom-fields.repo";
@@ -292,40 +293,69 @@ export async function processChunk(
     results.push({ rowNumber: row.rowNumber, status: "created", contactId: id, error: null });
   }
 
-  const outcome: ChunkOutcome = {
-    pending: pending.length,
-    created: newContacts.length,
-    updated: results.filter((r) => r.status === "updated").length,
-    skipped: results.filter((r) => r.status === "skipped").length,
-    failed: results.filter((r) => r.status === "failed").length,
+  const newIds = new Set(newContacts.map((contact) => contact.id));
+  const write = (created: ContactInsert[], rowResults: RowResult[]) => {
+    const createdIds = new Set(created.map((contact) => contact.id));
+    const kept = <T extends { contactId: string }>(rows: T[]) =>
+      rows.filter((row) => createdIds.has(row.contactId) || !newIds.has(row.contactId));
+    const outcome: ChunkOutcome = {
+      pending: pending.length,
+      created: created.length,
+      updated: rowResults.filter((r) => r.status === "updated").length,
+      skipped: rowResults.filter((r) => r.status === "skipped").length,
+      failed: rowResults.filter((r) => r.status === "failed").length,
+    };
+    const rowNumbers = pending.map((row) => row.rowNumber);
+    return scope.db.batch([
+      addChunkCounts(scope, message.importId, rowNumbers, outcome, now),
+      // The plan's contact limit covers the whole chunk: past it, the batch is refused as one.
+      ...(created.length > 0 ? [meter(scope, "contacts", created.length, now)] : []),
+      ...(roundRobin && created.length > 0
+        ? [takeTurns(scope, settings?.roundRobinTurn ?? 0, created.length, now)]
+        : []),
+      ...insertContacts(scope, created),
+      ...updates,
+      ...insertPhoneRows(scope, kept(phones)),
+      ...insertTagRows(scope, kept(tags)),
+      ...saveRowResults(scope, message.importId, rowResults),
+      finishIfComplete(scope, message.importId, now),
+      auditInsertIfChanged(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: importer ? { type: "user", id: importer } : { type: "api_key", id: current.createdBy },
+          action: "contacts.imported",
+          target: { type: "import", id: message.importId },
+          details: { rows: current.totalRows, encoding: current.encoding, duplicateAction: action },
+        },
+        { requestId: null, ip: null },
+        now,
+      ),
+    ]);
   };
-  const rowNumbers = pending.map((row) => row.rowNumber);
-  await scope.db.batch([
-    addChunkCounts(scope, message.importId, rowNumbers, outcome, now),
-    ...(roundRobin && newContacts.length > 0
-      ? [takeTurns(scope, settings?.roundRobinTurn ?? 0, newContacts.length, now)]
-      : []),
-    ...insertContacts(scope, newContacts),
-    ...updates,
-    ...insertPhoneRows(scope, phones),
-    ...insertTagRows(scope, tags),
-    ...saveRowResults(scope, message.importId, results),
-    finishIfComplete(scope, message.importId, now),
-    auditInsertIfChanged(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: importer ? { type: "user", id: importer } : { type: "api_key", id: current.createdBy },
-        action: "contacts.imported",
-        target: { type: "import", id: message.importId },
-        details: { rows: current.totalRows, encoding: current.encoding, duplicateAction: action },
-      },
-      { requestId: null, ip: null },
-      now,
-    ),
-  ]);
+  try {
+    await write(newContacts, results);
+  } catch (error) {
+    if (!isPlanLimitRefusal(error)) throw error;
+    // Past the plan's contact limit: the chunk's updates still apply, its new rows fail with the
+    // reason, and the import finishes, so the owner sees which rows to bring back after upgrading.
+    await write(
+      [],
+      results.map((result) =>
+        result.status === "created"
+          ? { ...result, status: "failed", contactId: null, error: [PLAN_LIMIT_ROW_ERROR] }
+          : result,
+      ),
+    );
+  }
   return "written";
 }
+
+const PLAN_LIMIT_ROW_ERROR = {
+  field: "",
+  code: "plan_limit",
+  message: "Your plan's contact limit is reached; upgrade, then import this row again.",
+};
 
 /** A chunk that exhausted its retries: the import is marked failed with the rows it could not write. */
 export async function failImport(env: ImportJobEnv, message: ImportMessage, now = Date.now()) {

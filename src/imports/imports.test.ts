@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type Actor, createTenant } from "../../test/fixtures";
 import { call, countRows, expectProblem } from "../../test/helpers";
+import { PLANS } from "../billing/plans";
 import type { Bindings } from "../env";
 import worker from "../index";
 import { decodeCsv, parseCsv, suggestMapping } from "./csv";
@@ -351,6 +352,32 @@ describe("a 5,000-row import with bad rows", () => {
     });
     expect(await contactsOf(tenantId)).toBe(5000 - bad.length);
   }, 120_000);
+
+  it("stops at the plan's contact limit: the rows of a chunk past it fail with the reason, none is created", async () => {
+    const { tenantId, owner } = await createTenant("Starter import");
+    const now = Date.now();
+    await env.DB.prepare(
+      "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'active', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
+    )
+      .bind(tenantId, now, now + 30 * 86_400_000, now, now)
+      .run();
+    // Ten places left under Starter's 5,000 contacts.
+    await env.DB.prepare(
+      `WITH RECURSIVE series(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM series WHERE i < ?)
+       INSERT INTO contacts (id, tenant_id, name, name_norm, name_key, source, created_at, updated_at)
+       SELECT 'con_fill' || ? || '_' || i, ?, 'Lead ' || i, 'lead ' || i, 'lead' || i, 'import', 1, 1 FROM series`,
+    )
+      .bind(PLANS.starter.limits.contacts - 10, tenantId.slice(4), tenantId)
+      .run();
+    const { csv } = bigCsv(30, 1000, "limit");
+
+    const finished = await importThrough(owner, csv, "skip");
+    expect(finished).toMatchObject({ status: "done", totalRows: 30, createdCount: 0, errorCount: 30 });
+    expect(await contactsOf(tenantId)).toBe(PLANS.starter.limits.contacts - 10);
+    const errors = await send(owner, "GET", `/imports/${finished.id}/errors?limit=5`);
+    const page = (await errors.json()) as { data: { errors: { code: string }[] }[] };
+    expect(page.data[0]?.errors[0]?.code).toBe("plan_limit");
+  });
 
   it("writes a chunk once when the same queue batch is delivered twice", async () => {
     const { tenantId, owner } = await createTenant("Redelivery");

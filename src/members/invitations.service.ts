@@ -6,6 +6,7 @@ import { assertPasswordPolicy, hashPassword } from "../auth/password";
 import { newSession } from "../auth/session.service";
 import { newPhoneCode } from "../auth/verification.service";
 import { verifiedHolderOf } from "../auth/verifications.repo";
+import { isPlanLimitRefusal, meter, UPGRADE_PATH, withinPlan } from "../billing/usage";
 import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext, TenantContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
@@ -83,21 +84,25 @@ export async function invite(ctx: TenantContext, input: CreateInvitationInput) {
     revokedAt: null,
     createdAt: now,
   };
-  await scope.write([
-    insertInvitation(scope, row),
-    auditInsert(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: ctx.actor,
-        action: "invitation.created",
-        target: { type: "invitation", id: row.id },
-        details: { role: input.role },
-      },
-      ctx.origin,
-      now,
-    ),
-  ]);
+  // A pending invitation holds a seat: the plan must have one free beside members and other invitations.
+  await withinPlan(ctx, "seats", () =>
+    scope.write([
+      meter(scope, "seats", 1, now, { includePendingInvitations: true }),
+      insertInvitation(scope, row),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: "invitation.created",
+          target: { type: "invitation", id: row.id },
+          details: { role: input.role },
+        },
+        ctx.origin,
+        now,
+      ),
+    ]),
+  );
   const acceptUrl = `${ctx.config.APP_ORIGIN}/invitations/${token}`;
   const message = invitationMessage(
     { ar: tenant?.nameAr ?? "", en: tenant?.nameEn ?? "" },
@@ -279,6 +284,8 @@ export async function acceptInvitation(
     await db.batch([
       // The new user (if any) first: the membership's foreign key needs it.
       ...(writes as [BatchItem<"sqlite">]),
+      // The invitation held its seat until now; the members alone must still fit the plan.
+      meter(scope, "seats", 1, now),
       insertMembership(scope, userId, row.role, now),
       ...session.inserts,
       auditInsert(
@@ -298,6 +305,11 @@ export async function acceptInvitation(
     await unmarkInvitationAccepted(db, row.id);
     // Two links of the same tenant accepted at once by one person: the second membership collides.
     if (isUniqueViolation(error)) throw new ApiError("CONFLICT", "You are already a member.");
+    if (isPlanLimitRefusal(error)) {
+      throw new ApiError("PLAN_LIMIT", "The team's plan has no free seat; ask its owner to upgrade.", {
+        upgradeUrl: `${ctx.config.APP_ORIGIN}${UPGRADE_PATH}`,
+      });
+    }
     throw error;
   }
   // The membership stands either way; a code that did not go out is logged, and the account page

@@ -92,7 +92,14 @@ const createInvitationRoute = createRoute({
   request: jsonBody(CreateInvitationInputSchema),
   responses: {
     201: { description: "Invitation created and sent", ...jsonContent(CreatedInvitationSchema) },
-    ...problemResponses("MALFORMED_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "VALIDATION_FAILED"),
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "PLAN_LIMIT",
+      "FORBIDDEN",
+      "CONFLICT",
+      "VALIDATION_FAILED",
+    ),
   },
 });
 
@@ -154,6 +161,7 @@ const acceptInvitationRoute = createRoute({
     ...problemResponses(
       "MALFORMED_REQUEST",
       "UNAUTHENTICATED",
+      "PLAN_LIMIT",
       "FORBIDDEN",
       "UNVERIFIED_IDENTIFIER",
       "NOT_FOUND",

@@ -75,32 +75,35 @@ export async function recordConsent(
     });
   }
   const id = newId(idPrefixes.consent);
-  const [[row]] = await scope.write([
-    insertConsent(scope, {
-      id,
-      contactId,
-      channel: input.channel,
-      purpose: input.purpose,
-      status: input.status,
-      source: input.source as (typeof CONSENT_SOURCES)[number],
-      evidenceText: input.evidenceText,
-      occurredAt,
-      recordedBy: ctx.actor.id,
-      createdAt: now,
-    }),
-    auditInsert(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: ctx.actor,
-        action: input.status === "granted" ? "consent.granted" : "consent.withdrawn",
-        target: { type: "contact", id: contactId },
-        details: { channel: input.channel, purpose: input.purpose, source: input.source },
-      },
-      ctx.origin,
-      now,
-    ),
-  ]);
+  const [[row]] = await scope.write(
+    [
+      insertConsent(scope, {
+        id,
+        contactId,
+        channel: input.channel,
+        purpose: input.purpose,
+        status: input.status,
+        source: input.source as (typeof CONSENT_SOURCES)[number],
+        evidenceText: input.evidenceText,
+        occurredAt,
+        recordedBy: ctx.actor.id,
+        createdAt: now,
+      }),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: input.status === "granted" ? "consent.granted" : "consent.withdrawn",
+          target: { type: "contact", id: contactId },
+          details: { channel: input.channel, purpose: input.purpose, source: input.source },
+        },
+        ctx.origin,
+        now,
+      ),
+    ],
+    { evenWhenReadOnly: true },
+  );
   if (!row) throw new Error("recordConsent: not stored");
   return consentView(row);
 }

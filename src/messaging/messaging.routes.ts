@@ -35,6 +35,7 @@ const sendMessageRoute = createRoute({
     ...problemResponses(
       "MALFORMED_REQUEST",
       "UNAUTHENTICATED",
+      "PLAN_LIMIT",
       "FORBIDDEN",
       "NOT_FOUND",
       "WHATSAPP_NOT_CONNECTED",

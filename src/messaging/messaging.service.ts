@@ -1,3 +1,4 @@
+import { meter, withinPlan } from "../billing/usage";
 import { contactById } from "../contacts/contacts.repo";
 import { contacts } from "../contacts/contacts.schema";
 import { visibleRecords } from "../crm/visibility";
@@ -159,26 +160,32 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
   const body =
     input.text && input.purpose === "marketing" ? `${input.text}${OPT_OUT_FOOTER}` : (input.text ?? null);
   const preview = previewOf(input);
-  const written = await scope.write([
-    ensureConversation(scope, newId(idPrefixes.conversation), contact.id, now),
-    insertOutboundMessage(scope, {
-      id,
-      contactId: contact.id,
-      direction: "outbound",
-      kind: input.template ? "template" : input.media ? "media" : "text",
-      purpose: input.purpose,
-      aiDrafted: input.aiDrafted,
-      body,
-      template: input.template ?? null,
-      media: input.media ?? null,
-      state,
-      stateReason: reason,
-      sentBy: ctx.actor.id,
-      createdAt: now,
-      updatedAt: now,
-    }),
-    touchConversation(scope, contact.id, now, preview),
-  ]);
+  // A blocked message is never sent, so it does not count against the plan's monthly messages.
+  const metered = state === "blocked" ? [] : [meter(scope, "whatsapp_messages", 1, now)];
+  const written = await withinPlan(ctx, "whatsapp_messages", () =>
+    scope.write([
+      ensureConversation(scope, newId(idPrefixes.conversation), contact.id, now),
+      insertOutboundMessage(scope, {
+        id,
+        contactId: contact.id,
+        direction: "outbound",
+        kind: input.template ? "template" : input.media ? "media" : "text",
+        purpose: input.purpose,
+        aiDrafted: input.aiDrafted,
+        body,
+        template: input.template ?? null,
+        media: input.media ?? null,
+        state,
+        stateReason: reason,
+        sentBy: ctx.actor.id,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      touchConversation(scope, contact.id, now, preview),
+      // A monthly counter: its place in the batch does not matter, the batch is refused as one.
+      ...metered,
+    ]),
+  );
   const [row] = written[1];
   if (!row) throw new Error("sendMessage: the message was not stored");
   // The message is stored, so the answer need not wait for the queue: an enqueue that fails leaves
@@ -247,5 +254,6 @@ export async function markRead(ctx: TenantContext, id: string) {
     () => [conversationById(ctx.scope, id, visibleRecords(ctx, contacts.ownerId))] as const,
   );
   if (!rows[0]) throw new ApiError("NOT_FOUND", "No such conversation.");
-  await ctx.scope.write([markConversationRead(ctx.scope, id)]);
+  // Reading stays possible on a read-only (suspended) account, and reading marks a thread read.
+  await ctx.scope.write([markConversationRead(ctx.scope, id)], { evenWhenReadOnly: true });
 }

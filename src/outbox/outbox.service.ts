@@ -14,7 +14,8 @@ import { insertOutboxMessage } from "./outbox.repo";
  */
 export type WhatsAppTemplate =
   | { kind: "code"; code: string }
-  | { kind: "invitation"; workspace: Bilingual; role: Bilingual; link: string };
+  | { kind: "invitation"; workspace: Bilingual; role: Bilingual; link: string }
+  | { kind: "billing_notice"; workspace: Bilingual; notice: Bilingual; link: string };
 
 /** Text in both languages: the template's language picks one. */
 export interface Bilingual {
@@ -164,6 +165,7 @@ function sendByWhatsApp(
   const { config } = ctx;
   const language = templateLanguage(config, message.locale);
   const { template } = message;
+  const side = language.startsWith("ar") ? "ar" : "en";
   const content =
     template.kind === "code"
       ? {
@@ -174,16 +176,19 @@ function sendByWhatsApp(
           // The copy-code button is a URL button to Meta, and takes the code once more.
           urlButtons: [{ index: 0, text: template.code }],
         }
-      : {
-          kind: "template" as const,
-          name: config.PLATFORM_WHATSAPP_INVITE_TEMPLATE,
-          language,
-          variables: [
-            template.workspace[language.startsWith("ar") ? "ar" : "en"],
-            template.role[language.startsWith("ar") ? "ar" : "en"],
-            template.link,
-          ],
-        };
+      : template.kind === "invitation"
+        ? {
+            kind: "template" as const,
+            name: config.PLATFORM_WHATSAPP_INVITE_TEMPLATE,
+            language,
+            variables: [template.workspace[side], template.role[side], template.link],
+          }
+        : {
+            kind: "template" as const,
+            name: config.PLATFORM_WHATSAPP_BILLING_TEMPLATE,
+            language,
+            variables: [template.workspace[side], template.notice[side], template.link],
+          };
   return throughBreaker(
     ctx.env.CIRCUIT_BREAKER,
     "whatsapp",

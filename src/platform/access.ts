@@ -18,6 +18,8 @@ export type Principal =
       familyId: string;
       /** The tenant's time-zone setting for dates shown to people; known once the session check ran. */
       tenantTimeZone: string | null;
+      /** The tenant's account is read-only (suspended, canceled); known once the session check ran. */
+      writesRefused?: boolean;
     }
   | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
 
@@ -27,14 +29,19 @@ export type Principal =
  */
 export interface SessionCheck {
   query: BatchItem<"sqlite">;
-  /** The caller's current role (and tenant time zone) when the session still stands, else null. */
-  evaluate(rows: unknown): { role: Role; tenantTimeZone: string } | null;
+  /**
+   * The caller's current role (and tenant time zone) when the session still stands, else null;
+   * `writesRefused` when the tenant's account is read-only (suspended for non-payment, canceled).
+   */
+  evaluate(rows: unknown): { role: Role; tenantTimeZone: string; writesRefused: boolean } | null;
 }
 
 export interface ResolvedCredential {
   principal: Principal;
   /** Present for access tokens, whose session is re-checked on every request. */
   sessionCheck?: SessionCheck;
+  /** For API keys, known when the key is read: the tenant's account is read-only. */
+  writesRefused?: boolean;
 }
 
 /**
@@ -97,6 +104,7 @@ function sessionGate(principal: Principal, check: SessionCheck | undefined, rule
       const session = check.evaluate(rows);
       if (session === null) return fail(unauthenticated());
       principal.tenantTimeZone = session.tenantTimeZone;
+      principal.writesRefused = session.writesRefused;
       const { role } = session;
       if (role === principal.role) return "ok";
       principal.role = role;
@@ -122,6 +130,8 @@ export function tenantContext(
       dbFor(c.env.DB),
       principal.tenantId,
       sessionGate(principal, credential.sessionCheck, rule),
+      () =>
+        credential.writesRefused === true || (principal.kind === "user" && principal.writesRefused === true),
     ),
     origin: requestOrigin(c),
     config: c.get("config"),

@@ -35,6 +35,8 @@ export const idPrefixes = {
   operatorSession: "ops",
   operatorAuditEvent: "opa",
   taxInvoice: "tax",
+  checkout: "chk",
+  payment: "pay",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -12,6 +12,8 @@ export const problemCatalog = {
   UNAUTHENTICATED: { status: 401, title: "Authentication required" },
   FORBIDDEN: { status: 403, title: "Not allowed" },
   CSRF_REJECTED: { status: 403, title: "Cross-site request rejected" },
+  PLAN_LIMIT: { status: 402, title: "Plan limit reached" },
+  ACCOUNT_SUSPENDED: { status: 402, title: "The account is read-only until it is paid for" },
   UNVERIFIED_IDENTIFIER: { status: 403, title: "Email or phone not verified" },
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
@@ -39,6 +41,8 @@ export type ProblemCode = keyof typeof problemCatalog;
  * (the spec's description says so once). A wrong method is a 405 of the path, not of an operation.
  */
 export const INFRASTRUCTURE_PROBLEMS: readonly ProblemCode[] = [
+  // Any write of an account suspended for non-payment (or canceled): see tenant-scope.ts.
+  "ACCOUNT_SUSPENDED",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "INTERNAL",
@@ -62,17 +66,20 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  /** Where the caller can lift a plan limit (PLAN_LIMIT). */
+  readonly upgradeUrl: string | undefined;
 
   constructor(
     readonly code: ProblemCode,
     detail?: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: { errors?: FieldError[]; headers?: Record<string, string>; upgradeUrl?: string } = {},
   ) {
     super(detail ?? problemCatalog[code].title);
     this.name = "ApiError";
     this.status = problemCatalog[code].status;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.upgradeUrl = options.upgradeUrl;
   }
 }
 
@@ -88,6 +95,10 @@ export const ProblemSchema = z
       .array(z.object({ path: z.string(), message: z.string(), code: z.string() }))
       .optional()
       .openapi({ description: "One entry per invalid field, for VALIDATION_FAILED." }),
+    upgradeUrl: z
+      .string()
+      .optional()
+      .openapi({ description: "For PLAN_LIMIT: the page where the account's owner changes plan." }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 
@@ -102,6 +113,7 @@ export function problemBody(error: ApiError, requestId: string): Problem {
     code: error.code,
     requestId,
     ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.upgradeUrl ? { upgradeUrl: error.upgradeUrl } : {}),
   };
 }
 

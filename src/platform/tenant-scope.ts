@@ -2,6 +2,7 @@ import { and, eq, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
+import { ApiError } from "./problem";
 
 type Query = BatchItem<"sqlite">;
 type Queries = Readonly<[Query, ...Query[]]>;
@@ -34,13 +35,22 @@ export interface TenantScope {
    * round trip, never an answer for the stale role.
    */
   read<T extends Queries>(build: () => T): Promise<BatchResponse<T>>;
-  /** Runs writes atomically in one batch, once the session check has passed. */
-  write<T extends Queries>(queries: T): Promise<BatchResponse<T>>;
+  /**
+   * Runs writes atomically in one batch, once the session check has passed; refused (402
+   * ACCOUNT_SUSPENDED) while the tenant's account is read-only, except the writes that must go on
+   * (`evenWhenReadOnly`: paying, marking a thread read, recording a consent withdrawal).
+   */
+  write<T extends Queries>(queries: T, options?: { evenWhenReadOnly?: boolean }): Promise<BatchResponse<T>>;
   /** Runs the session check now if no read has carried it yet. */
   settle(): Promise<void>;
 }
 
-export function tenantScope(db: Db, tenantId: string, gate: SessionGate | null = null): TenantScope {
+export function tenantScope(
+  db: Db,
+  tenantId: string,
+  gate: SessionGate | null = null,
+  writesRefused: () => boolean = () => false,
+): TenantScope {
   const settle = async () => {
     const check = gate?.take();
     if (gate && check) gate.settle((await db.batch([check]))[0]);
@@ -58,8 +68,14 @@ export function tenantScope(db: Db, tenantId: string, gate: SessionGate | null =
       if (gate.settle(state) === "role_changed") return db.batch(build());
       return rows as BatchResponse<ReturnType<typeof build>>;
     },
-    async write(queries) {
+    async write(queries, options) {
       await settle();
+      if (!options?.evenWhenReadOnly && writesRefused()) {
+        throw new ApiError(
+          "ACCOUNT_SUSPENDED",
+          "The account is read-only until it is paid for: its owner can pay on the billing page, and everything is kept.",
+        );
+      }
       return db.batch(queries);
     },
     settle,

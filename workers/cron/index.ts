@@ -1,5 +1,6 @@
 import { dbFor } from "../../src/db/client";
 import { type Bindings, loadConfig } from "../../src/env";
+import { runBillingCycle } from "../../src/billing/dunning";
 import { requeueStrandedSends } from "../../src/messaging/outbound";
 import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
@@ -9,6 +10,8 @@ import { purgeExpired } from "./purge-expired";
 
 /** Every 5 minutes: sends nobody is working on go back to the outbound queue (wrangler.toml crons). */
 export const SWEEP_CRON = "*/5 * * * *";
+/** 05:00 UTC (08:00 in Riyadh) daily: trials and periods that ended, reminders, suspensions. */
+export const BILLING_CRON = "0 5 * * *";
 
 /** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
 export async function runScheduledJobs(
@@ -17,7 +20,12 @@ export async function runScheduledJobs(
   ctx: ExecutionContext,
 ) {
   const config = loadConfig(env);
-  const job = controller.cron === SWEEP_CRON ? "requeue_stranded_sends" : "purge_expired";
+  const job =
+    controller.cron === SWEEP_CRON
+      ? "requeue_stranded_sends"
+      : controller.cron === BILLING_CRON
+        ? "billing_cycle"
+        : "purge_expired";
   const reporter = createReporter({
     config,
     context: ctx,
@@ -29,7 +37,9 @@ export async function runScheduledJobs(
     const result =
       job === "requeue_stranded_sends"
         ? await requeueStrandedSends(env, controller.scheduledTime)
-        : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
+        : job === "billing_cycle"
+          ? await runBillingCycle(env, config, controller.scheduledTime)
+          : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
     log("info", "job", { job, ...result, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);

@@ -1,3 +1,8 @@
+import {
+  type MoyasarWebhookJob,
+  PaymentNotAppliedError,
+  processMoyasarEvent,
+} from "../../src/billing/payments.service";
 import { dbFor } from "../../src/db/client";
 import { type DeadLetterQueue, storeDeadLetters } from "../../src/dead-letters/dead-letters.service";
 import { type Bindings, type Config, loadConfig } from "../../src/env";
@@ -16,7 +21,11 @@ export interface SealedWebhookJob extends Omit<WebhookJob, "payload"> {
   sealedPayload: string;
 }
 
-export type WebhookQueueJob = WebhookJob | SealedWebhookJob;
+/**
+ * Every job of the `webhooks` queue, told apart by `provider`. Moyasar jobs hold ids only (the
+ * payment is re-fetched), so they need no seal.
+ */
+export type WebhookQueueJob = WebhookJob | SealedWebhookJob | MoyasarWebhookJob;
 
 // The clear fields are the additional data of the seal: a payload copied into a letter of another
 // tenant, account or time does not open, so a retry can only ever apply it where it came from.
@@ -38,7 +47,7 @@ export const webhookDeadLetters = (
   // wrangler.toml: max_retries = 5 for the webhooks consumer.
   attempts: 6,
   minimise: async (job) => {
-    if ("sealedPayload" in job) return job;
+    if (job.provider === "moyasar" || "sealedPayload" in job) return job;
     const { payload, ...ids } = job;
     return {
       ...ids,
@@ -48,7 +57,7 @@ export const webhookDeadLetters = (
 });
 
 /** The job a retried dead letter stands for, its payload opened only now that it is applied again. */
-async function openWebhookJob(config: Config, job: WebhookQueueJob): Promise<WebhookJob> {
+async function openWebhookJob(config: Config, job: WebhookJob | SealedWebhookJob): Promise<WebhookJob> {
   if (!("sealedPayload" in job)) return job;
   const { sealedPayload, ...ids } = job;
   const payload = await decryptSecret(encryptionKey(config), payloadContext(ids), sealedPayload);
@@ -76,11 +85,14 @@ export async function consumeWebhooks(
     const job = message.body;
     const started = Date.now();
     try {
-      const result = await processWhatsAppWebhook(env, await openWebhookJob(config, job), message.attempts);
+      const result =
+        job.provider === "moyasar"
+          ? await applyMoyasarJob(env, config, reporter, job)
+          : await processWhatsAppWebhook(env, await openWebhookJob(config, job), message.attempts);
       log("info", "job", {
         job: "webhooks",
         provider: job.provider,
-        tenantId: job.tenantId,
+        tenantId: "tenantId" in job ? job.tenantId : undefined,
         ...result,
         ms: Date.now() - started,
       });
@@ -90,7 +102,8 @@ export async function consumeWebhooks(
       const delaySeconds = retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, null);
       log("warn", "job", {
         job: "webhooks",
-        tenantId: job.tenantId,
+        provider: job.provider,
+        tenantId: "tenantId" in job ? job.tenantId : undefined,
         outcome: "retry",
         attempts: message.attempts,
         delaySeconds,
@@ -98,6 +111,35 @@ export async function consumeWebhooks(
       message.retry({ delaySeconds });
     }
   }
+}
+
+/**
+ * One Moyasar event. A payment that matches no checkout, or does not match its own, is acked (a
+ * retry cannot change what Moyasar confirmed) and reported for an operator to look at.
+ */
+async function applyMoyasarJob(
+  env: Bindings,
+  config: Config,
+  reporter: ReturnType<typeof createReporter>,
+  job: MoyasarWebhookJob,
+) {
+  const result = await processMoyasarEvent(env, config, job);
+  if (result.outcome === "mismatch" || result.outcome === "unknown_checkout") {
+    log("error", "moyasar payment not applied", {
+      eventId: job.eventId,
+      paymentId: job.paymentId,
+      tenantId: result.tenantId ?? undefined,
+      outcome: result.outcome,
+      mismatch: result.mismatch,
+    });
+    reporter.captureException(new PaymentNotAppliedError(job.paymentId, result.mismatch ?? result.outcome));
+  }
+  return {
+    eventId: job.eventId,
+    eventType: job.eventType,
+    outcome: result.outcome,
+    tenantId: result.tenantId ?? undefined,
+  };
 }
 
 /**
@@ -114,7 +156,8 @@ export async function consumeWebhookDeadLetters(
   for (const message of batch.messages) {
     log("error", "job", {
       job: "webhooks_dead_letter",
-      tenantId: message.body.tenantId,
+      provider: message.body.provider,
+      tenantId: "tenantId" in message.body ? message.body.tenantId : undefined,
       queueMessageId: message.id,
     });
     message.ack();

@@ -1,0 +1,65 @@
+// Billing in a real browser: a new owner signs up (on the trial), chooses Growth monthly, pays on
+// the local Moyasar simulator with Moyasar's Visa test card, comes back and sees the plan active.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, openSession, PHONE, queryDb, screenshot, submitAndWait } from "./support.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+const unique = Date.now().toString(36);
+
+test("sign up, choose Growth monthly, pay on the simulator, see the subscription active", async () => {
+  const session = await openSession(browser, { viewport: PHONE, phone: true });
+  const { page } = session;
+
+  await page.goto("/signup");
+  await page.fill("#company", "عيادة النخبة");
+  await page.fill("#name", "سارة القحطاني");
+  await page.fill("#email", `sara-${unique}@example.sa`);
+  await page.fill("#password", "a long clinic passphrase");
+  await submitAndWait(page, 'form[action="/signup"] button[type="submit"]');
+
+  await page.click('a[href="/billing"]');
+  await page.getByTestId("trial-banner").waitFor();
+  assert.match((await page.getByTestId("trial-banner").textContent()) ?? "", /14/);
+  await screenshot(page, "billing-trial-ar-360");
+
+  await page.click('[data-testid="plan-growth-monthly"] a');
+  await page.getByTestId("checkout-confirm").waitFor();
+  assert.match((await page.getByTestId("checkout-total").textContent()) ?? "", /2,863\.50/);
+  await screenshot(page, "billing-confirm-ar-360");
+
+  await submitAndWait(page, 'form[action="/billing/checkout"] button[type="submit"]');
+  await page.getByTestId("moyasar-checkout").waitFor();
+  await page.fill("#number", "4111111111111111");
+  await screenshot(page, "moyasar-simulator-ar-360");
+  await submitAndWait(page, '[data-testid="moyasar-checkout"] form button[type="submit"]');
+
+  assert.equal(new URL(page.url()).pathname, "/billing/return");
+  // The page refreshes itself until the webhook has been applied.
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="checkout-status"]')?.textContent?.trim() === "paid",
+    null,
+    { timeout: 20_000 },
+  );
+  await screenshot(page, "billing-paid-ar-360");
+
+  await page.goto("/billing");
+  assert.equal(await page.getByTestId("subscription-status").textContent(), "نشط");
+  assert.equal(await page.getByTestId("current-plan").textContent(), "النمو");
+  const [payment] = await queryDb(
+    "SELECT p.status, p.amount_halalas FROM billing_payments p JOIN billing_checkouts c ON c.id = p.checkout_id ORDER BY p.created_at DESC LIMIT 1",
+  );
+  assert.deepEqual({ ...payment }, { status: "paid", amount_halalas: 286350 });
+  assert.ok(
+    (await page.evaluate(() => document.documentElement.scrollWidth)) <= 360,
+    "no sideways scrolling",
+  );
+
+  await session.assertClean();
+  await session.close();
+});

@@ -1,0 +1,207 @@
+import { auditInsert } from "../audit/audit.service";
+import { createInvoice, type MoyasarDeps, MoyasarRefusedError } from "../integrations/moyasar/moyasar-client";
+import { CircuitOpenError } from "../platform/circuit-breaker";
+import type { TenantContext } from "../platform/context";
+import { isUniqueViolation } from "../platform/errors";
+import { idPrefixes, newId } from "../platform/ids";
+import { log } from "../platform/logger";
+import { ApiError } from "../platform/problem";
+import {
+  attachInvoice,
+  type CheckoutRow,
+  checkoutById,
+  expirePendingCheckout,
+  failPendingCheckout,
+  insertCheckout,
+  pendingCheckoutOf,
+} from "./checkouts.repo";
+import { quoteCheckout } from "./lifecycle";
+import { type BillingPeriod, isPlanId, PLANS, vatOf } from "./plans";
+import { subscriptionOf } from "./subscriptions.repo";
+import { currentSubscription } from "./subscriptions.service";
+
+/** How long a second request waits for the first one's invoice before answering 409. */
+const INVOICE_WAIT_MS = 10_000;
+const INVOICE_POLL_MS = 200;
+/** What a 503 asks the caller to wait when Moyasar failed without saying for how long. */
+const RETRY_AFTER_SECONDS = 30;
+
+const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
+  checkoutId: row.id,
+  plan: row.plan,
+  period: row.period,
+  kind: row.kind,
+  status: row.status,
+  netHalalas: row.netHalalas,
+  vatHalalas: row.vatHalalas,
+  totalHalalas: row.totalHalalas,
+  currency: "SAR" as const,
+});
+
+const checkoutView = (row: Omit<CheckoutRow, "tenantId"> & { url: string }) => ({
+  ...statusView(row),
+  url: row.url,
+});
+
+const unknownPlan = (plan: string) =>
+  new ApiError("VALIDATION_FAILED", `Plan ${plan} cannot be bought online.`, {
+    errors: [
+      {
+        path: "plan",
+        message: "Choose starter or growth; Enterprise is agreed with sales.",
+        code: "not_self_serve",
+      },
+    ],
+  });
+
+const moyasarDown = (retryAfterSeconds: number) =>
+  new ApiError("UNAVAILABLE", "The payment provider is not answering; try again shortly.", {
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Another request of this tenant holds the pending checkout and is creating its invoice: wait for
+ * its URL (same plan and period) rather than create a second invoice.
+ */
+async function awaitInvoiceOf(ctx: TenantContext, plan: string, period: BillingPeriod) {
+  const deadline = Date.now() + INVOICE_WAIT_MS;
+  for (;;) {
+    const [[pending]] = await ctx.scope.read(() => [pendingCheckoutOf(ctx.scope)] as const);
+    if (!pending) throw moyasarDown(RETRY_AFTER_SECONDS);
+    if (pending.plan !== plan || pending.period !== period) {
+      throw new ApiError(
+        "CONFLICT",
+        "Another checkout was started at the same moment; reload and choose again.",
+      );
+    }
+    if (pending.url !== null) return checkoutView({ ...pending, url: pending.url });
+    if (Date.now() >= deadline) {
+      throw new ApiError("CONFLICT", "The checkout is still being prepared; try again in a moment.", {
+        headers: { "Retry-After": "2" },
+      });
+    }
+    await sleep(INVOICE_POLL_MS);
+  }
+}
+
+/**
+ * Starts (or resumes) the purchase of a plan: one pending checkout per tenant, one Moyasar invoice
+ * per pending checkout. The same plan and period while one is pending returns its URL; another
+ * choice retires it. The invoice is created through the breaker; if Moyasar cannot answer, the
+ * checkout is marked failed (nothing stays pending without an invoice) and the answer is a 503.
+ */
+export async function startCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { scope, now, config } = ctx;
+  if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
+  const { plan, period } = input;
+  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
+  const [[subscription], [pending]] = await scope.read(
+    () => [subscriptionOf(scope), pendingCheckoutOf(scope)] as const,
+  );
+  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
+  const quote = quoteCheckout(subscription, plan, period, now);
+  if (!quote.ok) {
+    if (quote.reason === "not_self_serve") throw unknownPlan(plan);
+    throw new ApiError(
+      "CONFLICT",
+      quote.reason === "already_current"
+        ? "This is already your plan."
+        : "A lower plan or shorter period starts at the end of the paid period: schedule it as a plan change.",
+    );
+  }
+  if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
+
+  const vat = vatOf(quote.netHalalas);
+  const row: Omit<CheckoutRow, "tenantId"> = {
+    id: newId(idPrefixes.checkout),
+    plan,
+    period,
+    kind: quote.kind,
+    netHalalas: quote.netHalalas,
+    vatHalalas: vat,
+    totalHalalas: quote.netHalalas + vat,
+    status: "pending",
+    moyasarInvoiceId: null,
+    url: null,
+    createdBy: ctx.actor.id,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await scope.write(
+      [
+        auditInsert(
+          scope.db,
+          {
+            tenantId: scope.tenantId,
+            actor: ctx.actor,
+            action: "billing.checkout_started",
+            target: { type: "checkout", id: row.id },
+            details: { plan, period, kind: row.kind, totalHalalas: row.totalHalalas },
+          },
+          ctx.origin,
+          now,
+        ),
+        ...(pending ? [expirePendingCheckout(scope, pending.id, now)] : []),
+        insertCheckout(scope, row),
+      ],
+      { evenWhenReadOnly: true },
+    );
+  } catch (error) {
+    // A concurrent request inserted the tenant's pending checkout first: share its invoice.
+    if (isUniqueViolation(error)) return awaitInvoiceOf(ctx, plan, period);
+    throw error;
+  }
+
+  const deps: MoyasarDeps = { config, breakers: ctx.env.CIRCUIT_BREAKER };
+  let invoice: { id: string; url: string };
+  try {
+    invoice = await createInvoice(deps, {
+      amount: row.totalHalalas,
+      description: `Dealix ${PLANS[plan].name.en} (${period})`,
+      callbackUrl: `${config.APP_ORIGIN}/webhooks/moyasar`,
+      successUrl: `${config.APP_ORIGIN}/billing/return?checkout=${row.id}`,
+      backUrl: `${config.APP_ORIGIN}/billing`,
+      metadata: { tenantId: scope.tenantId, checkoutId: row.id },
+    });
+  } catch (error) {
+    await scope.write([failPendingCheckout(scope, row.id, Date.now())], { evenWhenReadOnly: true });
+    log("warn", "moyasar invoice not created", {
+      tenantId: scope.tenantId,
+      checkoutId: row.id,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    // A refusal means our request or key is wrong: a 500 that reaches Sentry, not a "try later".
+    if (error instanceof MoyasarRefusedError) throw error;
+    throw moyasarDown(error instanceof CircuitOpenError ? error.retryAfterSeconds : RETRY_AFTER_SECONDS);
+  }
+  await scope.write([attachInvoice(scope, row.id, invoice, Date.now())], { evenWhenReadOnly: true });
+  return checkoutView({ ...row, url: invoice.url });
+}
+
+/** A checkout's status, for the return page after paying (the webhook may still be on its way). */
+export async function getCheckout(ctx: TenantContext, id: string) {
+  const [[row]] = await ctx.scope.read(() => [checkoutById(ctx.scope, id)] as const);
+  if (!row) throw new ApiError("NOT_FOUND", "No such checkout.");
+  return statusView(row);
+}
+
+/** What buying a plan would cost now (the confirm page), without writing anything. */
+export async function previewCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { plan, period } = input;
+  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
+  const quote = quoteCheckout(await currentSubscription(ctx), plan, period, ctx.now);
+  if (!quote.ok) return { ok: false as const, reason: quote.reason };
+  const vat = vatOf(quote.netHalalas);
+  return {
+    ok: true as const,
+    plan,
+    period,
+    kind: quote.kind,
+    netHalalas: quote.netHalalas,
+    vatHalalas: vat,
+    totalHalalas: quote.netHalalas + vat,
+  };
+}

@@ -1,0 +1,191 @@
+import { type Db, dbFor } from "../db/client";
+import type { Bindings, Config } from "../env";
+import {
+  fetchInvoice,
+  fetchPayment,
+  type MoyasarDeps,
+  type MoyasarPayment,
+} from "../integrations/moyasar/moyasar-client";
+import type { HandledEvent } from "../integrations/moyasar/webhook-event";
+import { idPrefixes, newId } from "../platform/ids";
+import { log } from "../platform/logger";
+import { tenantScope } from "../platform/tenant-scope";
+import {
+  type CheckoutRow,
+  checkoutByInvoiceId,
+  failPendingCheckout,
+  markCheckoutPaid,
+  recordPayment,
+} from "./checkouts.repo";
+import type { PaymentStatus } from "./checkouts.schema";
+import { nextStatus, periodEndFrom } from "./lifecycle";
+import { activateForCheckout, type SubscriptionRow, subscriptionOf } from "./subscriptions.repo";
+
+/** A verified Moyasar webhook, queued by POST /webhooks/moyasar for the `webhooks` consumer. */
+export interface MoyasarWebhookJob {
+  provider: "moyasar";
+  eventId: string;
+  eventType: HandledEvent;
+  paymentId: string;
+  receivedAt: number;
+}
+
+/**
+ * A payment that must not be acted on (it does not match its checkout, or matches none): the
+ * consumer reports it to Sentry for an operator (RUNBOOK "A payment is missing").
+ */
+export class PaymentNotAppliedError extends Error {
+  constructor(paymentId: string, reason: string) {
+    super(`Moyasar payment ${paymentId} was not applied: ${reason}`);
+    this.name = "PaymentNotAppliedError";
+  }
+}
+
+export type PaymentOutcome =
+  | "paid"
+  | "already_paid"
+  | "failed"
+  | "refunded"
+  | "voided"
+  | "not_final"
+  | "mismatch"
+  | "unknown_checkout";
+
+/** Moyasar's payment statuses as what they mean for a checkout; others (initiated, authorized …) are not final. */
+const OUTCOME_OF = new Map<string, PaymentStatus>([
+  ["paid", "paid"],
+  ["captured", "paid"],
+  ["failed", "failed"],
+  ["refunded", "refunded"],
+  ["voided", "voided"],
+]);
+
+const asString = (value: unknown) => (typeof value === "string" ? value : null);
+
+/** Why a confirmed payment cannot belong to `checkout`, or null when everything matches. */
+function mismatchOf(checkout: CheckoutRow, payment: MoyasarPayment, metadata: Record<string, unknown>) {
+  if (payment.currency !== "SAR") return `currency ${payment.currency.slice(0, 3)}`;
+  if (payment.amount !== checkout.totalHalalas) return `amount ${payment.amount} ≠ ${checkout.totalHalalas}`;
+  if (asString(metadata.checkoutId) !== checkout.id || asString(metadata.tenantId) !== checkout.tenantId) {
+    return "metadata";
+  }
+  return null;
+}
+
+/** The new plan and period of a paid checkout, from the subscription as it stands. */
+function changeFor(checkout: CheckoutRow, subscription: SubscriptionRow, paidAt: number) {
+  // An upgrade within the same period keeps the period paid for; anything else starts a new one.
+  const keepsPeriod =
+    checkout.kind === "upgrade" &&
+    subscription.status === "active" &&
+    subscription.period === checkout.period;
+  const periodStart = keepsPeriod ? subscription.currentPeriodStart : paidAt;
+  return {
+    // Paying is allowed from every status (nextStatus never refuses it): a suspended tenant is restored.
+    status: nextStatus(subscription.status, "payment_confirmed") ?? "active",
+    plan: checkout.plan,
+    period: checkout.period,
+    periodStart,
+    periodEnd: keepsPeriod ? subscription.currentPeriodEnd : periodEndFrom(paidAt, checkout.period),
+  };
+}
+
+/**
+ * Everything a confirmed payment does, in one atomic batch: the subscription moves to the paid plan
+ * (only the first time: the update is guarded by the checkout not yet being paid), the checkout is
+ * marked paid and the payment recorded. The lead wires issuing the ZATCA tax invoice for the payment
+ * here, in the same place, so every confirmed payment gets exactly one.
+ */
+export async function afterPaymentConfirmed(
+  db: Db,
+  checkout: CheckoutRow,
+  payment: MoyasarPayment,
+  now: number,
+): Promise<"paid" | "already_paid"> {
+  const scope = tenantScope(db, checkout.tenantId);
+  const [[subscription]] = await scope.read(() => [subscriptionOf(scope)] as const);
+  if (!subscription) throw new Error(`tenant ${checkout.tenantId} has no subscription row`);
+  const [activated] = await scope.write([
+    activateForCheckout(scope, checkout.id, changeFor(checkout, subscription, now), now),
+    markCheckoutPaid(scope, checkout.id, now),
+    recordPayment(
+      scope,
+      {
+        id: newId(idPrefixes.payment),
+        checkoutId: checkout.id,
+        moyasarPaymentId: payment.id,
+        status: "paid",
+        amountHalalas: payment.amount,
+        currency: payment.currency,
+        mismatch: null,
+        createdAt: now,
+      },
+      now,
+    ),
+  ]);
+  return activated.meta.changes > 0 ? "paid" : "already_paid";
+}
+
+/** Our metadata as Moyasar holds it: on the payment, or on the invoice it paid. */
+async function metadataOf(deps: MoyasarDeps, payment: MoyasarPayment) {
+  if (payment.metadata && "checkoutId" in payment.metadata) return payment.metadata;
+  if (!payment.invoice_id) return {};
+  return (await fetchInvoice(deps, payment.invoice_id)).metadata ?? {};
+}
+
+/**
+ * Applies one Moyasar event. The event only says which payment to look at: the payment is
+ * re-fetched from Moyasar and only what the API confirms counts (status, amount equal to the
+ * checkout's total, SAR, our checkout and tenant in the metadata). Idempotent: a redelivery, or an
+ * older event arriving after a newer one, never undoes a confirmed payment.
+ */
+export async function processMoyasarEvent(
+  env: Bindings,
+  config: Config,
+  job: MoyasarWebhookJob,
+  now = Date.now(),
+): Promise<{ outcome: PaymentOutcome; tenantId: string | null; mismatch?: string }> {
+  const deps: MoyasarDeps = { config, breakers: env.CIRCUIT_BREAKER };
+  const db = dbFor(env.DB);
+  const payment = await fetchPayment(deps, job.paymentId);
+  const [checkout] = payment.invoice_id ? await checkoutByInvoiceId(db, payment.invoice_id) : [];
+  if (!checkout) return { outcome: "unknown_checkout", tenantId: null };
+  const status = OUTCOME_OF.get(payment.status);
+  if (!status) return { outcome: "not_final", tenantId: checkout.tenantId };
+
+  const scope = tenantScope(db, checkout.tenantId);
+  const mismatch = mismatchOf(checkout, payment, await metadataOf(deps, payment));
+  const paymentRow = {
+    id: newId(idPrefixes.payment),
+    checkoutId: checkout.id,
+    moyasarPaymentId: payment.id,
+    status,
+    amountHalalas: payment.amount,
+    currency: payment.currency.slice(0, 3),
+    mismatch,
+    createdAt: now,
+  };
+  if (mismatch) {
+    await scope.write([recordPayment(scope, paymentRow, now)]);
+    return { outcome: "mismatch", tenantId: checkout.tenantId, mismatch };
+  }
+  switch (status) {
+    case "paid":
+      return {
+        outcome: await afterPaymentConfirmed(db, checkout, payment, now),
+        tenantId: checkout.tenantId,
+      };
+    case "failed":
+      await scope.write([
+        recordPayment(scope, paymentRow, now),
+        failPendingCheckout(scope, checkout.id, now),
+      ]);
+      log("info", "moyasar payment failed", { tenantId: checkout.tenantId, checkoutId: checkout.id });
+      return { outcome: "failed", tenantId: checkout.tenantId };
+    case "refunded":
+    case "voided":
+      // Credit notes for refunds are issued where tax invoices are (the lead's wiring).
+      await scope.write([recordPayment(scope, paymentRow, now)]);
+      return { outcome: status, tenantId: checkout.tenantId };
+  }
+}
