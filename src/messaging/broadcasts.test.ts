@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../../test/eventually";
 import { createTenant } from "../../test/fixtures";
-import { call, expectProblem, postJson } from "../../test/helpers";
+import { call, callCountingD1, expectProblem, postJson } from "../../test/helpers";
 import { idPrefixes, newId } from "../platform/ids";
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -83,6 +83,30 @@ interface Summary {
   blocked: number;
   pendingApproval: number;
 }
+
+describe("the approval policy's broadcast size", () => {
+  it("is stored and returned, null by default, and refused outside 1..1000 with nothing changed", async () => {
+    const tenant = await createTenant();
+    const read = async () =>
+      (await call("/api/v1/messaging/approval-policy", { headers: tenant.manager.auth })).json();
+    expect(await read()).toEqual({
+      approveFirstMessage: false,
+      approveAiDrafted: true,
+      approveBroadcastOver: null,
+    });
+    const set = await setPolicy(tenant, 50);
+    expect(await set.json()).toEqual({
+      approveFirstMessage: false,
+      approveAiDrafted: true,
+      approveBroadcastOver: 50,
+    });
+    for (const bad of [0, 1001, 2.5])
+      await expectProblem(await setPolicy(tenant, bad), 422, "VALIDATION_FAILED");
+    expect(await read()).toMatchObject({ approveBroadcastOver: 50 });
+    expect((await setPolicy(tenant, null)).status).toBe(200);
+    expect(await read()).toMatchObject({ approveBroadcastOver: null });
+  });
+});
 
 describe("POST /api/v1/messages/broadcasts", () => {
   it("refuses bad input with nothing written: no contacts, duplicates, over 1,000, text instead of a template", async () => {
@@ -233,6 +257,26 @@ describe("POST /api/v1/messages/broadcasts", () => {
       .bind(tenant.tenantId)
       .first<{ n: number }>();
     expect(threads?.n).toBe(150);
+  }, 30_000);
+
+  it("writes a broadcast to 1,000 contacts in one read and one write batch", async () => {
+    const tenant = await createTenant();
+    // Held for approval, so the test measures the write, not the sends.
+    expect((await setPolicy(tenant, 999)).status).toBe(200);
+    const contactIds = await manyContacts(tenant, 1000);
+    const { res, d1RoundTrips } = await callCountingD1("/api/v1/messages/broadcasts", {
+      method: "POST",
+      headers: { ...tenant.owner.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ contactIds, template, purpose: "service" }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ total: 1000, queued: 0, pendingApproval: 1000 });
+    // The session check (settled before idempotency(), as for every create), the read, the write.
+    expect(d1RoundTrips).toBe(3);
+    const rows = await messagesOf(tenant);
+    expect(rows).toHaveLength(1000);
+    expect(new Set(rows.map((row) => row.contact_id))).toEqual(new Set(contactIds));
+    expect(rows.every((row) => row.state === "pending_approval" && row.conversation_id)).toBe(true);
   }, 30_000);
 
   it("replays the same broadcast for the same Idempotency-Key, writing nothing more", async () => {
