@@ -110,13 +110,14 @@ async function consume(
   messageIds: string[],
   pacing: WhatsAppPacing,
   overrides: Partial<Bindings> = {},
+  attempts = 1,
 ) {
   const deliveries: Delivery[] = [];
   const requeued: { messageId: string; delaySeconds: number | undefined }[] = [];
   const messages = messageIds.map((messageId, i) => ({
     id: `q${i}`,
     timestamp: new Date(),
-    attempts: 1,
+    attempts,
     body: { tenantId: tenant.tenantId, messageId } satisfies OutboundJob,
     ack: () => deliveries.push({ messageId, outcome: "ack" }),
     retry: (options?: QueueRetryOptions) =>
@@ -191,6 +192,24 @@ describe("WhatsApp pacing in the outbound consumer", () => {
     );
     expect(sends).toHaveLength(3);
     expect(Object.values(await statesOf(ids)).map((row) => row.state)).toEqual(["sent", "sent", "sent"]);
+  });
+
+  it("retries, keeping its count, a held-back job that had already failed", async () => {
+    const tenant = await createTenant();
+    const phoneNumberId = await connect(tenant);
+    const contactId = await newContact(tenant);
+    const ids = await queuedMessages(tenant, [contactId, contactId]);
+    const sends = graphSends(phoneNumberId);
+    const pacing = { perNumber: roomy, perRecipient: { limit: 1, windowSeconds: 60 } };
+    // A second delivery (the first failed): held back, it spends an attempt like any retry, so an
+    // outage still reaches the dead-letter queue after max_retries.
+    const { deliveries, requeued } = await consume(tenant, ids, pacing, {}, 2);
+    expect(sends).toHaveLength(1);
+    expect(requeued).toEqual([]);
+    expect(deliveries.filter((d) => d.outcome === "retry")).toEqual([
+      { messageId: expect.any(String), outcome: "retry", delaySeconds: expect.any(Number) },
+    ]);
+    expect(deliveries.find((d) => d.outcome === "retry")?.delaySeconds).toBeGreaterThanOrEqual(1);
   });
 
   it("sends messages to different contacts in one batch at once", async () => {

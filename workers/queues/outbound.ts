@@ -26,10 +26,14 @@ export function retryDelaySeconds(base: number, attempts: number, hint: number |
  * acked one by one; a provider outage retries the job with a growing delay until the queue's
  * max_retries, then it goes to outbound-dlq.
  *
- * A send Meta's pacing holds back is queued again as a new job after the bucket's delay, not
- * retried: retry() would spend one of the job's 9 attempts each time, so an agent's burst of
- * replies to one customer (each waiting 6 s behind the previous one) would end in the dead-letter
- * queue although nothing failed. Only if that enqueue fails is the job retried instead.
+ * A send Meta's pacing holds back on its first delivery is queued again as a new job after the
+ * bucket's delay, not retried: retry() would spend one of the job's 9 attempts each time, so an
+ * agent's burst of replies to one customer (each waiting 6 s behind the previous one) would end in
+ * the dead-letter queue although nothing failed. A job already retried after a failure is retried
+ * again instead, keeping its count: a new job would restart it, and during an outage (when every
+ * message comes back at once and the number's bucket holds some back) messages would take far
+ * longer than max_retries to reach the dead-letter queue. Only if the enqueue fails is a
+ * first delivery retried.
  */
 export async function consumeOutbound(
   batch: MessageBatch<OutboundJob>,
@@ -86,19 +90,21 @@ export async function consumeOutbound(
 // send at once would only find the bucket still empty.
 async function deferPaced(env: Bindings, message: Message<OutboundJob>, delaySeconds: number) {
   const { tenantId, messageId } = message.body;
-  let requeued = true;
-  try {
-    await env.OUTBOUND_QUEUE.send(message.body, { delaySeconds });
-    message.ack();
-  } catch (error) {
-    requeued = false;
-    log("warn", "outbound requeue failed", {
-      tenantId,
-      messageId,
-      error: error instanceof Error ? error.message : String(error),
-    });
-    message.retry({ delaySeconds });
+  let requeued = false;
+  if (message.attempts <= 1) {
+    try {
+      await env.OUTBOUND_QUEUE.send(message.body, { delaySeconds });
+      message.ack();
+      requeued = true;
+    } catch (error) {
+      log("warn", "outbound requeue failed", {
+        tenantId,
+        messageId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
+  if (!requeued) message.retry({ delaySeconds });
   log("info", "job", {
     job: "outbound",
     tenantId,
