@@ -47,8 +47,8 @@ export class RetryLaterError extends Error {
 
 /**
  * Meta's pacing (src/messaging/pacing.ts) has no room for the send now: it was not tried, so it is
- * no failure, and the consumer queues it again after `delaySeconds` rather than spending one of the
- * job's attempts.
+ * no failure, and the consumer delivers it again after `delaySeconds` without reporting an error
+ * (workers/queues/outbound.ts decides whether that spends an attempt).
  */
 export class PacedError extends RetryLaterError {
   constructor(delaySeconds: number) {
