@@ -5,7 +5,9 @@
 // the dev simulator's fake Graph API on that same server. Then, as the runbook's operator would:
 //   1. the simulator fails every send (500); a simulated number is connected for the demo tenant
 //      and a customer writes to it (a signed webhook), which opens the 24-hour window;
-//   2. 1,000 messages are sent with POST /api/v1/messages;
+//   2. 1,000 messages are sent with POST /api/v1/messages, one template to each of 1,000 contacts
+//      (that customer and 999 made with POST /api/v1/contacts): Meta's pair rate limit, which the
+//      consumer paces to (src/messaging/pacing.ts), allows one message every 6 s to one person;
 //   3. the whatsapp circuit breaker opens, the messages retry and exhaust into outbound-dlq;
 //   4. the provider is restored, the dead letters are retried (the operator's DLQ retry, here the
 //      dev stand-in POST /dev/dead-letters/outbound/retry on the same service) until all are sent;
@@ -343,6 +345,27 @@ async function drill() {
     );
     say(`the customer ${CUSTOMER_PHONE} wrote in (signed webhook through /webhooks/whatsapp): window open`);
 
+    const contactIds = [contact.contact_id];
+    const createContacts = async () => {
+      while (contactIds.length < MESSAGES) {
+        const i = contactIds.length;
+        contactIds.push(null);
+        const res = await fetch(`${origin}/api/v1/contacts`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: JSON.stringify({
+            name: `Drill customer ${i}`,
+            source: "walk_in",
+            phones: [`+96658${String(i).padStart(7, "0")}`],
+          }),
+        });
+        if (res.status !== 201) throw new DrillFailure(`contact ${i}: ${res.status} ${await res.text()}`);
+        contactIds[i] = (await res.json()).id;
+      }
+    };
+    await Promise.all(Array.from({ length: SEND_CONCURRENCY }, createContacts));
+    say(`${contactIds.length} contacts to message, one each (Meta paces sends to one person to one per 6 s)`);
+
     await browser.post("/dev/whatsapp/mode", { mode: "error_500" });
     say("simulator: every send now answers 500 (provider outage)");
 
@@ -355,7 +378,10 @@ async function drill() {
         const res = await fetch(`${origin}/api/v1/messages`, {
           method: "POST",
           headers: { ...auth, "Content-Type": "application/json" },
-          body: JSON.stringify({ contactId: contact.contact_id, text: `drill message ${i + 1}` }),
+          body: JSON.stringify({
+            contactId: contactIds[i],
+            template: { name: "drill_notice", language: "ar", variables: [String(i + 1)] },
+          }),
         });
         if (res.status !== 202) refusals.push(`${res.status} ${await res.text()}`);
         else await res.body?.cancel();

@@ -8,7 +8,9 @@ export type HeldMessage = Awaited<ReturnType<typeof listApprovals>>["data"][numb
 
 /** Why the tenant's policy held a message; a code the page does not know shows as it is. */
 const heldBecause = (t: Dictionary, reason: string | null) =>
-  reason === "ai_drafted" || reason === "first_message" ? t.approvals.held[reason] : (reason ?? "");
+  reason === "ai_drafted" || reason === "first_message" || reason === "broadcast"
+    ? t.approvals.held[reason]
+    : (reason ?? "");
 
 const Content: FC<{ t: Dictionary; message: HeldMessage }> = ({ t, message }) => {
   if (message.template) {

@@ -420,7 +420,11 @@ export const ar = {
     empty: "لا توجد رسائل بانتظار الموافقة.",
     more: "المزيد",
     template: "قالب",
-    held: { ai_drafted: "مسودة كتبها الذكاء الاصطناعي", first_message: "أول رسالة لهذا العميل" },
+    held: {
+      ai_drafted: "مسودة كتبها الذكاء الاصطناعي",
+      first_message: "أول رسالة لهذا العميل",
+      broadcast: "ضمن رسالة جماعية كبيرة",
+    },
     by: "كتبها",
     unknownAuthor: "عضو في الفريق",
     approve: "موافقة وإرسال",

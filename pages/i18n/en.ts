@@ -441,7 +441,11 @@ export const en: Dictionary = {
     empty: "No messages are waiting for approval.",
     more: "More",
     template: "Template",
-    held: { ai_drafted: "Drafted by AI", first_message: "First message to this contact" },
+    held: {
+      ai_drafted: "Drafted by AI",
+      first_message: "First message to this contact",
+      broadcast: "Part of a large broadcast",
+    },
     by: "Written by",
     unknownAuthor: "A team member",
     approve: "Approve and send",

@@ -300,9 +300,20 @@ describe("the simulator page", () => {
     await resetBreaker(env.CIRCUIT_BREAKER, "whatsapp");
     try {
       await setMode(browser, "error_500");
+      // Two people: the consumer paces sends to one person 6 s apart (Meta's pair rate limit).
+      const other = await postJson(
+        "/api/v1/contacts",
+        { name: "Sara", source: "walk_in", phones: ["+966500000998"] },
+        tenant.owner.auth,
+      );
+      const otherId = ((await other.json()) as { id: string }).id;
       const ids: string[] = [];
-      for (const text of ["one", "two"]) {
-        const res = await postJson("/api/v1/messages", { contactId, text }, tenant.owner.auth);
+      for (const body of [
+        { contactId, text: "one" },
+        { contactId: otherId, template: { name: "hello", language: "ar", variables: [] } },
+      ]) {
+        const res = await postJson("/api/v1/messages", body, tenant.owner.auth);
+        expect(res.status).toBe(202);
         ids.push(((await res.json()) as { id: string }).id);
       }
       const letters = () =>

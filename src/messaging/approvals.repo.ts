@@ -43,11 +43,16 @@ export const reviewMessage = (
 
 export const upsertMessagingSettings = (
   scope: TenantScope,
-  row: { approveFirstMessage: boolean; approveAiDrafted: boolean; updatedAt: number },
+  row: {
+    approveFirstMessage: boolean;
+    approveAiDrafted: boolean;
+    approveBroadcastOver: number | null;
+    updatedAt: number;
+  },
 ) =>
   scope.db
     .insert(messagingSettings)
-    .values({ ...row, tenantId: scope.tenantId, approveBroadcastOver: null })
+    .values({ ...row, tenantId: scope.tenantId })
     .onConflictDoUpdate({ target: messagingSettings.tenantId, set: row })
     .returning();
 

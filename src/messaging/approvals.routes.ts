@@ -4,7 +4,7 @@ import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
 import { approvalPolicyOf, decideApproval, listApprovals, setApprovalPolicy } from "./approvals.service";
-import { MessageSchema } from "./messaging.model";
+import { BROADCAST_MAX_CONTACTS, MessageSchema } from "./messaging.model";
 
 // Seed gate V1: managers decide what a policy holds back.
 const approvers = access({ role: "manager", scope: "messages:approve" });
@@ -15,6 +15,10 @@ const ApprovalPolicySchema = z
       .boolean()
       .openapi({ description: "Hold the first message to a contact never messaged before" }),
     approveAiDrafted: z.boolean().openapi({ description: "Hold every AI-drafted message" }),
+    approveBroadcastOver: z.int().min(1).max(BROADCAST_MAX_CONTACTS).nullable().default(null).openapi({
+      description:
+        "Hold every message of a broadcast to more contacts than this; null (the default): broadcasts are not held",
+    }),
   })
   .openapi("ApprovalPolicy");
 
@@ -23,7 +27,7 @@ const listApprovalsRoute = createRoute({
   path: "/approvals",
   tags: ["messages"],
   operationId: "listApprovals",
-  summary: "Messages held for approval (AI drafts, first messages), oldest first",
+  summary: "Messages held for approval (AI drafts, first messages, large broadcasts), oldest first",
   ...approvers,
   request: { query: PageQuerySchema },
   responses: {

@@ -9,7 +9,7 @@ import {
   upsertMessagingSettings,
 } from "./approvals.repo";
 import { type MessageRow, messageById } from "./messaging.repo";
-import { DEFAULT_APPROVAL_POLICY, messageView, type OutboundJob } from "./messaging.service";
+import { type ApprovalPolicy, approvalPolicy, messageView, type OutboundJob } from "./messaging.service";
 
 /** Messages waiting for a manager, with their contact, oldest first. */
 export async function listApprovals(ctx: TenantContext, cursor: string | undefined, limit: number) {
@@ -59,15 +59,10 @@ export async function decideApproval(ctx: TenantContext, id: string, approved: b
 
 export async function approvalPolicyOf(ctx: TenantContext) {
   const [[row]] = await ctx.scope.read(() => [messagingSettingsOf(ctx.scope)] as const);
-  return row
-    ? { approveFirstMessage: row.approveFirstMessage, approveAiDrafted: row.approveAiDrafted }
-    : DEFAULT_APPROVAL_POLICY;
+  return approvalPolicy(row);
 }
 
-export async function setApprovalPolicy(
-  ctx: TenantContext,
-  input: { approveFirstMessage: boolean; approveAiDrafted: boolean },
-) {
+export async function setApprovalPolicy(ctx: TenantContext, input: ApprovalPolicy) {
   const { scope, now, actor } = ctx;
   const [[row]] = await scope.write([
     upsertMessagingSettings(scope, { ...input, updatedAt: now }),
@@ -77,12 +72,16 @@ export async function setApprovalPolicy(
         tenantId: scope.tenantId,
         actor,
         action: "messaging.approval_policy_changed",
-        details: { approveFirstMessage: input.approveFirstMessage, approveAiDrafted: input.approveAiDrafted },
+        details: {
+          approveFirstMessage: input.approveFirstMessage,
+          approveAiDrafted: input.approveAiDrafted,
+          approveBroadcastOver: input.approveBroadcastOver,
+        },
       },
       ctx.origin,
       now,
     ),
   ]);
   if (!row) throw new Error("setApprovalPolicy: not stored");
-  return { approveFirstMessage: row.approveFirstMessage, approveAiDrafted: row.approveAiDrafted };
+  return approvalPolicy(row);
 }

@@ -80,6 +80,40 @@ export const SendMessageInputSchema = z
   .openapi("SendMessageInput");
 export type SendMessageInput = z.infer<typeof SendMessageInputSchema>;
 
+// A broadcast's recipients: D1 binds them as one JSON parameter, and a thousand messages are one
+// batch of a few statements and ten queue sendBatch calls.
+export const BROADCAST_MAX_CONTACTS = 1000;
+
+export const BroadcastInputSchema = z
+  .strictObject({
+    contactIds: z
+      .array(idSchema("con"))
+      .min(1)
+      .max(BROADCAST_MAX_CONTACTS)
+      .refine((ids) => new Set(ids).size === ids.length, { message: "List each contact once." }),
+    template: TemplateInputSchema.openapi({
+      description: "A broadcast is business-initiated: only an approved template can be sent",
+    }),
+    purpose: z.enum(MESSAGE_PURPOSES).openapi({
+      description:
+        "marketing needs each contact's WhatsApp marketing consent: a contact without it gets a `blocked` message",
+    }),
+  })
+  .openapi("BroadcastInput");
+export type BroadcastInput = z.infer<typeof BroadcastInputSchema>;
+
+export const BroadcastSchema = z
+  .object({
+    broadcastId: idSchema("brc"),
+    total: z.int().nonnegative(),
+    queued: z.int().nonnegative(),
+    blocked: z.int().nonnegative().openapi({ description: "Marketing messages to contacts without consent" }),
+    pendingApproval: z.int().nonnegative().openapi({
+      description: "Held for a manager: the broadcast is larger than the tenant's approveBroadcastOver",
+    }),
+  })
+  .openapi("Broadcast");
+
 export const MessageSchema = z
   .object({
     id: idSchema("wam"),
@@ -101,6 +135,7 @@ export const MessageSchema = z
     sentBy: z.string().nullable(),
     reviewedBy: z.string().nullable(),
     reviewedAt: DateTimeSchema.nullable(),
+    broadcastId: idSchema("brc").nullable(),
     createdAt: DateTimeSchema,
     sentAt: DateTimeSchema.nullable(),
     deliveredAt: DateTimeSchema.nullable(),

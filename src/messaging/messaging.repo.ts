@@ -1,10 +1,17 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { contactPhones, contacts } from "../contacts/contacts.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { TenantScope } from "../platform/tenant-scope";
 import { currentConsentStatus, qualified } from "./consents.repo";
-import { conversations, type MessageState, messages } from "./messaging.schema";
+import {
+  conversations,
+  type MessagePurpose,
+  type MessageState,
+  messages,
+  type TemplateContent,
+} from "./messaging.schema";
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -144,6 +151,143 @@ export const touchConversation = (scope: TenantScope, contactId: string, at: num
     .update(conversations)
     .set({ lastMessageAt: sql`MAX(${conversations.lastMessageAt}, ${at})`, lastPreview: preview })
     .where(scope.where(conversations.tenantId, eq(conversations.contactId, contactId)));
+
+// Broadcasts ---------------------------------------------------------------------------------
+
+/** `(SELECT value FROM json_each(?))`: a list of any length bound as one parameter (D1 allows 100). */
+const inJson = (values: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/**
+ * INSERT … SELECT … FROM json_each(?): one statement with a handful of bound parameters however many
+ * rows it writes. `values` gives every column's expression over `value`, one element of the array;
+ * naming each column keeps the SELECT in step with the table. `WHERE true` lets SQLite parse an
+ * ON CONFLICT after a SELECT.
+ */
+function insertFromJson<T extends SQLiteTable>(
+  scope: TenantScope,
+  table: T,
+  rows: readonly unknown[],
+  values: Record<keyof T["$inferSelect"], SQL>,
+) {
+  const columns = Object.keys(getTableColumns(table)) as (keyof T["$inferSelect"])[];
+  const select = sql.join(
+    columns.map((column) => values[column]),
+    sql`, `,
+  );
+  return scope.db
+    .insert(table)
+    .select(sql`SELECT ${select} FROM json_each(${JSON.stringify(rows)}) WHERE true`);
+}
+
+const element = (index: number) => sql.raw(`json_extract(value, '$[${index}]')`);
+
+/**
+ * The contacts a broadcast names that the caller may see, with what the gates need: the current
+ * WhatsApp marketing consent, and whether Dealix has sent to them before (through their thread,
+ * which the messages index reaches by conversation).
+ */
+export const broadcastTargets = (
+  scope: TenantScope,
+  contactIds: readonly string[],
+  visible: SQL | undefined,
+) =>
+  scope.db
+    .select({
+      id: contacts.id,
+      phone: contacts.phone,
+      mergedIntoId: contacts.mergedIntoId,
+      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing"),
+      messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.conversation_id = ${conversations.id} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
+    })
+    .from(contacts)
+    .leftJoin(
+      conversations,
+      and(eq(conversations.tenantId, contacts.tenantId), eq(conversations.contactId, contacts.id)),
+    )
+    .where(scope.where(contacts.tenantId, sql`${contacts.id} IN ${inJson(contactIds)}`, visible));
+
+/** Starts the threads of the contacts that have none (ensureConversation for many). */
+export const ensureConversations = (
+  scope: TenantScope,
+  threads: readonly { id: string; contactId: string }[],
+  now: number,
+) =>
+  insertFromJson(
+    scope,
+    conversations,
+    threads.map((thread) => [thread.id, thread.contactId]),
+    {
+      id: element(0),
+      tenantId: sql`${scope.tenantId}`,
+      contactId: element(1),
+      lastMessageAt: sql`${now}`,
+      lastInboundAt: sql`NULL`,
+      lastPreview: sql`NULL`,
+      unreadCount: sql`0`,
+      createdAt: sql`${now}`,
+    },
+  ).onConflictDoNothing({ target: [conversations.tenantId, conversations.contactId] });
+
+/** The same template to many contacts: one outbound message each, in its contact's thread. */
+export const insertBroadcastMessages = (
+  scope: TenantScope,
+  broadcast: {
+    id: string;
+    purpose: MessagePurpose;
+    template: TemplateContent;
+    sentBy: string | null;
+    now: number;
+  },
+  rows: readonly { id: string; contactId: string; state: MessageState; stateReason: string | null }[],
+) =>
+  insertFromJson(
+    scope,
+    messages,
+    rows.map((row) => [row.id, row.contactId, row.state, row.stateReason]),
+    {
+      id: element(0),
+      tenantId: sql`${scope.tenantId}`,
+      conversationId: sql`(SELECT ${conversations.id} FROM ${conversations} WHERE ${conversations.tenantId} = ${scope.tenantId} AND ${conversations.contactId} = ${element(1)})`,
+      contactId: element(1),
+      direction: sql`'outbound'`,
+      kind: sql`'template'`,
+      purpose: sql`${broadcast.purpose}`,
+      aiDrafted: sql`0`,
+      reviewedBy: sql`NULL`,
+      reviewedAt: sql`NULL`,
+      broadcastId: sql`${broadcast.id}`,
+      body: sql`NULL`,
+      template: sql`${JSON.stringify(broadcast.template)}`,
+      media: sql`NULL`,
+      state: element(2),
+      stateReason: element(3),
+      errorTitle: sql`NULL`,
+      providerMessageId: sql`NULL`,
+      transport: sql`NULL`,
+      attempts: sql`0`,
+      claimedUntil: sql`NULL`,
+      sentBy: sql`${broadcast.sentBy}`,
+      sentAt: sql`NULL`,
+      deliveredAt: sql`NULL`,
+      readAt: sql`NULL`,
+      failedAt: sql`NULL`,
+      providerTime: sql`NULL`,
+      createdAt: sql`${broadcast.now}`,
+      updatedAt: sql`${broadcast.now}`,
+    },
+  );
+
+/** touchConversation for many contacts. */
+export const touchConversations = (
+  scope: TenantScope,
+  contactIds: readonly string[],
+  at: number,
+  preview: string,
+) =>
+  scope.db
+    .update(conversations)
+    .set({ lastMessageAt: sql`MAX(${conversations.lastMessageAt}, ${at})`, lastPreview: preview })
+    .where(scope.where(conversations.tenantId, sql`${conversations.contactId} IN ${inJson(contactIds)}`));
 
 /**
  * What the consent and approval gates need to know about a contact, in the send's read batch: the

@@ -4,7 +4,10 @@ import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
+import { sendBroadcast } from "./broadcasts.service";
 import {
+  BroadcastInputSchema,
+  BroadcastSchema,
   ConnectWhatsAppInputSchema,
   ConversationListQuerySchema,
   ConversationSchema,
@@ -43,6 +46,32 @@ const sendMessageRoute = createRoute({
       "IDEMPOTENCY_IN_PROGRESS",
       "VALIDATION_FAILED",
       "TEMPLATE_REQUIRED",
+    ),
+  },
+});
+
+const sendBroadcastRoute = createRoute({
+  method: "post",
+  path: "/messages/broadcasts",
+  tags: ["messages"],
+  operationId: "sendBroadcast",
+  summary: "Queue one approved template to up to 1,000 contacts",
+  description:
+    "Stores one message per contact and queues them for sending (202). A marketing message to a contact without WhatsApp marketing consent is stored `blocked`; " +
+    "when the broadcast has more contacts than the approval policy's `approveBroadcastOver`, every message waits for a manager (`pending_approval`). " +
+    "Any unknown contact, or one without a phone, refuses the whole broadcast (422, listing them). Managers and owners only. Honours `Idempotency-Key`.",
+  ...access({ role: "manager", scope: "messages:send" }, idempotency()),
+  request: { headers: IdempotencyKeyHeaderSchema, ...jsonBody(BroadcastInputSchema) },
+  responses: {
+    202: { description: "Queued", ...jsonContent(BroadcastSchema) },
+    ...problemResponses(
+      "MALFORMED_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "WHATSAPP_NOT_CONNECTED",
+      "IDEMPOTENCY_KEY_REUSED",
+      "IDEMPOTENCY_IN_PROGRESS",
+      "VALIDATION_FAILED",
     ),
   },
 });
@@ -137,6 +166,9 @@ const disconnectAccountRoute = createRoute({
 
 export const messagingApi = createRouter()
   .openapi(sendMessageRoute, async (c) => c.json(await sendMessage(tenantOf(c), c.req.valid("json")), 202))
+  .openapi(sendBroadcastRoute, async (c) =>
+    c.json(await sendBroadcast(tenantOf(c), c.req.valid("json")), 202),
+  )
   .openapi(listConversationsRoute, async (c) =>
     c.json(await listConversationsFor(tenantOf(c), c.req.valid("query")), 200),
   )

@@ -114,6 +114,8 @@ export const messages = sqliteTable(
     // Who approved or rejected a message held for approval, and when.
     reviewedBy: text("reviewed_by"),
     reviewedAt: integer("reviewed_at"),
+    // The broadcast that made it (POST /api/v1/messages/broadcasts), so its held messages group.
+    broadcastId: text("broadcast_id"),
     body: text("body"),
     template: text("template", { mode: "json" }).$type<TemplateContent>(),
     media: text("media", { mode: "json" }).$type<MediaContent>(),

@@ -55,6 +55,7 @@ export const messageView = (row: MessageRow) => ({
   sentBy: row.sentBy,
   reviewedBy: row.reviewedBy,
   reviewedAt: iso(row.reviewedAt),
+  broadcastId: row.broadcastId,
   createdAt: new Date(row.createdAt).toISOString(),
   sentAt: iso(row.sentAt),
   deliveredAt: iso(row.deliveredAt),
@@ -87,32 +88,51 @@ export const OPT_OUT_FOOTER = "\n\nللإيقاف أرسل «إيقاف» · Rep
 export interface ApprovalPolicy {
   approveFirstMessage: boolean;
   approveAiDrafted: boolean;
+  /** Hold every message of a broadcast to more contacts than this; null: broadcasts go out. */
+  approveBroadcastOver: number | null;
 }
 
 /**
  * Without a saved policy: AI drafts wait for a person (nothing a model wrote reaches a customer
  * unread); first messages to new numbers go out, since brokers answer new leads all day.
  */
-export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = { approveFirstMessage: false, approveAiDrafted: true };
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  approveFirstMessage: false,
+  approveAiDrafted: true,
+  approveBroadcastOver: null,
+};
 
-const approvalPolicy = (row: ApprovalPolicy | undefined): ApprovalPolicy =>
+export const approvalPolicy = (row: ApprovalPolicy | undefined): ApprovalPolicy =>
   row
-    ? { approveFirstMessage: row.approveFirstMessage, approveAiDrafted: row.approveAiDrafted }
+    ? {
+        approveFirstMessage: row.approveFirstMessage,
+        approveAiDrafted: row.approveAiDrafted,
+        approveBroadcastOver: row.approveBroadcastOver,
+      }
     : DEFAULT_APPROVAL_POLICY;
 
 /**
  * The gates a new message passes, in order: consent (a marketing message needs the contact's
  * current WhatsApp marketing consent, else it is stored `blocked` and never sent), then approval
- * (the tenant's policy holds AI drafts and first messages as `pending_approval` for a manager).
- * The outbound consumer checks consent again, in case it was withdrawn while the message waited.
+ * (the tenant's policy holds large broadcasts, AI drafts and first messages as `pending_approval`
+ * for a manager). The outbound consumer checks consent again, in case it was withdrawn while the
+ * message waited. `broadcastSize` is the number of contacts of the broadcast the message is part of.
  */
 export function gateDecision(
   input: Pick<SendMessageInput, "purpose" | "aiDrafted">,
   facts: { marketingConsent: "granted" | "withdrawn" | null; messagedBefore: number } | undefined,
   policy: ApprovalPolicy,
+  broadcastSize?: number,
 ): { state: "queued" | "blocked" | "pending_approval"; reason: string | null } {
   if (input.purpose === "marketing" && facts?.marketingConsent !== "granted") {
     return { state: "blocked", reason: "no_marketing_consent" };
+  }
+  if (
+    broadcastSize !== undefined &&
+    policy.approveBroadcastOver !== null &&
+    broadcastSize > policy.approveBroadcastOver
+  ) {
+    return { state: "pending_approval", reason: "broadcast" };
   }
   if (input.aiDrafted && policy.approveAiDrafted) return { state: "pending_approval", reason: "ai_drafted" };
   if (policy.approveFirstMessage && !facts?.messagedBefore)

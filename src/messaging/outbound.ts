@@ -19,6 +19,14 @@ import {
   strandedMessages,
 } from "./messaging.repo";
 import { type OutboundJob, windowOpen } from "./messaging.service";
+import {
+  giveBackPacing,
+  pacingBuckets,
+  pairIntervalSeconds,
+  takePacing,
+  WHATSAPP_PACING,
+  type WhatsAppPacing,
+} from "./pacing";
 import { accountOfTenant } from "./whatsapp-accounts.repo";
 import { openCredential } from "./whatsapp-credentials";
 
@@ -36,6 +44,21 @@ export class RetryLaterError extends Error {
     this.name = "RetryLaterError";
   }
 }
+
+/**
+ * Meta's pacing (src/messaging/pacing.ts) has no room for the send now: it was not tried, so it is
+ * no failure, and the consumer delivers it again after `delaySeconds` without reporting an error
+ * (workers/queues/outbound.ts decides whether that spends an attempt).
+ */
+export class PacedError extends RetryLaterError {
+  constructor(delaySeconds: number) {
+    super("paced", delaySeconds);
+    this.name = "PacedError";
+  }
+}
+
+/** Meta's answer when a number sends to one person faster than its pair rate limit. */
+const PAIR_RATE_LIMITED = 131056;
 
 export type SendOutcome =
   | "sent"
@@ -67,12 +90,17 @@ const devOutboxBody = (content: OutgoingContent) =>
  *
  * The window is checked again here: a message queued inside the 24-hour window may reach the
  * consumer after it closed, and Meta would refuse it (131047).
+ *
+ * Before the provider is called, the send takes its place in Meta's pacing: the number's throughput
+ * and the pair limit to this contact. Without room, the claim is released and PacedError asks for
+ * the send again once there is; the dev outbox is not paced, since Meta is not involved.
  */
 export async function sendQueuedMessage(
-  env: Pick<Bindings, "DB" | "CIRCUIT_BREAKER">,
+  env: Pick<Bindings, "DB" | "CIRCUIT_BREAKER" | "RATE_LIMITER">,
   config: Config,
   job: OutboundJob,
   now = Date.now(),
+  pacing: WhatsAppPacing = WHATSAPP_PACING,
 ): Promise<SendOutcome> {
   const scope = tenantScope(dbFor(env.DB), job.tenantId);
   const [claimed] = await scope.db.batch([claimSend(scope, job.messageId, now, SEND_LEASE_MS)]);
@@ -119,6 +147,13 @@ export async function sendQueuedMessage(
     return "sent";
   }
 
+  const buckets = pacingBuckets(pacing, account.phoneNumberId, message.contactId);
+  const wait = await takePacing(env.RATE_LIMITER, buckets, job.tenantId);
+  if (wait > 0) {
+    await scope.db.batch([releaseSend(scope, message.id, "paced", Date.now())]);
+    throw new PacedError(wait);
+  }
+
   let result: Awaited<ReturnType<typeof sendWhatsApp>>;
   try {
     const accessToken = await openCredential(config, account, "access_token");
@@ -141,15 +176,27 @@ export async function sendQueuedMessage(
       // next delivery of the job, after the lease, send it again.
       throw new RetryLaterError("provider_timeout", Math.ceil(SEND_LEASE_MS / 1000) + 5);
     }
-    const reason = error instanceof CircuitOpenError ? "breaker_open" : "provider_unavailable";
+    const pairLimited = error instanceof ProviderUnavailableError && error.code === PAIR_RATE_LIMITED;
+    const reason =
+      error instanceof CircuitOpenError
+        ? "breaker_open"
+        : pairLimited
+          ? "pair_rate_limited"
+          : "provider_unavailable";
     const delay =
       error instanceof CircuitOpenError
         ? error.retryAfterSeconds
         : error instanceof ProviderUnavailableError
           ? error.retryAfterSeconds
           : null;
+    // Meta counted a 131056 against the pair, so its slot stays used and the retry waits at least
+    // one pair interval; any other send that did not go gives its slots to the next message.
+    if (!pairLimited) await giveBackPacing(env.RATE_LIMITER, buckets);
     await scope.db.batch([releaseSend(scope, message.id, reason, Date.now())]);
-    throw new RetryLaterError(reason, delay);
+    throw new RetryLaterError(
+      reason,
+      pairLimited ? Math.max(delay ?? 0, pairIntervalSeconds(pacing)) : delay,
+    );
   }
   if (!result.ok) return fail("failed", result.reason, result.title);
   await scope.db.batch([

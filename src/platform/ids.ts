@@ -29,6 +29,7 @@ export const idPrefixes = {
   whatsappAccount: "wac",
   conversation: "cnv",
   message: "wam",
+  broadcast: "brc",
   consent: "cns",
   deadLetter: "dlt",
   operatorChallenge: "opc",

@@ -3,7 +3,8 @@ import { type DeadLetterQueue, storeDeadLetters } from "../../src/dead-letters/d
 import { type Bindings, loadConfig } from "../../src/env";
 import { markDeadLettered } from "../../src/messaging/messaging.repo";
 import type { OutboundJob } from "../../src/messaging/messaging.service";
-import { RetryLaterError, sendQueuedMessage } from "../../src/messaging/outbound";
+import { PacedError, RetryLaterError, sendQueuedMessage } from "../../src/messaging/outbound";
+import { WHATSAPP_PACING, type WhatsAppPacing } from "../../src/messaging/pacing";
 import { log } from "../../src/platform/logger";
 import { createReporter } from "../../src/platform/reporter";
 import { loadToucan } from "../../src/vendor/load-toucan";
@@ -24,11 +25,21 @@ export function retryDelaySeconds(base: number, attempts: number, hint: number |
  * The `outbound` queue: each job sends one stored message (src/messaging/outbound.ts). Jobs are
  * acked one by one; a provider outage retries the job with a growing delay until the queue's
  * max_retries, then it goes to outbound-dlq.
+ *
+ * A send Meta's pacing holds back on its first delivery is queued again as a new job after the
+ * bucket's delay, not retried: retry() would spend one of the job's 9 attempts each time, so an
+ * agent's burst of replies to one customer (each waiting 6 s behind the previous one) would end in
+ * the dead-letter queue although nothing failed. A job already retried after a failure is retried
+ * again instead, keeping its count: a new job would restart it, and during an outage (when every
+ * message comes back at once and the number's bucket holds some back) messages would take far
+ * longer than max_retries to reach the dead-letter queue. Only if the enqueue fails is a
+ * first delivery retried.
  */
 export async function consumeOutbound(
   batch: MessageBatch<OutboundJob>,
   env: Bindings,
   ctx: ExecutionContext,
+  pacing: WhatsAppPacing = WHATSAPP_PACING,
 ) {
   const config = loadConfig(env);
   const reporter = createReporter({
@@ -42,7 +53,7 @@ export async function consumeOutbound(
       const started = Date.now();
       const { tenantId, messageId } = message.body;
       try {
-        const outcome = await sendQueuedMessage(env, config, message.body);
+        const outcome = await sendQueuedMessage(env, config, message.body, Date.now(), pacing);
         log("info", "job", {
           job: "outbound",
           tenantId,
@@ -53,6 +64,10 @@ export async function consumeOutbound(
         });
         message.ack();
       } catch (error) {
+        if (error instanceof PacedError) {
+          await deferPaced(env, message, error.delaySeconds ?? 1);
+          return;
+        }
         if (!(error instanceof RetryLaterError)) reporter.captureException(error);
         const hint = error instanceof RetryLaterError ? error.delaySeconds : null;
         const delaySeconds = retryDelaySeconds(config.QUEUE_RETRY_BASE_SECONDS, message.attempts, hint);
@@ -69,6 +84,36 @@ export async function consumeOutbound(
       }
     }),
   );
+}
+
+// The bucket's own delay, even where QUEUE_RETRY_BASE_SECONDS is 0 (the tests): retrying a paced
+// send at once would only find the bucket still empty.
+async function deferPaced(env: Bindings, message: Message<OutboundJob>, delaySeconds: number) {
+  const { tenantId, messageId } = message.body;
+  let requeued = false;
+  if (message.attempts <= 1) {
+    try {
+      await env.OUTBOUND_QUEUE.send(message.body, { delaySeconds });
+      message.ack();
+      requeued = true;
+    } catch (error) {
+      log("warn", "outbound requeue failed", {
+        tenantId,
+        messageId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  if (!requeued) message.retry({ delaySeconds });
+  log("info", "job", {
+    job: "outbound",
+    tenantId,
+    messageId,
+    outcome: requeued ? "paced" : "retry",
+    reason: "paced",
+    attempts: message.attempts,
+    delaySeconds,
+  });
 }
 
 /**

@@ -58,6 +58,8 @@ export class ProviderUnavailableError extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds: number | null = null,
+    /** Meta's error code, when it answered with one (131056: too fast to this person). */
+    readonly code: number | null = null,
   ) {
     super(message);
     this.name = "ProviderUnavailableError";
@@ -168,6 +170,7 @@ export async function sendWhatsApp(
     throw new ProviderUnavailableError(
       `Graph API answered ${response.status}${code !== null ? ` (code ${code})` : ""}`,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      code,
     );
   }
   return {
