@@ -1,4 +1,5 @@
 import { auditInsert } from "../audit/audit.service";
+import { meter, withinPlan } from "../billing/usage";
 import { contacts } from "../contacts/contacts.schema";
 import { visibleRecords } from "../crm/visibility";
 import { devToolsEnabled } from "../env";
@@ -79,44 +80,49 @@ export async function sendBroadcast(ctx: TenantContext, input: BroadcastInput) {
     pendingApproval: count("pending_approval"),
   };
   const preview = previewOf({ template: input.template });
-  await scope.write([
-    ensureConversations(
-      scope,
-      input.contactIds.map((contactId) => ({ id: newId(idPrefixes.conversation), contactId })),
-      now,
-    ),
-    insertBroadcastMessages(
-      scope,
-      {
-        id: summary.broadcastId,
-        purpose: input.purpose,
-        template: input.template,
-        sentBy: ctx.actor.id,
+  // Every message that may be sent counts against the month's plan: the whole broadcast, or none of it.
+  const metered = summary.total - summary.blocked;
+  await withinPlan(ctx, "whatsapp_messages", () =>
+    scope.write([
+      ensureConversations(
+        scope,
+        input.contactIds.map((contactId) => ({ id: newId(idPrefixes.conversation), contactId })),
         now,
-      },
-      rows,
-    ),
-    touchConversations(scope, input.contactIds, now, preview),
-    auditInsert(
-      scope.db,
-      {
-        tenantId: scope.tenantId,
-        actor: ctx.actor,
-        action: "message.broadcast",
-        target: { type: "broadcast", id: summary.broadcastId },
-        details: {
-          template: input.template.name,
+      ),
+      insertBroadcastMessages(
+        scope,
+        {
+          id: summary.broadcastId,
           purpose: input.purpose,
-          total: summary.total,
-          queued: summary.queued,
-          blocked: summary.blocked,
-          pendingApproval: summary.pendingApproval,
+          template: input.template,
+          sentBy: ctx.actor.id,
+          now,
         },
-      },
-      ctx.origin,
-      now,
-    ),
-  ]);
+        rows,
+      ),
+      touchConversations(scope, input.contactIds, now, preview),
+      auditInsert(
+        scope.db,
+        {
+          tenantId: scope.tenantId,
+          actor: ctx.actor,
+          action: "message.broadcast",
+          target: { type: "broadcast", id: summary.broadcastId },
+          details: {
+            template: input.template.name,
+            purpose: input.purpose,
+            total: summary.total,
+            queued: summary.queued,
+            blocked: summary.blocked,
+            pendingApproval: summary.pendingApproval,
+          },
+        },
+        ctx.origin,
+        now,
+      ),
+      ...(metered > 0 ? [meter(scope, "whatsapp_messages", metered, now)] : []),
+    ]),
+  );
 
   const jobs = rows
     .filter((row) => row.state === "queued")

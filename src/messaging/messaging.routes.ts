@@ -67,6 +67,7 @@ const sendBroadcastRoute = createRoute({
     ...problemResponses(
       "MALFORMED_REQUEST",
       "UNAUTHENTICATED",
+      "PLAN_LIMIT",
       "FORBIDDEN",
       "WHATSAPP_NOT_CONNECTED",
       "IDEMPOTENCY_KEY_REUSED",
