@@ -305,6 +305,22 @@ describe("paying on the simulator and the Moyasar webhook", () => {
     expect((await subscriptionRow(tenant.tenantId))?.current_period_end).toBe(periodEnd);
     expect(await countRows(`billing_payments WHERE checkout_id = '${started.checkoutId}'`)).toBe(1);
 
+    // The payment got exactly one ZATCA tax invoice for what was paid, redelivery or not.
+    const invoices = await call("/api/v1/billing/invoices", { headers: tenant.owner.auth });
+    const listed = (await invoices.json()) as {
+      data: { id: string; kind: string; totalHalalas: number; vatHalalas: number; invoiceType: string }[];
+    };
+    expect(listed.data).toHaveLength(1);
+    expect(listed.data[0]).toMatchObject({
+      kind: "invoice",
+      totalHalalas: 286_350,
+      vatHalalas: 37_350,
+      invoiceType: "simplified",
+    });
+    const [issued] = listed.data;
+    const document = await call(`/api/v1/billing/invoices/${issued?.id}`, { headers: tenant.owner.auth });
+    expect(await document.json()).toMatchObject({ paymentRef: payment?.moyasar_payment_id });
+
     // Out of order: a "failed" for the same payment after it was paid never undoes it.
     moyasarPaymentIs({
       id: payment?.moyasar_payment_id,
@@ -332,6 +348,33 @@ describe("paying on the simulator and the Moyasar webhook", () => {
         )
       )?.status,
     ).toBe("paid");
+
+    // A refund at Moyasar: a credit note against that invoice, once.
+    moyasarPaymentIs({
+      id: payment?.moyasar_payment_id,
+      status: "refunded",
+      amount: 286_350,
+      refunded: 286_350,
+      currency: "SAR",
+      invoice_id: invoiceIdOf(started.url),
+      metadata: { tenantId: tenant.tenantId, checkoutId: started.checkoutId },
+    });
+    for (const eventId of ["evt_refund", "evt_refund_again"]) {
+      const refunded = await processMoyasarEvent(env, loadConfig(env), {
+        provider: "moyasar",
+        eventId,
+        eventType: "payment_refunded",
+        paymentId: payment?.moyasar_payment_id ?? "",
+        receivedAt: Date.now(),
+      });
+      expect(refunded.outcome).toBe("refunded");
+    }
+    expect(
+      await countRows(
+        `tax_invoices WHERE tenant_id = '${tenant.tenantId}' AND kind = 'credit_note' AND total_halalas = 286350`,
+      ),
+    ).toBe(1);
+    useSimulator();
   });
 
   it.each([

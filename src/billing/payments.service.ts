@@ -10,6 +10,7 @@ import type { HandledEvent } from "../integrations/moyasar/webhook-event";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { tenantScope } from "../platform/tenant-scope";
+import { tenantById } from "../tenants/tenants.repo";
 import {
   type CheckoutRow,
   checkoutByInvoiceId,
@@ -19,7 +20,11 @@ import {
 } from "./checkouts.repo";
 import type { PaymentStatus } from "./checkouts.schema";
 import { nextStatus, periodEndFrom } from "./lifecycle";
+import { PLANS } from "./plans";
 import { activateForCheckout, type SubscriptionRow, subscriptionOf } from "./subscriptions.repo";
+import { documentByReference } from "./tax-invoices.repo";
+import type { InvoiceSeller } from "./tax-invoices.schema";
+import { issueCreditNote, issueTaxInvoice, sellerOf } from "./tax-invoices.service";
 
 /** A verified Moyasar webhook, queued by POST /webhooks/moyasar for the `webhooks` consumer. */
 export interface MoyasarWebhookJob {
@@ -101,9 +106,12 @@ export async function afterPaymentConfirmed(
   checkout: CheckoutRow,
   payment: MoyasarPayment,
   now: number,
+  seller: InvoiceSeller,
 ): Promise<"paid" | "already_paid"> {
   const scope = tenantScope(db, checkout.tenantId);
-  const [[subscription]] = await scope.read(() => [subscriptionOf(scope)] as const);
+  const [[subscription], [tenant]] = await scope.read(
+    () => [subscriptionOf(scope), tenantById(scope.db, scope.tenantId)] as const,
+  );
   if (!subscription) throw new Error(`tenant ${checkout.tenantId} has no subscription row`);
   const [activated] = await scope.write([
     activateForCheckout(scope, checkout.id, changeFor(checkout, subscription, now), now),
@@ -123,7 +131,51 @@ export async function afterPaymentConfirmed(
       now,
     ),
   ]);
+  // The tax invoice, once per payment (a redelivery finds the first): after the activation, so a
+  // crash between the two is repaired by Moyasar's next delivery of the same event.
+  await issueTaxInvoice(
+    db,
+    {
+      tenantId: checkout.tenantId,
+      paymentRef: payment.id,
+      buyer: { name: tenant?.nameAr || tenant?.nameEn || checkout.tenantId },
+      lines: [
+        {
+          description: {
+            ar: `اشتراك ديلكس — باقة ${PLANS[checkout.plan].name.ar} (${checkout.period === "yearly" ? "سنوي" : "شهري"})${checkout.kind === "upgrade" ? " — ترقية" : ""}`,
+            en: `Dealix ${PLANS[checkout.plan].name.en} subscription (${checkout.period})${checkout.kind === "upgrade" ? ", upgrade" : ""}`,
+          },
+          quantity: 1,
+          unitPriceHalalas: checkout.netHalalas,
+        },
+      ],
+      issuedAt: new Date(now),
+    },
+    seller,
+  );
   return activated.meta.changes > 0 ? "paid" : "already_paid";
+}
+
+/** A refund or void of a paid payment: a credit note against its tax invoice, once per event kind. */
+async function creditFor(
+  db: Db,
+  checkout: CheckoutRow,
+  payment: MoyasarPayment,
+  status: "refunded" | "voided",
+  now: number,
+) {
+  const [invoice] = await documentByReference(db, "invoice", payment.id);
+  if (!invoice) return;
+  const amount = status === "voided" ? payment.amount : (payment.refunded ?? payment.amount);
+  if (amount <= 0) return;
+  await issueCreditNote(db, {
+    tenantId: checkout.tenantId,
+    invoiceId: invoice.id,
+    refundRef: `${payment.id}:${status}:${amount}`,
+    amountHalalas: amount,
+    reason: status === "voided" ? "Payment voided at Moyasar" : "Payment refunded at Moyasar",
+    issuedAt: new Date(now),
+  });
 }
 
 /** Our metadata as Moyasar holds it: on the payment, or on the invoice it paid. */
@@ -172,7 +224,7 @@ export async function processMoyasarEvent(
   switch (status) {
     case "paid":
       return {
-        outcome: await afterPaymentConfirmed(db, checkout, payment, now),
+        outcome: await afterPaymentConfirmed(db, checkout, payment, now, sellerOf(config)),
         tenantId: checkout.tenantId,
       };
     case "failed":
@@ -184,8 +236,8 @@ export async function processMoyasarEvent(
       return { outcome: "failed", tenantId: checkout.tenantId };
     case "refunded":
     case "voided":
-      // Credit notes for refunds are issued where tax invoices are (the lead's wiring).
       await scope.write([recordPayment(scope, paymentRow, now)]);
+      await creditFor(db, checkout, payment, status, now);
       return { outcome: status, tenantId: checkout.tenantId };
   }
 }

@@ -56,6 +56,8 @@ export const moyasarPaymentSchema = z.looseObject({
   amount: z.number().int(),
   currency: z.string(),
   invoice_id: z.string().nullish(),
+  /** The amount refunded so far, in halalas (on a refunded payment). */
+  refunded: z.number().int().nullish(),
   metadata: metadataSchema,
   source: z.looseObject({ message: z.string().nullish() }).nullish(),
 });
