@@ -3,6 +3,8 @@ import { z } from "zod";
 import { getCheckout, previewCheckout, startCheckout } from "../../src/billing/checkout.service";
 import { BILLING_PERIODS, PLAN_IDS } from "../../src/billing/plans";
 import { changePlan, getSubscription, setCancellation } from "../../src/billing/subscriptions.service";
+import { taxInvoicesPage } from "../../src/billing/tax-invoices.service";
+import { usageOf } from "../../src/billing/usage";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
@@ -13,6 +15,8 @@ import { formValues } from "../session/forms";
 import { requireSignedIn, signedInUser } from "../session/page-session";
 import { BillingPage, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
 import { type BillingStrings, billingStrings } from "./billing-strings";
+import { TaxInvoicesSection } from "./tax-invoices.views";
+import { UsageBars } from "./usage.views";
 
 /** The owner's billing pages: plan and status, checkout with Moyasar, the return after paying. */
 export const billingPages = new Hono<AppEnv>();
@@ -56,14 +60,42 @@ function refusal(c: Context<AppEnv>, error: unknown) {
   throw error;
 }
 
+const INVOICES_PAGE = 10;
+
 billingPages.get("/billing", async (c) => {
-  const subscription = await getSubscription(tenantOf(c));
+  const ctx = tenantOf(c);
+  const cursor = c.req.query("cursor");
+  const [subscription, usage, invoices] = await Promise.all([
+    getSubscription(ctx),
+    usageOf(ctx),
+    taxInvoicesPage(ctx, cursor && cursor.length <= 512 ? cursor : undefined, INVOICES_PAGE),
+  ]);
   const locale = c.get("locale");
   const s = billingStrings(locale);
   return renderPage(c, {
     title: () => s.title,
-    body: (_, csrf) => (
-      <BillingPage s={s} csrf={csrf} locale={locale} subscription={subscription} flash={flashOf(s, c)} />
+    body: (t, csrf) => (
+      <>
+        <BillingPage s={s} csrf={csrf} locale={locale} subscription={subscription} flash={flashOf(s, c)} />
+        <section class="section">
+          <div class="container stack" data-testid="billing-usage">
+            <h2>{t.usage.title}</h2>
+            <UsageBars t={t} locale={locale} usage={usage} />
+          </div>
+        </section>
+        <section class="section">
+          <div class="container stack">
+            <TaxInvoicesSection
+              t={t}
+              locale={locale}
+              timeZone={signedInUser(c).tenantTimeZone}
+              invoices={invoices.data}
+              nextCursor={invoices.nextCursor}
+              path="/billing"
+            />
+          </div>
+        </section>
+      </>
     ),
   });
 });
