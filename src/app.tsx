@@ -35,6 +35,7 @@ import { approvalsApi } from "./messaging/approvals.routes";
 import { consentsApi } from "./messaging/consents.routes";
 import { messagingApi } from "./messaging/messaging.routes";
 import { webhooksApi } from "./messaging/webhook.routes";
+import { whatsappTemplatesApi } from "./messaging/whatsapp-templates.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import { declareApiQuota } from "./platform/api-limits";
@@ -191,6 +192,7 @@ export function createApp() {
   app.route("/api/v1", messagingApi);
   app.route("/api/v1", consentsApi);
   app.route("/api/v1", approvalsApi);
+  app.route("/api/v1", whatsappTemplatesApi);
   app.route("/", webhooksApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);

@@ -8,6 +8,7 @@ import { seedDeadOutboundMessage } from "../../src/dev/dead-letter-drill";
 import { seedDemoData } from "../../src/dev/demo-data";
 import {
   answerGraphSend,
+  answerGraphTemplates,
   connectSimulatedNumber,
   currentMode,
   deliverAll,
@@ -148,6 +149,17 @@ export function devTools(app: WorkerFetch) {
       phoneNumberId: c.req.param("phoneNumberId"),
       authorization: c.req.header("Authorization"),
       body,
+      signal: c.req.raw.signal,
+    });
+    return c.json(answer.body as object, answer.status, answer.headers);
+  });
+
+  dev.get("/dev/whatsapp/graph/:version/:businessAccountId/message_templates", async (c) => {
+    const answer = await answerGraphTemplates(dbFor(c.env.DB), c.get("config"), {
+      businessAccountId: c.req.param("businessAccountId"),
+      authorization: c.req.header("Authorization"),
+      limit: c.req.query("limit"),
+      after: c.req.query("after"),
       signal: c.req.raw.signal,
     });
     return c.json(answer.body as object, answer.status, answer.headers);

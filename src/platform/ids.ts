@@ -30,6 +30,7 @@ export const idPrefixes = {
   conversation: "cnv",
   message: "wam",
   consent: "cns",
+  whatsappTemplate: "wtp",
   deadLetter: "dlt",
   operatorChallenge: "opc",
   operatorSession: "ops",
