@@ -2,8 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
-import { createTenant } from "../../test/fixtures";
-import { call, expectProblem, ORIGIN } from "../../test/helpers";
+import { addWhatsAppTemplate, createTenant, uniquePhone } from "../../test/fixtures";
+import { call, callCountingD1, expectProblem, ORIGIN, postJson } from "../../test/helpers";
 import { network } from "../../test/setup/network";
 import { SIMULATED_TEMPLATES } from "../dev/whatsapp-simulator";
 import { resetBreaker } from "../platform/circuit-breaker";
@@ -236,7 +236,9 @@ describe("POST /api/v1/whatsapp/templates/sync", () => {
     const approved = (await (await list(tenant.agent)).json()) as {
       data: { name: string; language: string; category: string; variableCount: number; hasOptOut: boolean }[];
     };
-    expect(approved.data.map((t) => [t.name, t.language, t.category, t.variableCount, t.hasOptOut])).toEqual([
+    // By name; one name's languages come in id order.
+    const summary = approved.data.map((t) => [t.name, t.language, t.category, t.variableCount, t.hasOptOut]);
+    expect(summary.sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`))).toEqual([
       ["new_listings_offer", "ar", "MARKETING", 2, true],
       ["spring_offer", "en", "MARKETING", 2, true],
       ["verification_code", "ar", "AUTHENTICATION", 1, false],
@@ -280,5 +282,166 @@ describe("GET /api/v1/whatsapp/templates", () => {
     await expectProblem(await list(tenant.agent, "?status=approved"), 422, "VALIDATION_FAILED");
     const foreign = (await (await list(other.owner, "?status=ALL")).json()) as { data: unknown[] };
     expect(foreign.data).toEqual([]);
+  });
+});
+
+describe("POST /api/v1/messages with a template", () => {
+  async function tenantWithContact() {
+    const tenant = await createTenant();
+    const created = await postJson(
+      "/api/v1/contacts",
+      { name: "Huda", source: "walk_in", phones: [uniquePhone()] },
+      tenant.owner.auth,
+    );
+    expect(created.status).toBe(201);
+    const contactId = ((await created.json()) as { id: string }).id;
+    await Promise.all([
+      addWhatsAppTemplate(tenant.tenantId, {
+        name: "viewing_reminder",
+        body: "{{1}} {{2}}",
+        variableCount: 2,
+      }),
+      addWhatsAppTemplate(tenant.tenantId, { name: "ramadan_offer", status: "PENDING", footer: "إيقاف" }),
+      addWhatsAppTemplate(tenant.tenantId, {
+        name: "open_house",
+        language: "en",
+        category: "MARKETING",
+        body: "Open house at {{1}}",
+        variableCount: 1,
+        footer: "Dealix Realty",
+      }),
+      addWhatsAppTemplate(tenant.tenantId, {
+        name: "new_listings",
+        category: "MARKETING",
+        footer: "للإيقاف أرسل «إيقاف»",
+      }),
+      addWhatsAppTemplate(tenant.tenantId, {
+        name: "spring_offer",
+        language: "en",
+        category: "MARKETING",
+        buttons: [
+          { type: "URL", text: "See listings" },
+          { type: "QUICK_REPLY", text: "Stop promotions" },
+        ],
+      }),
+    ]);
+    return { tenant, contactId };
+  }
+
+  const send = (tenant: Tenant, body: Record<string, unknown>) =>
+    postJson("/api/v1/messages", body, tenant.owner.auth);
+
+  const outbound = (tenantId: string) =>
+    env.DB.prepare("SELECT template, purpose, state, state_reason FROM messages WHERE tenant_id = ?")
+      .bind(tenantId)
+      .all<{ template: string; purpose: string; state: string; state_reason: string | null }>()
+      .then((r) => r.results);
+
+  it("refuses a template that is not in the registry, or not approved, with nothing stored", async () => {
+    const { tenant, contactId } = await tenantWithContact();
+    const unknown = await expectProblem(
+      await send(tenant, { contactId, template: { name: "no_such_template", language: "ar" } }),
+      422,
+      "TEMPLATE_NOT_APPROVED",
+    );
+    expect(unknown.detail).toMatch(/sync/);
+    // The registry keys templates by name and language: the Arabic reminder is not the English one.
+    await expectProblem(
+      await send(tenant, {
+        contactId,
+        template: { name: "viewing_reminder", language: "en", variables: ["a", "b"] },
+      }),
+      422,
+      "TEMPLATE_NOT_APPROVED",
+    );
+    const pending = await expectProblem(
+      await send(tenant, { contactId, template: { name: "ramadan_offer" }, purpose: "marketing" }),
+      422,
+      "TEMPLATE_NOT_APPROVED",
+    );
+    expect(pending.detail).toMatch(/pending/);
+    expect(await outbound(tenant.tenantId)).toEqual([]);
+  });
+
+  it("refuses a variable count that does not match the template, naming template.variables", async () => {
+    const { tenant, contactId } = await tenantWithContact();
+    for (const variables of [["الثلاثاء"], ["a", "b", "c"]]) {
+      const problem = await expectProblem(
+        await send(tenant, { contactId, template: { name: "viewing_reminder", variables } }),
+        422,
+        "VALIDATION_FAILED",
+      );
+      expect(problem.errors).toEqual([
+        expect.objectContaining({ path: "template.variables", code: "variable_count" }),
+      ]);
+    }
+    expect(await outbound(tenant.tenantId)).toEqual([]);
+  });
+
+  it("a marketing send needs the template's opt-out line, and a MARKETING template is never sent as service", async () => {
+    const { tenant, contactId } = await tenantWithContact();
+    const lacking = await send(tenant, {
+      contactId,
+      template: { name: "open_house", language: "en", variables: ["Al Malqa"] },
+    });
+    await expectProblem(lacking, 422, "TEMPLATE_LACKS_OPT_OUT");
+    // A utility template sent as marketing needs one too.
+    await expectProblem(
+      await send(tenant, {
+        contactId,
+        template: { name: "viewing_reminder", variables: ["a", "b"] },
+        purpose: "marketing",
+      }),
+      422,
+      "TEMPLATE_LACKS_OPT_OUT",
+    );
+    const asService = await expectProblem(
+      await send(tenant, { contactId, template: { name: "new_listings" }, purpose: "service" }),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(asService.errors).toEqual([
+      expect.objectContaining({ path: "purpose", code: "template_is_marketing" }),
+    ]);
+    expect(await outbound(tenant.tenantId)).toEqual([]);
+  });
+
+  it("sends an approved template: a MARKETING one as marketing (footer or button opt-out), a utility one as service", async () => {
+    const { tenant, contactId } = await tenantWithContact();
+    for (const body of [
+      { contactId, template: { name: "new_listings" } },
+      { contactId, template: { name: "spring_offer", language: "en" }, purpose: "marketing" },
+      { contactId, template: { name: "viewing_reminder", variables: ["الثلاثاء", "٤ م"] } },
+    ]) {
+      expect((await send(tenant, body)).status).toBe(202);
+    }
+    const rows = await outbound(tenant.tenantId);
+    const byName = (name: string) => rows.find((row) => JSON.parse(row.template).name === name);
+    // No marketing consent recorded: marketing is stored blocked, never sent.
+    expect(byName("new_listings")).toMatchObject({ purpose: "marketing", state: "blocked" });
+    expect(byName("spring_offer")).toMatchObject({ purpose: "marketing", state: "blocked" });
+    expect(byName("viewing_reminder")).toMatchObject({ purpose: "service" });
+    expect(byName("viewing_reminder")?.state).not.toBe("blocked");
+  });
+
+  it("reads the registry in the send's existing read batch: no extra D1 round trip", async () => {
+    const { tenant, contactId } = await tenantWithContact();
+    const post = (body: unknown) =>
+      callCountingD1("/api/v1/messages", {
+        method: "POST",
+        headers: { ...tenant.owner.auth, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const withTemplate = await post({
+      contactId,
+      template: { name: "viewing_reminder", variables: ["a", "b"] },
+    });
+    expect(withTemplate.res.status).toBe(202);
+    const refused = await post({ contactId, template: { name: "viewing_reminder", variables: ["a"] } });
+    expect(refused.res.status).toBe(422);
+    // As before the registry: the session check (settled before idempotency()), the read, the
+    // write. A refusal stops after the read.
+    expect(withTemplate.d1RoundTrips).toBe(3);
+    expect(refused.d1RoundTrips).toBe(2);
   });
 });
