@@ -134,7 +134,7 @@ export function checkTemplate(
 ): MessagePurpose {
   const { template } = input;
   if (!template) return input.purpose ?? "service";
-  if (!registered || registered.status !== "APPROVED") {
+  if (registered?.status !== "APPROVED") {
     throw new ApiError(
       "TEMPLATE_NOT_APPROVED",
       registered
