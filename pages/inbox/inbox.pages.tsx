@@ -143,6 +143,8 @@ inboxPages.get("/inbox/:conversationId", async (c) => {
     c,
     thread,
     (t) => ({
+      // After a sync the template part of the reply box stays open, where its outcome shows.
+      kind: synced || c.req.query("syncFailed") ? "template" : undefined,
       notice: c.req.query("sent") ? t.inbox.sent_ : synced ? t.inbox.synced(Number(synced) || 0) : undefined,
       error: c.req.query("syncFailed") ? t.inbox.syncFailed : undefined,
     }),
