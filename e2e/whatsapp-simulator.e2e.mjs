@@ -118,7 +118,7 @@ test("the simulator page posts an inbound message, the inbox replies, the page m
       (await page.getByTestId("template-body").textContent()) ?? "",
       /تذكير: موعد معاينة \{\{1\}\}/,
     );
-    assert.equal(await page.locator('[data-testid="template-form"] input[name^="var"]').count(), 2);
+    assert.equal(await page.locator('[data-testid="template-form"] input[id^="var"]').count(), 2);
     await page.fill("#var1", "فيلا النرجس");
     await page.fill("#var2", "الأحد");
     await submitAndWait(page, '[data-testid="template-form"] button[type="submit"]');
