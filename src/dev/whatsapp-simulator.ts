@@ -164,13 +164,11 @@ export async function answerGraphSend(
   };
 }
 
-const component = (type: string, text: string) => ({ type, text });
-const quickReply = (text: string) => ({ type: "QUICK_REPLY", text });
-
 /**
  * The templates every simulated WhatsApp Business Account has, as Meta lists them: marketing with
  * and without an opt-out line, utility with two variables in both languages, an authentication
- * code, one waiting for review and one rejected.
+ * code, one waiting for review and one rejected. Plain literals, no calls: the production build
+ * drops this module only while its top level has no side effects.
  */
 export const SIMULATED_TEMPLATES = [
   {
@@ -179,9 +177,15 @@ export const SIMULATED_TEMPLATES = [
     category: "MARKETING",
     status: "APPROVED",
     components: [
-      component("BODY", "مرحباً {{1}}، وصلتنا عقارات جديدة في حي {{2}} تناسب طلبك. هل تودّ ترتيب معاينة؟"),
-      component("FOOTER", "للإيقاف أرسل «إيقاف»"),
-      { type: "BUTTONS", buttons: [quickReply("أرغب بمعاينة"), quickReply("إيقاف العروض")] },
+      { type: "BODY", text: "مرحباً {{1}}، وصلتنا عقارات جديدة في حي {{2}} تناسب طلبك. هل تودّ ترتيب معاينة؟" },
+      { type: "FOOTER", text: "للإيقاف أرسل «إيقاف»" },
+      {
+        type: "BUTTONS",
+        buttons: [
+          { type: "QUICK_REPLY", text: "أرغب بمعاينة" },
+          { type: "QUICK_REPLY", text: "إيقاف العروض" },
+        ],
+      },
     ],
   },
   {
@@ -190,10 +194,10 @@ export const SIMULATED_TEMPLATES = [
     category: "MARKETING",
     status: "APPROVED",
     components: [
-      component("HEADER", "Spring offer"),
-      component("BODY", "Hi {{1}}, this week only: no agency fee on rentals in {{2}}."),
-      component("FOOTER", "Reply STOP to opt out"),
-      { type: "BUTTONS", buttons: [quickReply("Stop promotions")] },
+      { type: "HEADER", text: "Spring offer" },
+      { type: "BODY", text: "Hi {{1}}, this week only: no agency fee on rentals in {{2}}." },
+      { type: "FOOTER", text: "Reply STOP to opt out" },
+      { type: "BUTTONS", buttons: [{ type: "QUICK_REPLY", text: "Stop promotions" }] },
     ],
   },
   {
@@ -201,21 +205,21 @@ export const SIMULATED_TEMPLATES = [
     language: "en",
     category: "MARKETING",
     status: "APPROVED",
-    components: [component("BODY", "Join our open house this weekend at {{1}}!")],
+    components: [{ type: "BODY", text: "Join our open house this weekend at {{1}}!" }],
   },
   {
     name: "viewing_reminder",
     language: "ar",
     category: "UTILITY",
     status: "APPROVED",
-    components: [component("BODY", "تذكير: موعد معاينة {{1}} يوم {{2}}. للتعديل ردّ على هذه الرسالة.")],
+    components: [{ type: "BODY", text: "تذكير: موعد معاينة {{1}} يوم {{2}}. للتعديل ردّ على هذه الرسالة." }],
   },
   {
     name: "viewing_reminder",
     language: "en",
     category: "UTILITY",
     status: "APPROVED",
-    components: [component("BODY", "Reminder: your viewing of {{1}} is on {{2}}. Reply to change it.")],
+    components: [{ type: "BODY", text: "Reminder: your viewing of {{1}} is on {{2}}. Reply to change it." }],
   },
   {
     name: "verification_code",
@@ -223,7 +227,7 @@ export const SIMULATED_TEMPLATES = [
     category: "AUTHENTICATION",
     status: "APPROVED",
     components: [
-      component("BODY", "{{1}} هو رمز التحقق الخاص بك."),
+      { type: "BODY", text: "{{1}} هو رمز التحقق الخاص بك." },
       { type: "BUTTONS", buttons: [{ type: "URL", text: "نسخ الرمز" }] },
     ],
   },
@@ -232,14 +236,17 @@ export const SIMULATED_TEMPLATES = [
     language: "ar",
     category: "MARKETING",
     status: "PENDING",
-    components: [component("BODY", "رمضان كريم {{1}}"), component("FOOTER", "للإيقاف أرسل «إيقاف»")],
+    components: [
+      { type: "BODY", text: "رمضان كريم {{1}}" },
+      { type: "FOOTER", text: "للإيقاف أرسل «إيقاف»" },
+    ],
   },
   {
     name: "price_drop",
     language: "en",
     category: "MARKETING",
     status: "REJECTED",
-    components: [component("BODY", "Prices dropped! Buy now.")],
+    components: [{ type: "BODY", text: "Prices dropped! Buy now." }],
   },
 ];
 
