@@ -37,6 +37,7 @@ import { approvalsApi } from "./messaging/approvals.routes";
 import { consentsApi } from "./messaging/consents.routes";
 import { messagingApi } from "./messaging/messaging.routes";
 import { webhooksApi } from "./messaging/webhook.routes";
+import { whatsappTemplatesApi } from "./messaging/whatsapp-templates.routes";
 import { pipelinesApi } from "./pipelines/pipelines.routes";
 import { jsonBodyLimit, requireJsonBody } from "./platform/api-guards";
 import { declareApiQuota } from "./platform/api-limits";
@@ -206,6 +207,7 @@ export function createApp() {
   app.route("/api/v1", taxInvoicesApi);
   app.route("/api/v1", usageApi);
   app.route("/api/v1", subscriptionsApi);
+  app.route("/api/v1", whatsappTemplatesApi);
   app.route("/", webhooksApi);
   app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.

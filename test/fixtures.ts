@@ -199,3 +199,39 @@ export async function createOperator(
     cookie: { Cookie: `${OPERATOR_COOKIE}=${session.token}` },
   };
 }
+
+/**
+ * A WhatsApp template in the tenant's registry, written straight to D1 as a sync from Meta would
+ * store it: approved utility with no variables unless said otherwise.
+ */
+export async function addWhatsAppTemplate(
+  tenantId: string,
+  template: {
+    name: string;
+    language?: string;
+    category?: "MARKETING" | "UTILITY" | "AUTHENTICATION";
+    status?: "APPROVED" | "PENDING" | "REJECTED" | "PAUSED";
+    body?: string;
+    variableCount?: number;
+    footer?: string | null;
+    buttons?: { type: string; text: string }[];
+  },
+) {
+  await env.DB.prepare(
+    "INSERT INTO whatsapp_templates (id, tenant_id, name, language, category, status, body_text, footer_text, variable_count, buttons, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  )
+    .bind(
+      newId(idPrefixes.whatsappTemplate),
+      tenantId,
+      template.name,
+      template.language ?? "ar",
+      template.category ?? "UTILITY",
+      template.status ?? "APPROVED",
+      template.body ?? "نص القالب",
+      template.footer ?? null,
+      template.variableCount ?? 0,
+      JSON.stringify(template.buttons ?? []),
+      Date.now(),
+    )
+    .run();
+}

@@ -1,5 +1,7 @@
 import type { FC } from "hono/jsx";
 import type { ContactView } from "../../src/contacts/contact-view";
+import type { currentStates } from "../../src/messaging/consents.service";
+import { CONSENT_CHANNELS, MESSAGE_PURPOSES } from "../../src/messaging/messaging.schema";
 import { DateText } from "../components/date";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
 import { CustomFieldValues } from "../custom-fields/custom-field-values";
@@ -25,6 +27,59 @@ export const contactFormValues = (contact: ContactView): Record<string, string> 
   notes: contact.notes ?? "",
 });
 
+export type ConsentState = ReturnType<typeof currentStates>[number];
+
+/** Every channel × purpose with its current consent (granted / withdrawn since a date, from a source) or none. */
+const ConsentTable: FC<Pick<PageBase, "t" | "locale" | "timeZone"> & { consents: ConsentState[] }> = ({
+  t,
+  locale,
+  timeZone,
+  consents,
+}) => {
+  const labels = t.contacts.consents;
+  return (
+    <section class="card stack--tight" aria-labelledby="consents-heading" data-testid="consents">
+      <h2 id="consents-heading">{labels.title}</h2>
+      <p class="muted">{labels.intro}</p>
+      <div class="table-wrap">
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">{labels.channel}</th>
+              {MESSAGE_PURPOSES.map((purpose) => (
+                <th scope="col">{labels.purposes[purpose]}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {CONSENT_CHANNELS.map((channel) => (
+              <tr>
+                <th scope="row">{labels.channels[channel]}</th>
+                {MESSAGE_PURPOSES.map((purpose) => {
+                  const state = consents.find((c) => c.channel === channel && c.purpose === purpose);
+                  return (
+                    <td data-testid={`consent-${channel}-${purpose}`} data-status={state?.status ?? "none"}>
+                      {state ? (
+                        <>
+                          <strong>{labels[state.status]}</strong>{" "}
+                          <DateText ms={Date.parse(state.since)} locale={locale} timeZone={timeZone} />
+                          <span class="muted"> · {labels.sources[state.source]}</span>
+                        </>
+                      ) : (
+                        <span class="muted">{labels.none}</span>
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+};
+
 export const ContactPage: FC<
   PageBase & {
     contact: ContactView;
@@ -32,8 +87,25 @@ export const ContactPage: FC<
     canAssign: boolean;
     form: ContactFormState;
     timeline?: unknown;
+    consents: ConsentState[];
+    /** The contact's WhatsApp thread in the inbox, when there is one. */
+    conversationId: string | null;
   }
-> = ({ t, locale, timeZone, csrf, members, definitions, contact, duplicates, canAssign, form, timeline }) => (
+> = ({
+  t,
+  locale,
+  timeZone,
+  csrf,
+  members,
+  definitions,
+  contact,
+  duplicates,
+  canAssign,
+  form,
+  timeline,
+  consents,
+  conversationId,
+}) => (
   <section class="section">
     <div class="container stack" data-testid="contact-page" data-contact-id={contact.id}>
       <div>
@@ -81,7 +153,18 @@ export const ContactPage: FC<
             {t.contacts.sendEmail}
           </a>
         ) : null}
+        {conversationId ? (
+          <a
+            class="button button--small"
+            href={`/inbox/${conversationId}`}
+            data-testid="whatsapp-thread-link"
+          >
+            {t.contacts.whatsappThread}
+          </a>
+        ) : null}
       </div>
+
+      <ConsentTable t={t} locale={locale} timeZone={timeZone} consents={consents} />
 
       <div class="card stack--tight" id="contact-timeline">
         {timeline ?? null}

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { idPrefixes, newId } from "../../src/platform/ids";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createMember, createTenant } from "../../test/fixtures";
-import { countRows, escaped } from "../../test/helpers";
+import { callCountingD1, countRows, escaped, postJson } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
 
@@ -128,6 +129,57 @@ describe("contacts pages", () => {
     await colleagueBrowser.post("/contacts", { name: "Mine only", source: "walk_in" });
     const [hidden] = await contactsOf(home.tenantId);
     expect((await signedIn(home.agent).get(`/contacts/${hidden?.id}`)).status).toBe(404);
+  });
+
+  it("shows the consent per channel and purpose with its date and source, and links the WhatsApp thread, in one D1 read", async () => {
+    const { tenantId, owner } = await createTenant();
+    const created = await postJson(
+      "/api/v1/contacts",
+      { name: "Reem", source: "walk_in", phones: ["+966551230001"] },
+      owner.auth,
+    );
+    const contactId = ((await created.json()) as { id: string }).id;
+    const record = (purpose: string, status: string, source: string, occurredAt: string) =>
+      postJson(
+        `/api/v1/contacts/${contactId}/consents`,
+        { purpose, status, source, evidenceText: "أوافق على الرسائل / I agree", occurredAt },
+        owner.auth,
+      );
+    expect((await record("marketing", "granted", "web_form", "2026-03-01T09:00:00Z")).status).toBe(201);
+    expect((await record("marketing", "withdrawn", "phone_call", "2026-04-02T09:00:00Z")).status).toBe(201);
+    expect((await record("service", "granted", "in_person", "2026-03-05T09:00:00Z")).status).toBe(201);
+
+    const before = await (await signedIn(owner, { lang: "en" }).get(`/contacts/${contactId}`)).text();
+    expect(before).toContain('data-testid="consents"');
+    expect(before).not.toContain('data-testid="whatsapp-thread-link"');
+    const cell = (html: string, key: string) =>
+      html.match(new RegExp(`data-testid="consent-${key}" data-status="(\\w+)">(.*?)</td>`))?.slice(1);
+    const [marketingStatus, marketingText] = cell(before, "whatsapp-marketing") ?? [];
+    expect(marketingStatus).toBe("withdrawn");
+    expect(marketingText).toContain(en.contacts.consents.withdrawn);
+    expect(marketingText).toContain(en.contacts.consents.sources.phone_call);
+    expect(marketingText).toContain("2026");
+    expect(cell(before, "whatsapp-service")?.[0]).toBe("granted");
+    expect(cell(before, "email-marketing")).toEqual([
+      "none",
+      expect.stringContaining(en.contacts.consents.none),
+    ]);
+
+    const conversationId = newId(idPrefixes.conversation);
+    await env.DB.prepare(
+      "INSERT INTO conversations (id, tenant_id, contact_id, last_message_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+      .bind(conversationId, tenantId, contactId, Date.now(), Date.now())
+      .run();
+    const { res, d1RoundTrips } = await callCountingD1(`/contacts/${contactId}`, {
+      headers: { Cookie: `__Host-dlx_at=${owner.accessToken}` },
+    });
+    const arabic = await res.text();
+    expect(arabic).toContain(`href="/inbox/${conversationId}"`);
+    expect(arabic).toContain(escaped(ar.contacts.consents.title));
+    expect(arabic).toContain(escaped(ar.contacts.consents.sources.in_person));
+    // The session check, the contact and its consents and thread: one round trip.
+    expect(d1RoundTrips).toBe(1);
   });
 
   it("lets managers change the CRM settings and keeps agents out", async () => {

@@ -199,6 +199,8 @@ async function renderContact(
         duplicates={workspace.duplicates}
         canAssign={canAssign(c)}
         form={form(t, contact)}
+        consents={workspace.consents}
+        conversationId={workspace.conversationId}
         timeline={
           <>
             {contact.mergedIntoId ? null : (

@@ -15,6 +15,7 @@ import {
 } from "../../src/dev/moyasar-simulator";
 import {
   answerGraphSend,
+  answerGraphTemplates,
   connectSimulatedNumber,
   currentMode,
   deliverAll,
@@ -158,6 +159,17 @@ export function devTools(app: WorkerFetch) {
       phoneNumberId: c.req.param("phoneNumberId"),
       authorization: c.req.header("Authorization"),
       body,
+      signal: c.req.raw.signal,
+    });
+    return c.json(answer.body as object, answer.status, answer.headers);
+  });
+
+  dev.get("/dev/whatsapp/graph/:version/:businessAccountId/message_templates", async (c) => {
+    const answer = await answerGraphTemplates(dbFor(c.env.DB), c.get("config"), {
+      businessAccountId: c.req.param("businessAccountId"),
+      authorization: c.req.header("Authorization"),
+      limit: c.req.query("limit"),
+      after: c.req.query("after"),
       signal: c.req.raw.signal,
     });
     return c.json(answer.body as object, answer.status, answer.headers);

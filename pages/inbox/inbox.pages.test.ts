@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { idPrefixes, newId } from "../../src/platform/ids";
 import { TestBrowser } from "../../test/browser";
-import { type Actor, createMember, createTenant } from "../../test/fixtures";
-import { callCountingD1, escaped, postJson } from "../../test/helpers";
+import { type Actor, addWhatsAppTemplate, createMember, createTenant } from "../../test/fixtures";
+import { call, callCountingD1, escaped, postJson } from "../../test/helpers";
+import { network } from "../../test/setup/network";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
 
@@ -55,6 +57,17 @@ async function outboundMessage(
     .bind(id, actor.tenantId, thread.id, thread.contactId, `reply ${state}`, state, reason, at, at)
     .run();
   return id;
+}
+
+/** A template in the tenant's registry; returns its id. */
+async function templateOf(tenantId: string, template: Parameters<typeof addWhatsAppTemplate>[1]) {
+  await addWhatsAppTemplate(tenantId, template);
+  const row = await env.DB.prepare(
+    "SELECT id FROM whatsapp_templates WHERE tenant_id = ? AND name = ? AND language = ?",
+  )
+    .bind(tenantId, template.name, template.language ?? "ar")
+    .first<{ id: string }>();
+  return row?.id as string;
 }
 
 const outboundRows = (tenantId: string) =>
@@ -148,15 +161,22 @@ describe("inbox pages", () => {
     const res = await browser.post(`/inbox/${thread.id}`, { kind: "text", text: "   " });
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(escaped(ar.inbox.invalid));
+    const reminder = await templateOf(tenantId, {
+      name: "viewing_reminder",
+      body: "موعدك {{1}} يوم {{2}}",
+      variableCount: 2,
+    });
     const badTemplate = await browser.post(`/inbox/${thread.id}`, {
       kind: "template",
-      templateName: "Not A Name",
+      templateId: reminder,
+      templateName: "viewing_reminder",
+      language: "ar",
+      variableCount: "2",
       var1: "",
       var2: "الثلاثاء",
     });
     expect(badTemplate.status).toBe(422);
     const html = await badTemplate.text();
-    expect(html).toMatch(/id="templateName"[^>]*aria-invalid="true"/);
     expect(html).toMatch(/id="var1"[^>]*aria-invalid="true"/);
     expect(html).toContain('value="الثلاثاء"');
     expect(await outboundRows(tenantId)).toEqual([]);
@@ -167,7 +187,8 @@ describe("inbox pages", () => {
     const thread = await threadOf(owner, { inboundAgo: 25 * HOUR });
     const browser = signedIn(owner, { lang: "en" });
     const page = await (await browser.get(`/inbox/${thread.id}`)).text();
-    expect(page).toContain('data-testid="template-form"');
+    // No template synced yet: the template part of the box says how to get them.
+    expect(page).toContain('data-testid="templates-empty"');
     expect(page).not.toContain('data-testid="reply-form"');
     expect(page).toContain(escaped(en.inbox.windowRule));
     // A text typed before the window closed (an old tab) is refused and shown back, not lost.
@@ -180,13 +201,29 @@ describe("inbox pages", () => {
     expect(html).toContain(escaped(en.inbox.templateRequired));
     expect(html).toContain("Are you still interested?");
     expect(await outboundRows(tenantId)).toEqual([]);
+    const reminder = await templateOf(tenantId, {
+      name: "viewing_reminder",
+      language: "en",
+      body: "Reminder: your viewing of {{1}} is on {{2}}.",
+      variableCount: 2,
+    });
+    // The picker lists the approved templates; choosing one (a GET, no JavaScript needed) shows its
+    // body and one input per variable.
+    const picker = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(picker).toContain('data-testid="template-picker"');
+    expect(picker).toContain(`value="${reminder}"`);
+    const chosen = await (await browser.get(`/inbox/${thread.id}?template=${reminder}`)).text();
+    expect(chosen).toContain("Reminder: your viewing of {{1}} is on {{2}}.");
+    expect(chosen).toContain(escaped(en.inbox.variable(2)));
+    expect(chosen).not.toContain('id="var3"');
     const sent = await browser.post(`/inbox/${thread.id}`, {
       kind: "template",
+      templateId: reminder,
       templateName: "viewing_reminder",
       language: "en",
-      var1: "Tuesday",
-      var2: "5 pm",
-      var3: "",
+      variableCount: "2",
+      var1: "Villa 12",
+      var2: "Tuesday 5 pm",
     });
     expect(sent.status).toBe(303);
     const [stored] = await outboundRows(tenantId);
@@ -194,8 +231,102 @@ describe("inbox pages", () => {
     expect(JSON.parse(stored?.template ?? "null")).toEqual({
       name: "viewing_reminder",
       language: "en",
-      variables: ["Tuesday", "5 pm"],
+      variables: ["Villa 12", "Tuesday 5 pm"],
     });
+  });
+
+  it("refuses a marketing template without an opt-out line, saying why, with nothing stored", async () => {
+    const { tenantId, owner } = await createTenant();
+    const thread = await threadOf(owner, { inboundAgo: 25 * HOUR });
+    const openHouse = await templateOf(tenantId, {
+      name: "open_house",
+      language: "en",
+      category: "MARKETING",
+      body: "Open house at {{1}}",
+      variableCount: 1,
+    });
+    const browser = signedIn(owner, { lang: "en" });
+    const chosen = await (await browser.get(`/inbox/${thread.id}?template=${openHouse}`)).text();
+    expect(chosen).toContain('data-testid="marketing-template"');
+    const res = await browser.post(`/inbox/${thread.id}`, {
+      kind: "template",
+      templateId: openHouse,
+      templateName: "open_house",
+      language: "en",
+      variableCount: "1",
+      var1: "Al Malqa",
+    });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain(escaped(en.inbox.templateLacksOptOut));
+    expect(html).toContain('value="Al Malqa"');
+    expect(await outboundRows(tenantId)).toEqual([]);
+  });
+
+  it("without approved templates: a sync button for managers and owners that reads Meta, a note for agents", async () => {
+    const { tenantId, owner, manager, agent } = await createTenant();
+    const thread = await threadOf(manager, { inboundAgo: 25 * HOUR });
+    await env.DB.prepare("UPDATE contacts SET owner_id = ? WHERE id = ?")
+      .bind(agent.userId, thread.contactId)
+      .run();
+    const agentPage = await (await signedIn(agent).get(`/inbox/${thread.id}`)).text();
+    expect(agentPage).toContain(escaped(ar.inbox.noTemplates));
+    expect(agentPage).toContain(escaped(ar.inbox.askToSync));
+    expect(agentPage).not.toContain('data-testid="sync-templates"');
+    const agentBrowser = signedIn(agent);
+    await agentBrowser.get(`/inbox/${thread.id}`);
+    expect((await agentBrowser.post(`/inbox/${thread.id}/templates/sync`, {})).status).toBe(403);
+
+    const browser = signedIn(manager);
+    const page = await (await browser.get(`/inbox/${thread.id}`)).text();
+    expect(page).toContain('data-testid="sync-templates"');
+    // Not connected yet: the sync says it failed and the page stays usable.
+    const failed = await browser.post(`/inbox/${thread.id}/templates/sync`, {});
+    expect(failed.status).toBe(303);
+    expect(failed.headers.get("Location")).toBe(`/inbox/${thread.id}?syncFailed=1#reply`);
+    expect(await (await browser.follow(failed)).text()).toContain(escaped(ar.inbox.syncFailed));
+
+    const connected = await call("/api/v1/whatsapp/account", {
+      method: "PUT",
+      headers: { ...owner.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        phoneNumberId: `1${Date.now()}`,
+        displayPhone: "+966 11 000 0000",
+        businessAccountId: "4000001",
+        accessToken: "EAAtesttoken-not-real-0123456789",
+        appSecret: "0123456789abcdef0123456789abcdef",
+        verifyToken: "verify-token-for-tests-0001",
+      }),
+    });
+    expect(connected.status).toBe(200);
+    network.use(
+      http.get("https://graph.facebook.com/v23.0/4000001/message_templates", () =>
+        HttpResponse.json({
+          data: [
+            {
+              name: "viewing_reminder",
+              language: "ar",
+              category: "UTILITY",
+              status: "APPROVED",
+              components: [{ type: "BODY", text: "موعدك {{1}}" }],
+            },
+          ],
+          paging: { cursors: { after: "1" } },
+        }),
+      ),
+    );
+    const synced = await browser.post(`/inbox/${thread.id}/templates/sync`, {});
+    expect(synced.headers.get("Location")).toBe(`/inbox/${thread.id}?synced=1#reply`);
+    const after = await (await browser.follow(synced)).text();
+    expect(after).toContain(escaped(ar.inbox.synced(1)));
+    expect(after).toContain('data-testid="template-picker"');
+    expect(after).toContain("viewing_reminder");
+    const [stored] = (
+      await env.DB.prepare("SELECT name, status FROM whatsapp_templates WHERE tenant_id = ?")
+        .bind(tenantId)
+        .all()
+    ).results;
+    expect(stored).toEqual({ name: "viewing_reminder", status: "APPROVED" });
   });
 
   it("shows delivery ticks and the reasons for waiting or failed messages, in Arabic and English", async () => {

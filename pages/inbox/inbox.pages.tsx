@@ -7,14 +7,16 @@ import {
   markRead,
   sendMessage,
 } from "../../src/messaging/messaging.service";
+import { syncTemplates, templatesOf } from "../../src/messaging/whatsapp-templates.service";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
+import { hasRole } from "../../src/platform/roles";
 import type { Dictionary } from "../i18n";
 import { renderPage } from "../render";
 import { formValues, parseWith } from "../session/forms";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireManager, requireSignedIn, signedInUser } from "../session/page-session";
 import { InboxListPage, type ReplyFormState, TEMPLATE_VARIABLES, ThreadPage } from "./inbox.views";
 
 const LIST_SIZE = 20;
@@ -86,14 +88,27 @@ async function marketingConsentOf(c: Context<AppEnv>, contactId: string) {
   return current.find((state) => state.channel === "whatsapp" && state.purpose === "marketing") ?? null;
 }
 
+/** The approved templates the reply box offers: one page of the registry, which is enough for a picker. */
+const PICKER_SIZE = 100;
+
 async function renderThread(
   c: Context<AppEnv>,
   thread: Awaited<ReturnType<typeof loadThread>>,
   form: (t: Dictionary) => ReplyFormState,
   status: 200 | 409 | 422 = 200,
   olderPage = false,
+  chosenTemplateId: string | undefined = undefined,
 ) {
-  const consent = await marketingConsentOf(c, thread.conversation.contact.id);
+  // Both follow the thread's read, which settled the session: they go to D1 side by side.
+  const [consent, templates] = await Promise.all([
+    marketingConsentOf(c, thread.conversation.contact.id),
+    templatesOf(tenantOf(c), { status: "APPROVED", limit: PICKER_SIZE }),
+  ]);
+  const picker = {
+    templates: templates.data,
+    chosen: templates.data.find((template) => template.id === chosenTemplateId) ?? null,
+    canSync: hasRole(signedInUser(c).role, "manager"),
+  };
   return renderPage(c, {
     title: (t) => `${thread.conversation.contact.name} · ${t.inbox.title}`,
     body: (t, csrf) => (
@@ -108,6 +123,7 @@ async function renderThread(
         olderCursor={thread.messages.nextCursor}
         olderPage={olderPage}
         form={form(t)}
+        picker={picker}
       />
     ),
     status,
@@ -122,23 +138,49 @@ inboxPages.get("/inbox/:conversationId", async (c) => {
   const thread = await loadThread(c, id, cursor);
   // Only a thread with unread messages is written to: opening a read one costs no write.
   if (thread.conversation.unreadCount > 0) await markRead(tenantOf(c), id);
+  const synced = c.req.query("synced");
   return renderThread(
     c,
     thread,
-    (t) => ({ notice: c.req.query("sent") ? t.inbox.sent_ : undefined }),
+    (t) => ({
+      // After a sync the template part of the reply box stays open, where its outcome shows.
+      kind: synced || c.req.query("syncFailed") ? "template" : undefined,
+      notice: c.req.query("sent") ? t.inbox.sent_ : synced ? t.inbox.synced(Number(synced) || 0) : undefined,
+      error: c.req.query("syncFailed") ? t.inbox.syncFailed : undefined,
+    }),
     200,
     Boolean(cursor),
+    c.req.query("template"),
   );
 });
 
-/** The reply form as the API's input: free text, or a template with its variables up to the last filled one. */
+inboxPages.post("/inbox/:conversationId/templates/sync", requireManager(), async (c) => {
+  const id = conversationIdOf(c);
+  try {
+    const { approved } = await syncTemplates(tenantOf(c));
+    return c.redirect(`/inbox/${id}?synced=${approved}#reply`, 303);
+  } catch (error) {
+    if (
+      error instanceof ApiError &&
+      ["WHATSAPP_NOT_CONNECTED", "CONFLICT", "UNAVAILABLE"].includes(error.code)
+    ) {
+      return c.redirect(`/inbox/${id}?syncFailed=1#reply`, 303);
+    }
+    throw error;
+  }
+});
+
+/** The reply form as the API's input: free text, or the chosen template with exactly its variables. */
 function replyInput(contactId: string, values: Record<string, string>) {
   if (values.kind !== "template") return { contactId, text: values.text };
-  const variables = VARIABLE_FIELDS.map((name) => values[name] ?? "");
-  while (variables.length > 0 && variables.at(-1) === "") variables.pop();
+  const count = Math.min(Math.max(Number(values.variableCount) || 0, 0), TEMPLATE_VARIABLES);
   return {
     contactId,
-    template: { name: values.templateName, language: values.language === "en" ? "en" : "ar", variables },
+    template: {
+      name: values.templateName,
+      language: values.language,
+      variables: VARIABLE_FIELDS.slice(0, count).map((name) => values[name] ?? ""),
+    },
   };
 }
 
@@ -155,13 +197,23 @@ function invalidFields(error: ApiError): string[] {
 const refusalText = (t: Dictionary, error: ApiError) => {
   if (error.code === "TEMPLATE_REQUIRED") return t.inbox.templateRequired;
   if (error.code === "WHATSAPP_NOT_CONNECTED") return t.inbox.notConnected;
+  if (error.code === "TEMPLATE_NOT_APPROVED") return t.inbox.templateNotApproved;
+  if (error.code === "TEMPLATE_LACKS_OPT_OUT") return t.inbox.templateLacksOptOut;
   if (error.errors?.some((e) => e.code === "no_phone")) return t.inbox.noPhone;
   return t.inbox.invalid;
 };
 
 inboxPages.post("/inbox/:conversationId", async (c) => {
   const id = conversationIdOf(c);
-  const values = await formValues(c, ["kind", "text", "templateName", "language", ...VARIABLE_FIELDS]);
+  const values = await formValues(c, [
+    "kind",
+    "text",
+    "templateId",
+    "templateName",
+    "language",
+    "variableCount",
+    ...VARIABLE_FIELDS,
+  ]);
   const thread = await loadThread(c, id, undefined);
   try {
     const input = parseWith(SendMessageInputSchema, replyInput(thread.conversation.contact.id, values));
@@ -170,7 +222,13 @@ inboxPages.post("/inbox/:conversationId", async (c) => {
   } catch (error) {
     if (
       !(error instanceof ApiError) ||
-      !["VALIDATION_FAILED", "TEMPLATE_REQUIRED", "WHATSAPP_NOT_CONNECTED"].includes(error.code)
+      ![
+        "VALIDATION_FAILED",
+        "TEMPLATE_REQUIRED",
+        "WHATSAPP_NOT_CONNECTED",
+        "TEMPLATE_NOT_APPROVED",
+        "TEMPLATE_LACKS_OPT_OUT",
+      ].includes(error.code)
     ) {
       throw error;
     }
@@ -180,6 +238,8 @@ inboxPages.post("/inbox/:conversationId", async (c) => {
       thread,
       (t) => ({ kind, values, error: refusalText(t, error), invalid: invalidFields(error) }),
       error.code === "WHATSAPP_NOT_CONNECTED" ? 409 : 422,
+      false,
+      values.templateId,
     );
   }
 });

@@ -1,14 +1,15 @@
 import type { FC } from "hono/jsx";
 import type { currentStates } from "../../src/messaging/consents.service";
 import type { conversationView, messageView } from "../../src/messaging/messaging.service";
+import type { templateView } from "../../src/messaging/whatsapp-templates.service";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
 import type { Dictionary, Locale } from "../i18n";
 
 export type ConversationView = ReturnType<typeof conversationView>;
 export type MessageView = ReturnType<typeof messageView>;
 
-/** How many template variables the form offers ({{1}} … {{N}}); Meta's templates rarely use more. */
-export const TEMPLATE_VARIABLES = 5;
+/** The most template variables a reply can fill (the API takes up to 20; Meta's templates rarely use more than a few). */
+export const TEMPLATE_VARIABLES = 20;
 
 interface Base {
   t: Dictionary;
@@ -267,69 +268,117 @@ const TextReply: FC<{ t: Dictionary; csrf: string; action: string; state: ReplyF
   );
 };
 
-const TemplateReply: FC<{ t: Dictionary; csrf: string; action: string; state: ReplyFormState }> = ({
-  t,
-  csrf,
-  action,
-  state,
-}) => {
+export type TemplateView = ReturnType<typeof templateView>;
+
+/** The approved templates the reply box offers, and the one chosen (`?template=`) with its variables. */
+export interface TemplatePicker {
+  templates: TemplateView[];
+  chosen: TemplateView | null;
+  /** Managers and owners may sync the registry from Meta when it is empty. */
+  canSync: boolean;
+}
+
+const templateLabel = (t: Dictionary, template: TemplateView) =>
+  `${template.name} · ${t.inbox.languages[template.language] ?? template.language} — ${template.body.slice(0, 60)}`;
+
+/**
+ * Two steps that work without JavaScript: a GET form picks the template (the page comes back with
+ * its body and one input per variable), then the POST form sends it. assets/inbox.js submits the
+ * pick on change.
+ */
+const TemplateReply: FC<{
+  t: Dictionary;
+  csrf: string;
+  action: string;
+  state: ReplyFormState;
+  picker: TemplatePicker;
+}> = ({ t, csrf, action, state, picker }) => {
   const values = state.kind === "template" ? (state.values ?? {}) : {};
   const invalid = state.kind === "template" ? (state.invalid ?? []) : [];
-  const language = values.language === "en" ? "en" : "ar";
+  const { templates, chosen } = picker;
+  if (templates.length === 0) {
+    return (
+      <div class="stack" data-testid="templates-empty">
+        <p>{t.inbox.noTemplates}</p>
+        {picker.canSync ? (
+          <form method="post" action={`${action}/templates/sync`}>
+            <CsrfField token={csrf} />
+            <button type="submit" class="button" data-testid="sync-templates">
+              {t.inbox.syncTemplates}
+            </button>
+          </form>
+        ) : (
+          <p class="muted">{t.inbox.askToSync}</p>
+        )}
+      </div>
+    );
+  }
   return (
-    <form method="post" action={action} class="form reply" data-testid="template-form">
-      <CsrfField token={csrf} />
-      <input type="hidden" name="kind" value="template" />
-      <div class="field">
-        <label for="templateName">{t.inbox.templateName}</label>
-        <input
-          id="templateName"
-          name="templateName"
-          value={values.templateName ?? ""}
-          required
-          maxlength={512}
-          dir="ltr"
-          pattern="[a-z0-9_]+"
-          aria-invalid={invalid.includes("templateName") ? "true" : undefined}
-          aria-describedby="templateName-hint"
-        />
-        <p class="field__hint" id="templateName-hint">
-          {t.inbox.templateNameHint}
-        </p>
-      </div>
-      <div class="field">
-        <label for="language">{t.inbox.language}</label>
-        <select id="language" name="language">
-          {(["ar", "en"] as const).map((code) => (
-            <option value={code} selected={code === language}>
-              {t.inbox.languages[code]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <fieldset>
-        <p class="field__hint">{t.inbox.variablesHint}</p>
-        {Array.from({ length: TEMPLATE_VARIABLES }, (_, i) => {
-          const name = `var${i + 1}`;
-          return (
-            <div class="field">
-              <label for={name}>{t.inbox.variable(i + 1)}</label>
-              <input
-                id={name}
-                name={name}
-                value={values[name] ?? ""}
-                maxlength={1024}
-                dir="auto"
-                aria-invalid={invalid.includes(name) ? "true" : undefined}
-              />
-            </div>
-          );
-        })}
-      </fieldset>
-      <button type="submit" class="button button--primary">
-        {t.inbox.sendTemplate}
-      </button>
-    </form>
+    <div class="stack">
+      <form method="get" action={`${action}#reply`} class="form reply" data-testid="template-picker">
+        <div class="field">
+          <label for="template">{t.inbox.chooseTemplate}</label>
+          <select id="template" name="template" required data-submit-on-change>
+            <option value="">{t.inbox.pickTemplate}</option>
+            {templates.map((template) => (
+              <option value={template.id} selected={template.id === chosen?.id}>
+                {templateLabel(t, template)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" class="button button--small" data-picker-submit>
+          {t.inbox.chooseTemplateButton}
+        </button>
+      </form>
+      {chosen ? (
+        <form method="post" action={action} class="form reply" data-testid="template-form">
+          <CsrfField token={csrf} />
+          <input type="hidden" name="kind" value="template" />
+          <input type="hidden" name="templateId" value={chosen.id} />
+          <input type="hidden" name="templateName" value={chosen.name} />
+          <input type="hidden" name="language" value={chosen.language} />
+          <input type="hidden" name="variableCount" value={String(chosen.variableCount)} />
+          <figure class="stack">
+            <figcaption class="muted">{t.inbox.templateBody}</figcaption>
+            <blockquote dir="auto" data-testid="template-body">
+              {chosen.body}
+            </blockquote>
+            {chosen.footer ? (
+              <p class="muted" dir="auto">
+                {chosen.footer}
+              </p>
+            ) : null}
+          </figure>
+          {chosen.category === "MARKETING" ? (
+            <p class="field__hint" data-testid="marketing-template">
+              {t.inbox.marketingTemplate}
+            </p>
+          ) : null}
+          {chosen.variableCount === 0 ? <p class="muted">{t.inbox.noVariables}</p> : null}
+          {Array.from({ length: chosen.variableCount }, (_, i) => {
+            const name = `var${i + 1}`;
+            return (
+              <div class="field">
+                <label for={name}>{t.inbox.variable(i + 1)}</label>
+                <input
+                  id={name}
+                  name={name}
+                  value={values[name] ?? ""}
+                  required
+                  maxlength={1024}
+                  dir="auto"
+                  aria-invalid={invalid.includes(name) ? "true" : undefined}
+                />
+              </div>
+            );
+          })}
+          <button type="submit" class="button button--primary">
+            {t.inbox.sendTemplate}
+          </button>
+        </form>
+      ) : null}
+    </div>
   );
 };
 
@@ -344,8 +393,21 @@ export const ThreadPage: FC<
     /** This page continues from a cursor (older messages), rather than showing the newest. */
     olderPage: boolean;
     form: ReplyFormState;
+    picker: TemplatePicker;
   }
-> = ({ t, locale, timeZone, csrf, conversation, consent, messages, olderCursor, olderPage, form }) => {
+> = ({
+  t,
+  locale,
+  timeZone,
+  csrf,
+  conversation,
+  consent,
+  messages,
+  olderCursor,
+  olderPage,
+  form,
+  picker,
+}) => {
   const action = `/inbox/${conversation.id}`;
   const unsentText = !conversation.windowOpen && form.kind === "text" ? form.values?.text : undefined;
   const windowClosesAt =
@@ -442,9 +504,9 @@ export const ThreadPage: FC<
                 </p>
               ) : null}
               <TextReply t={t} csrf={csrf} action={action} state={form} />
-              <details open={form.kind === "template"}>
+              <details open={form.kind === "template" || picker.chosen !== null}>
                 <summary>{t.inbox.template}</summary>
-                <TemplateReply t={t} csrf={csrf} action={action} state={form} />
+                <TemplateReply t={t} csrf={csrf} action={action} state={form} picker={picker} />
               </details>
             </>
           ) : (
@@ -456,7 +518,7 @@ export const ThreadPage: FC<
                   <blockquote dir="auto">{unsentText}</blockquote>
                 </div>
               ) : null}
-              <TemplateReply t={t} csrf={csrf} action={action} state={form} />
+              <TemplateReply t={t} csrf={csrf} action={action} state={form} picker={picker} />
             </>
           )}
         </div>

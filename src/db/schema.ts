@@ -32,6 +32,7 @@ export {
   messagingSettings,
   whatsappAccounts,
 } from "../messaging/messaging.schema";
+export { whatsappTemplates } from "../messaging/whatsapp-templates.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";

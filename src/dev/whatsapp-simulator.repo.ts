@@ -23,6 +23,13 @@ export const setSimulatorMode = (db: Db, mode: SimulatorMode, now: number) =>
 export const accountByPhoneNumberId = (db: Db, phoneNumberId: string) =>
   db.select().from(whatsappAccounts).where(eq(whatsappAccounts.phoneNumberId, phoneNumberId)).limit(1);
 
+export const accountByBusinessAccountId = (db: Db, businessAccountId: string) =>
+  db
+    .select()
+    .from(whatsappAccounts)
+    .where(eq(whatsappAccounts.businessAccountId, businessAccountId))
+    .limit(1);
+
 export const accountWithId = (db: Db, id: string) =>
   db.select().from(whatsappAccounts).where(eq(whatsappAccounts.id, id)).limit(1);
 

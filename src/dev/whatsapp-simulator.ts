@@ -9,6 +9,7 @@ import type { TenantContext } from "../platform/context";
 import { timingSafeEqualStrings } from "../platform/crypto";
 import { randomToken } from "../platform/ids";
 import {
+  accountByBusinessAccountId,
   accountByPhoneNumberId,
   accountWithId,
   insertSend,
@@ -74,6 +75,23 @@ const holdUntil = (ms: number, signal: AbortSignal) =>
     });
   });
 
+/** The answer of a failure mode, or null in `ok` mode. */
+async function failureFor(mode: SimulatorMode, signal: AbortSignal): Promise<GraphAnswer | null> {
+  if (mode === "timeout") {
+    await holdUntil(TIMEOUT_HOLD_MS, signal);
+    return { status: 504, body: graphError(2, "Service temporarily unavailable") };
+  }
+  if (mode === "error_500") return { status: 500, body: graphError(1, "An unknown error occurred") };
+  if (mode === "rate_429") {
+    return {
+      status: 429,
+      body: graphError(130429, "Rate limit hit"),
+      headers: { "Retry-After": String(RATE_LIMIT_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return null;
+}
+
 interface SendBody {
   messaging_product?: unknown;
   to?: unknown;
@@ -108,19 +126,8 @@ export async function answerGraphSend(
     simulatorMode(db),
     accountByPhoneNumberId(db, request.phoneNumberId),
   ]);
-  const mode = modeRow?.mode ?? "ok";
-  if (mode === "timeout") {
-    await holdUntil(TIMEOUT_HOLD_MS, request.signal);
-    return { status: 504, body: graphError(2, "Service temporarily unavailable") };
-  }
-  if (mode === "error_500") return { status: 500, body: graphError(1, "An unknown error occurred") };
-  if (mode === "rate_429") {
-    return {
-      status: 429,
-      body: graphError(130429, "Rate limit hit"),
-      headers: { "Retry-After": String(RATE_LIMIT_RETRY_AFTER_SECONDS) },
-    };
-  }
+  const outage = await failureFor(modeRow?.mode ?? "ok", request.signal);
+  if (outage) return outage;
   if (!account) {
     return {
       status: 400,
@@ -154,6 +161,150 @@ export async function answerGraphSend(
   return {
     status: 200,
     body: { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: to }], messages: [{ id: wamid }] },
+  };
+}
+
+/**
+ * The templates every simulated WhatsApp Business Account has, as Meta lists them: marketing with
+ * and without an opt-out line, utility with two variables in both languages, an authentication
+ * code, one waiting for review and one rejected. Plain literals, no calls: the production build
+ * drops this module only while its top level has no side effects.
+ */
+export const SIMULATED_TEMPLATES = [
+  {
+    name: "new_listings_offer",
+    language: "ar",
+    category: "MARKETING",
+    status: "APPROVED",
+    components: [
+      { type: "BODY", text: "مرحباً {{1}}، وصلتنا عقارات جديدة في حي {{2}} تناسب طلبك. هل تودّ ترتيب معاينة؟" },
+      { type: "FOOTER", text: "للإيقاف أرسل «إيقاف»" },
+      {
+        type: "BUTTONS",
+        buttons: [
+          { type: "QUICK_REPLY", text: "أرغب بمعاينة" },
+          { type: "QUICK_REPLY", text: "إيقاف العروض" },
+        ],
+      },
+    ],
+  },
+  {
+    name: "spring_offer",
+    language: "en",
+    category: "MARKETING",
+    status: "APPROVED",
+    components: [
+      { type: "HEADER", text: "Spring offer" },
+      { type: "BODY", text: "Hi {{1}}, this week only: no agency fee on rentals in {{2}}." },
+      { type: "FOOTER", text: "Reply STOP to opt out" },
+      { type: "BUTTONS", buttons: [{ type: "QUICK_REPLY", text: "Stop promotions" }] },
+    ],
+  },
+  {
+    name: "weekend_open_house",
+    language: "en",
+    category: "MARKETING",
+    status: "APPROVED",
+    components: [{ type: "BODY", text: "Join our open house this weekend at {{1}}!" }],
+  },
+  {
+    name: "viewing_reminder",
+    language: "ar",
+    category: "UTILITY",
+    status: "APPROVED",
+    components: [{ type: "BODY", text: "تذكير: موعد معاينة {{1}} يوم {{2}}. للتعديل ردّ على هذه الرسالة." }],
+  },
+  {
+    name: "viewing_reminder",
+    language: "en",
+    category: "UTILITY",
+    status: "APPROVED",
+    components: [{ type: "BODY", text: "Reminder: your viewing of {{1}} is on {{2}}. Reply to change it." }],
+  },
+  {
+    name: "verification_code",
+    language: "ar",
+    category: "AUTHENTICATION",
+    status: "APPROVED",
+    components: [
+      { type: "BODY", text: "{{1}} هو رمز التحقق الخاص بك." },
+      { type: "BUTTONS", buttons: [{ type: "URL", text: "نسخ الرمز" }] },
+    ],
+  },
+  {
+    name: "ramadan_greeting",
+    language: "ar",
+    category: "MARKETING",
+    status: "PENDING",
+    components: [
+      { type: "BODY", text: "رمضان كريم {{1}}" },
+      { type: "FOOTER", text: "للإيقاف أرسل «إيقاف»" },
+    ],
+  },
+  {
+    name: "price_drop",
+    language: "en",
+    category: "MARKETING",
+    status: "REJECTED",
+    components: [{ type: "BODY", text: "Prices dropped! Buy now." }],
+  },
+];
+
+/**
+ * `GET /{version}/{waba-id}/message_templates` as Meta answers it: the account's access token,
+ * pages of `limit` with `paging.cursors.after` (and `paging.next` while more remain).
+ */
+export async function answerGraphTemplates(
+  db: Db,
+  config: Config,
+  request: {
+    businessAccountId: string;
+    authorization: string | undefined;
+    limit: string | undefined;
+    after: string | undefined;
+    signal: AbortSignal;
+  },
+): Promise<GraphAnswer> {
+  const [[modeRow], [account]] = await db.batch([
+    simulatorMode(db),
+    accountByBusinessAccountId(db, request.businessAccountId),
+  ]);
+  const outage = await failureFor(modeRow?.mode ?? "ok", request.signal);
+  if (outage) return outage;
+  if (!account) {
+    return {
+      status: 400,
+      body: graphError(
+        100,
+        `Object with ID '${request.businessAccountId}' does not exist`,
+        "GraphMethodException",
+      ),
+    };
+  }
+  const token = request.authorization?.match(/^Bearer (.+)$/)?.[1];
+  const expected = await openCredential(config, account, "access_token");
+  if (!token || !timingSafeEqualStrings(token, expected)) {
+    return { status: 401, body: graphError(190, "Invalid OAuth access token - Cannot parse access token") };
+  }
+  const limit = Math.min(Math.max(Number(request.limit) || 25, 1), 100);
+  const start = Math.max(Number(request.after) || 0, 0);
+  const data = SIMULATED_TEMPLATES.slice(start, start + limit).map((template, index) => ({
+    ...template,
+    id: String(1_000_000 + start + index),
+  }));
+  const end = start + data.length;
+  const cursor = (position: number) => String(position);
+  return {
+    status: 200,
+    body: {
+      data,
+      paging: {
+        cursors: { before: cursor(start), after: cursor(end) },
+        ...(end < SIMULATED_TEMPLATES.length
+          ? { next: `${config.APP_ORIGIN}/dev/whatsapp/graph/message_templates?after=${cursor(end)}` }
+          : {}),
+      },
+    },
   };
 }
 
@@ -328,6 +479,7 @@ export function connectSimulatedNumber(ctx: TenantContext) {
   ).join("");
   return connectWhatsApp(ctx, {
     phoneNumberId: `1${digits(14)}`,
+    businessAccountId: `2${digits(14)}`,
     displayPhone: `+966 11 ${digits(3)} ${digits(4)}`,
     accessToken: `EAAsimulator${randomToken(40)}`,
     appSecret: hex,

@@ -41,6 +41,7 @@ export const ContactConsentsSchema = z
         purpose: z.enum(MESSAGE_PURPOSES),
         status: z.enum(["granted", "withdrawn"]),
         since: DateTimeSchema,
+        source: z.enum(CONSENT_SOURCES),
       }),
     ),
     history: z.array(ConsentSchema),

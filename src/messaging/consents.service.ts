@@ -10,7 +10,8 @@ import type { RecordConsentInputSchema } from "./consents.model";
 import { type ConsentRow, consentHistory, insertConsent } from "./consents.repo";
 import type { CONSENT_SOURCES } from "./messaging.schema";
 
-const HISTORY_LIMIT = 200;
+/** The ledger rows a contact's consents are read from: far more than a person gives or withdraws. */
+export const CONSENT_HISTORY_LIMIT = 200;
 
 export const consentView = (row: ConsentRow) => ({
   id: row.id,
@@ -37,6 +38,7 @@ export function currentStates(history: ConsentRow[]) {
       purpose: row.purpose,
       status: row.status,
       since: new Date(row.occurredAt).toISOString(),
+      source: row.source,
     });
   }
   return current;
@@ -47,7 +49,7 @@ async function visibleContact(ctx: TenantContext, contactId: string) {
     () =>
       [
         contactById(ctx.scope, contactId, visibleRecords(ctx, contacts.ownerId)),
-        consentHistory(ctx.scope, contactId, HISTORY_LIMIT),
+        consentHistory(ctx.scope, contactId, CONSENT_HISTORY_LIMIT),
       ] as const,
   );
   const contact = contactRows[0];

@@ -2,13 +2,25 @@ import { env } from "cloudflare:workers";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../../test/eventually";
-import { createTenant } from "../../test/fixtures";
+import { addWhatsAppTemplate, createTenant as createBareTenant } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
 import { network } from "../../test/setup/network";
 import { signatureHeader } from "../integrations/whatsapp/signature";
 import { idPrefixes, newId } from "../platform/ids";
 import { isOptOut, OPT_OUT_CONFIRMATION } from "./inbound";
 import { OPT_OUT_FOOTER } from "./messaging.service";
+
+/** A tenant whose registry has the approved template these tests send, with an opt-out footer. */
+async function createTenant() {
+  const tenant = await createBareTenant();
+  await addWhatsAppTemplate(tenant.tenantId, {
+    name: "new_listings",
+    body: "عروض جديدة في {{1}}",
+    variableCount: 1,
+    footer: "للإيقاف أرسل «إيقاف»",
+  });
+  return tenant;
+}
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
 

@@ -74,6 +74,16 @@ function foldOptOut(text: string) {
 
 export const isOptOut = (body: string) => body.length <= 40 && OPT_OUT_WORDS.has(foldOptOut(body));
 
+/**
+ * Whether a template's footer or button tells the reader how to stop marketing: it names an
+ * opt-out word as whole words ("Reply STOP", «إيقاف», "Stop promotions").
+ */
+export function offersOptOut(text: string) {
+  const folded = ` ${foldOptOut(text)} `;
+  for (const word of OPT_OUT_WORDS) if (folded.includes(` ${word} `)) return true;
+  return false;
+}
+
 /** The one confirmation an opt-out gets (a transactional reply inside the window the word opened). */
 export const OPT_OUT_CONFIRMATION =
   "تم إيقاف الرسائل التسويقية، ولن تصلك عروض منا عبر واتساب. You will no longer receive marketing messages from us on WhatsApp.";

@@ -65,10 +65,14 @@ export const SendMessageInputSchema = z
     text: z.string().trim().min(1).max(TEXT_MAX).optional(),
     template: TemplateInputSchema.optional(),
     media: MediaInputSchema.optional(),
-    purpose: z.enum(MESSAGE_PURPOSES).default("service").openapi({
-      description:
-        "marketing needs the contact's WhatsApp marketing consent (else the message is `blocked`) and gets an opt-out line; service answers the contact; transactional confirms something they did",
-    }),
+    purpose: z
+      .enum(MESSAGE_PURPOSES)
+      .optional()
+      .openapi({
+        description:
+          "marketing needs the contact's WhatsApp marketing consent (else the message is `blocked`) and an opt-out line (added to text; a template's footer or button must carry one); service answers the contact; transactional confirms something they did. " +
+          "Default: marketing for a MARKETING template, else service. A MARKETING template cannot be sent as service or transactional.",
+      }),
     aiDrafted: z.boolean().default(false).openapi({
       description: "Drafted by an AI assistant: the tenant's approval policy may hold it for a manager",
     }),

@@ -30,7 +30,8 @@ const sendMessageRoute = createRoute({
   summary: "Queue a WhatsApp message to a contact",
   description:
     "Stores the message and queues it for sending (202); its `state` then moves queued → sending → sent → delivered → read, or failed with a `stateReason`. " +
-    "Free text and media need the contact to have written within 24 hours (`TEMPLATE_REQUIRED` otherwise); an approved template can always be sent. Honours `Idempotency-Key`.",
+    "Free text and media need the contact to have written within 24 hours (`TEMPLATE_REQUIRED` otherwise); an approved template can always be sent. " +
+    "A template must be APPROVED in the registry (`POST /whatsapp/templates/sync`; else `TEMPLATE_NOT_APPROVED`) and get exactly its number of variables; a marketing one must carry an opt-out line in its footer or a button (`TEMPLATE_LACKS_OPT_OUT`). Nothing is stored when refused. Honours `Idempotency-Key`.",
   ...access({ role: "agent", scope: "messages:send" }, idempotency()),
   request: { headers: IdempotencyKeyHeaderSchema, ...jsonBody(SendMessageInputSchema) },
   responses: {
@@ -46,6 +47,8 @@ const sendMessageRoute = createRoute({
       "IDEMPOTENCY_IN_PROGRESS",
       "VALIDATION_FAILED",
       "TEMPLATE_REQUIRED",
+      "TEMPLATE_NOT_APPROVED",
+      "TEMPLATE_LACKS_OPT_OUT",
     ),
   },
 });

@@ -22,7 +22,10 @@ import {
   messagesOf,
   touchConversation,
 } from "./messaging.repo";
+import type { MessagePurpose } from "./messaging.schema";
 import { accountOfTenant } from "./whatsapp-accounts.repo";
+import { templateNamed, type WhatsAppTemplateRow } from "./whatsapp-templates.repo";
+import { templateOffersOptOut } from "./whatsapp-templates.service";
 
 /** The customer-service window: free-form messages only within 24 h of the contact's last message. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -141,20 +144,76 @@ export function gateDecision(
 }
 
 /**
+ * A template send's checks against the registry, before anything is stored: the template is
+ * approved, gets exactly its variables, is sent for at least its category's purpose, and a
+ * marketing send tells the reader how to opt out (WhatsApp policy; Meta fixes the template's
+ * text, so its footer or a button must carry the line). Returns the send's purpose.
+ */
+export function checkTemplate(
+  input: Pick<SendMessageInput, "template" | "purpose">,
+  registered: WhatsAppTemplateRow | undefined,
+): MessagePurpose {
+  const { template } = input;
+  if (!template) return input.purpose ?? "service";
+  if (registered?.status !== "APPROVED") {
+    throw new ApiError(
+      "TEMPLATE_NOT_APPROVED",
+      registered
+        ? `The template ${template.name} (${template.language}) is ${registered.status.toLowerCase()} at Meta: only approved templates can be sent.`
+        : `No template ${template.name} (${template.language}) is in the registry: sync the templates from Meta, or check the name and language.`,
+    );
+  }
+  if (template.variables.length !== registered.variableCount) {
+    throw new ApiError("VALIDATION_FAILED", "The template's variables do not match it.", {
+      errors: [
+        {
+          path: "template.variables",
+          code: "variable_count",
+          message: `${template.name} takes ${registered.variableCount} variable(s); ${template.variables.length} given.`,
+        },
+      ],
+    });
+  }
+  const marketingTemplate = registered.category === "MARKETING";
+  if (marketingTemplate && input.purpose && input.purpose !== "marketing") {
+    throw new ApiError("VALIDATION_FAILED", "A marketing template is sent as marketing.", {
+      errors: [
+        {
+          path: "purpose",
+          code: "template_is_marketing",
+          message: `${template.name} is a MARKETING template: its purpose is marketing, which needs the contact's consent.`,
+        },
+      ],
+    });
+  }
+  const purpose = input.purpose ?? (marketingTemplate ? "marketing" : "service");
+  if (purpose === "marketing" && !templateOffersOptOut(registered)) {
+    throw new ApiError(
+      "TEMPLATE_LACKS_OPT_OUT",
+      `${template.name} has no opt-out line (a footer or button such as "Reply STOP" or «إيقاف»): marketing cannot be sent with it. Add one at Meta and sync again.`,
+    );
+  }
+  return purpose;
+}
+
+/**
  * Stores a message for a contact the caller may see and queues it for sending (202). Free text and
  * media need the 24-hour window open; outside it only an approved template may go (Meta refuses the
  * rest with 131047). The send itself, its retries and its statuses happen in the outbound consumer.
  */
-export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
+export async function sendMessage(ctx: TenantContext, request: SendMessageInput) {
   const { scope, now } = ctx;
-  const [contactRows, conversationRows, accountRows, [facts], [settings]] = await scope.read(
+  const { template } = request;
+  // The registry's copy of the template rides in the same read batch: no round trip of its own.
+  const [contactRows, conversationRows, accountRows, [facts], [settings], templateRows] = await scope.read(
     () =>
       [
-        contactById(scope, input.contactId, visibleRecords(ctx, contacts.ownerId)),
-        conversationOfContact(scope, input.contactId),
+        contactById(scope, request.contactId, visibleRecords(ctx, contacts.ownerId)),
+        conversationOfContact(scope, request.contactId),
         accountOfTenant(scope),
-        gateFacts(scope, input.contactId),
+        gateFacts(scope, request.contactId),
         messagingSettingsOf(scope),
+        ...(template ? [templateNamed(scope, template.name, template.language)] : []),
       ] as const,
   );
   const contact = contactRows[0];
@@ -168,6 +227,7 @@ export async function sendMessage(ctx: TenantContext, input: SendMessageInput) {
   if (accountRows.length === 0 && !devToolsEnabled(ctx.config)) {
     throw new ApiError("WHATSAPP_NOT_CONNECTED", "Connect a WhatsApp number in the settings first.");
   }
+  const input = { ...request, purpose: checkTemplate(request, templateRows?.[0]) };
   if (!input.template && !windowOpen(conversationRows[0]?.lastInboundAt ?? null, now)) {
     throw new ApiError(
       "TEMPLATE_REQUIRED",

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../../test/eventually";
-import { createTenant } from "../../test/fixtures";
+import { addWhatsAppTemplate, createTenant } from "../../test/fixtures";
 import { call, countRows, expectProblem, postJson } from "../../test/helpers";
 import { network } from "../../test/setup/network";
 import { signatureHeader } from "../integrations/whatsapp/signature";
@@ -320,6 +320,11 @@ describe("POST /api/v1/messages", () => {
     );
     await expectProblem(text, 422, "TEMPLATE_REQUIRED");
     expect(await messageRows(tenant.tenantId)).toEqual([]);
+    await addWhatsAppTemplate(tenant.tenantId, {
+      name: "viewing_reminder",
+      body: "موعدك {{1}}",
+      variableCount: 1,
+    });
 
     const template = await postJson(
       "/api/v1/messages",

@@ -31,6 +31,7 @@ export const idPrefixes = {
   message: "wam",
   broadcast: "brc",
   consent: "cns",
+  whatsappTemplate: "wtp",
   deadLetter: "dlt",
   operatorChallenge: "opc",
   operatorSession: "ops",

@@ -26,6 +26,8 @@ export const problemCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   VALIDATION_FAILED: { status: 422, title: "Validation failed" },
   TEMPLATE_REQUIRED: { status: 422, title: "Outside the 24-hour window: send an approved template" },
+  TEMPLATE_NOT_APPROVED: { status: 422, title: "No approved template with this name and language" },
+  TEMPLATE_LACKS_OPT_OUT: { status: 422, title: "A marketing template must tell the reader how to opt out" },
   WHATSAPP_NOT_CONNECTED: { status: 409, title: "No WhatsApp number is connected" },
   VERSION_REQUIRED: { status: 428, title: "If-Match header required" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },

@@ -19,6 +19,7 @@ export const SCOPES = [
   "messages:read",
   "messages:send",
   "messages:approve",
+  "messages:admin",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -40,6 +41,8 @@ export const SCOPE_MINIMUM_ROLE: Record<Scope, Role> = {
   "messages:send": "agent",
   // Approving held messages and setting the approval policy.
   "messages:approve": "manager",
+  // Syncing the WhatsApp template registry from Meta.
+  "messages:admin": "manager",
 };
 
 /** The roles that may hold a key with all of `scopes`. */

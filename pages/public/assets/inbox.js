@@ -34,3 +34,10 @@
   };
   setInterval(refresh, INTERVAL_MS);
 })();
+
+// Picking a template brings its variables at once; without this script the button next to it does.
+for (const select of document.querySelectorAll("[data-submit-on-change]")) {
+  select.addEventListener("change", () => {
+    if (select.value) select.form?.requestSubmit();
+  });
+}
