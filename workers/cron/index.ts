@@ -1,6 +1,6 @@
+import { runBillingCycle } from "../../src/billing/dunning";
 import { dbFor } from "../../src/db/client";
 import { type Bindings, loadConfig } from "../../src/env";
-import { runBillingCycle } from "../../src/billing/dunning";
 import { requeueStrandedSends } from "../../src/messaging/outbound";
 import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
