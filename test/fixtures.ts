@@ -235,3 +235,13 @@ export async function addWhatsAppTemplate(
     )
     .run();
 }
+
+/** Moves a tenant to a plan, active for a month (the fixture's tenants start on the trial). */
+export async function putOnPlan(tenantId: string, plan: "starter" | "growth" | "enterprise") {
+  const now = Date.now();
+  await env.DB.prepare(
+    "UPDATE subscriptions SET plan = ?, status = 'active', trial_ends_at = NULL, current_period_start = ?, current_period_end = ? WHERE tenant_id = ?",
+  )
+    .bind(plan, now, now + 30 * 86_400_000, tenantId)
+    .run();
+}

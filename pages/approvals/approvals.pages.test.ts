@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { eventually } from "../../test/eventually";
-import { type Actor, createTenant } from "../../test/fixtures";
+import { type Actor, addWhatsAppTemplate, createTenant } from "../../test/fixtures";
 import { call, escaped, postJson } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
@@ -28,6 +28,13 @@ async function newContact(tenant: Tenant, name = "ريم", phone = newPhone()) {
 
 const template = { name: "new_listings", language: "ar", variables: ["الملقا"] };
 
+/** A tenant whose synced templates include `template` (sends are checked against the registry). */
+async function tenantWithTemplate() {
+  const tenant = await createTenant();
+  await addWhatsAppTemplate(tenant.tenantId, { name: template.name, variableCount: 1 });
+  return tenant;
+}
+
 /** An AI-drafted template message, which the default policy holds for a manager. */
 async function heldDraft(tenant: Tenant, contactId: string) {
   const res = await postJson("/api/v1/messages", { contactId, template, aiDrafted: true }, tenant.owner.auth);
@@ -44,7 +51,7 @@ const stateOf = (id: string) =>
 
 describe("approvals page", () => {
   it("lists held messages oldest first with their contact, content, reason and writer, in Arabic and English", async () => {
-    const tenant = await createTenant();
+    const tenant = await tenantWithTemplate();
     const policy = await call("/api/v1/messaging/approval-policy", {
       method: "PUT",
       headers: { ...tenant.manager.auth, "Content-Type": "application/json" },
@@ -79,7 +86,7 @@ describe("approvals page", () => {
   });
 
   it("shows an empty state, and pages with a cursor", async () => {
-    const tenant = await createTenant();
+    const tenant = await tenantWithTemplate();
     const browser = signedIn(tenant.manager);
     expect(await (await browser.get("/approvals")).text()).toContain('data-testid="approvals-empty"');
 
@@ -97,7 +104,7 @@ describe("approvals page", () => {
   });
 
   it("approves (queued, then sent), rejects (blocked), and says so when someone decided first", async () => {
-    const tenant = await createTenant();
+    const tenant = await tenantWithTemplate();
     const phone = newPhone();
     const contactId = await newContact(tenant, "ريم", phone);
     const toApprove = await heldDraft(tenant, contactId);
@@ -136,8 +143,8 @@ describe("approvals page", () => {
   });
 
   it("refuses an agent, answers 404 for another tenant's message, and needs the form's CSRF token", async () => {
-    const tenant = await createTenant();
-    const other = await createTenant();
+    const tenant = await tenantWithTemplate();
+    const other = await tenantWithTemplate();
     const foreign = await heldDraft(other, await newContact(other));
     const own = await heldDraft(tenant, await newContact(tenant));
 

@@ -3,7 +3,7 @@
 // Each test sends dozens of requests, hence the longer timeout.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createMember, createTenant, freshIp, PASSWORD, uniquePhone } from "../../test/fixtures";
+import { createMember, createTenant, freshIp, PASSWORD, putOnPlan, uniquePhone } from "../../test/fixtures";
 import { countRows, expectProblem, postJson, uniqueEmail } from "../../test/helpers";
 import { RATE_LIMITS } from "../platform/rate-limit";
 
@@ -67,7 +67,9 @@ describe("sign-up limits", { timeout: 30_000 }, () => {
 describe("new-account invitation acceptance limits", { timeout: 30_000 }, () => {
   it("allows 10 new accounts per IP an hour, then 429 and the link stays usable", async () => {
     expect(RATE_LIMITS.invitationAcceptPerIp).toMatchObject({ limit: 10, windowSeconds: 3600 });
-    const { owner } = await createTenant();
+    const { tenantId, owner } = await createTenant();
+    // Eleven more people than the trial's ten seats allow: an Enterprise team.
+    await putOnPlan(tenantId, "enterprise");
     const tokens: string[] = [];
     for (let i = 0; i < 11; i++)
       tokens.push(await invitationToken(owner.auth, { email: uniqueEmail("inv"), role: "agent" }));

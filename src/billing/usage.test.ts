@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createTenant, uniquePhone } from "../../test/fixtures";
+import { addWhatsAppTemplate, createTenant, uniquePhone } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
 import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
@@ -116,6 +116,11 @@ describe("plan limits and usage metering", () => {
       tenant.owner.auth,
     );
     const contactId = ((await contact.json()) as { id: string }).id;
+    await addWhatsAppTemplate(tenant.tenantId, {
+      name: "visit_reminder",
+      variableCount: 1,
+      footer: "للإيقاف أرسل إيقاف",
+    });
     const send = (purpose: "service" | "marketing") =>
       postJson(
         "/api/v1/messages",

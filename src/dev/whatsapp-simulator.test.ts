@@ -3,7 +3,7 @@ import { http } from "msw";
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { eventually } from "../../test/eventually";
-import { createTenant } from "../../test/fixtures";
+import { addWhatsAppTemplate, createTenant } from "../../test/fixtures";
 import { callWithEnv, ORIGIN, PRODUCTION_BINDINGS, postJson } from "../../test/helpers";
 import { network } from "../../test/setup/network";
 import { dbFor } from "../db/client";
@@ -307,6 +307,7 @@ describe("the simulator page", () => {
         tenant.owner.auth,
       );
       const otherId = ((await other.json()) as { id: string }).id;
+      await addWhatsAppTemplate(tenant.tenantId, { name: "hello", language: "ar" });
       const ids: string[] = [];
       for (const body of [
         { contactId, text: "one" },

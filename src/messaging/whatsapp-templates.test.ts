@@ -439,9 +439,9 @@ describe("POST /api/v1/messages with a template", () => {
     expect(withTemplate.res.status).toBe(202);
     const refused = await post({ contactId, template: { name: "viewing_reminder", variables: ["a"] } });
     expect(refused.res.status).toBe(422);
-    // As before the registry: the session check (settled before idempotency()), the read, the
-    // write. A refusal stops after the read.
-    expect(withTemplate.d1RoundTrips).toBe(3);
-    expect(refused.d1RoundTrips).toBe(2);
+    // As before the registry: the read (with the session check), the write. A refusal stops after
+    // the read.
+    expect(withTemplate.d1RoundTrips).toBe(2);
+    expect(refused.d1RoundTrips).toBe(1);
   });
 });
