@@ -60,6 +60,19 @@ test("sign up, choose Growth monthly, pay on the simulator, see the subscription
     "no sideways scrolling",
   );
 
+  // A month later the renewal was not paid: the daily billing run (its cron triggered through
+  // wrangler's /__scheduled) makes the subscription past due, and every page shows the dunning banner.
+  await queryDb(
+    `UPDATE subscriptions SET current_period_end = ${Date.now() - 60_000} WHERE tenant_id = (SELECT tenant_id FROM billing_checkouts ORDER BY created_at DESC LIMIT 1)`,
+  );
+  const scheduled = await page.request.get("/__scheduled?cron=0+5+*+*+*");
+  assert.equal(scheduled.status(), 200);
+  await page.goto("/billing");
+  await page.getByTestId("dunning-banner").waitFor();
+  assert.equal(await page.getByTestId("subscription-status").textContent(), "متأخر الدفع");
+  assert.ok(await page.locator('[data-testid="dunning-banner"] a[href="/billing"]').count());
+  await screenshot(page, "billing-dunning-ar-360");
+
   await session.assertClean();
   await session.close();
 });

@@ -135,7 +135,7 @@ export async function screenshot(page, name) {
 const require = createRequire(import.meta.url);
 const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-/** Runs a read-only SQL query against the local D1 database of the app under test. */
+/** Runs an SQL statement against the local D1 database of the app under test (checks read; a test may move the clock by editing dates). */
 export async function queryDb(sql) {
   const persistTo = process.env.DEALIX_PERSIST_DIR;
   if (!persistTo) throw new Error("DEALIX_PERSIST_DIR is not set: run the browser tests with `npm run e2e`");

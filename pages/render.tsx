@@ -33,7 +33,15 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
       stylesheets={options.stylesheets ?? []}
       scripts={options.scripts ?? []}
       csrf={csrfToken(c)}
-      session={session ? { role: session.role, readOnly: session.writesRefused === true } : null}
+      session={
+        session
+          ? {
+              role: session.role,
+              readOnly: session.writesRefused === true,
+              paymentDue: session.paymentDue === true,
+            }
+          : null
+      }
       operator={options.operatorConsole ? { signedIn: c.get("operator") !== undefined } : undefined}
     >
       {options.body(t, csrfToken(c))}

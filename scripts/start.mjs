@@ -177,6 +177,9 @@ async function main() {
     String(port),
     "--var",
     `APP_ORIGIN:${baseUrl}`,
+    // GET /__scheduled?cron=… runs a cron job now (the billing run, the sweeps): for local checks
+    // and the browser tests.
+    "--test-scheduled",
     ...whatsappApiOriginArgs(),
     ...persistArgs(),
   ]);

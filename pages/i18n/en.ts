@@ -1026,6 +1026,8 @@ export const en: Dictionary = {
     planLimit: "Your plan's limit is reached. Upgrade to continue.",
     suspendedBanner:
       "The account is suspended for non-payment: you can see all your data, but not change it until it is paid.",
+    paymentDueBanner:
+      "Your subscription payment is overdue: pay from the billing page within the 14-day grace period to avoid suspension.",
     payNow: "Pay now",
     askOwner: "Ask the account owner to pay.",
   },

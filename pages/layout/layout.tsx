@@ -7,6 +7,8 @@ export interface LayoutSession {
   role: "owner" | "manager" | "agent";
   /** The tenant's account is read-only (suspended for non-payment, canceled): a banner says so. */
   readOnly?: boolean;
+  /** A payment is overdue (dunning): a banner asks for it before the account is suspended. */
+  paymentDue?: boolean;
 }
 
 interface LayoutProps {
@@ -120,6 +122,13 @@ export const Layout: FC<LayoutProps> = ({
           <div class="alert alert--error site-banner" role="alert" data-testid="suspended-banner">
             <div class="container">
               {t.usage.suspendedBanner}{" "}
+              {session.role === "owner" ? <a href="/billing">{t.usage.payNow}</a> : t.usage.askOwner}
+            </div>
+          </div>
+        ) : session?.paymentDue ? (
+          <div class="alert alert--warning site-banner" role="status" data-testid="dunning-banner">
+            <div class="container">
+              {t.usage.paymentDueBanner}{" "}
               {session.role === "owner" ? <a href="/billing">{t.usage.payNow}</a> : t.usage.askOwner}
             </div>
           </div>

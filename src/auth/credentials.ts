@@ -32,6 +32,7 @@ function evaluate(state: SessionState | undefined, claims: AccessClaims) {
     role: state.role,
     tenantTimeZone: state.tenantTimeZone ?? DEFAULT_TIME_ZONE,
     writesRefused: writesRefusedFor(state.subscriptionStatus),
+    paymentDue: state.subscriptionStatus === "past_due",
   };
 }
 

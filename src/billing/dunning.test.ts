@@ -47,6 +47,15 @@ describe("billing run (dunning)", () => {
     expect(first[0]?.body).toContain("Your trial has ended");
     expect(first[0]?.body).toContain("/billing");
 
+    // Every page asks for the payment; the owner gets the way to pay.
+    const page = await new TestBrowser({
+      "__Host-dlx_at": tenant.owner.accessToken,
+      "__Host-dlx_rt": tenant.owner.refreshToken,
+    }).get("/contacts");
+    const html = await page.text();
+    expect(html).toContain('data-testid="dunning-banner"');
+    expect(html).not.toContain('data-testid="suspended-banner"');
+
     // The same day again, twice at once: nothing new.
     await Promise.all([run(end + 2 * 3600_000), run(end + 2 * 3600_000)]);
     expect(await noticesTo(tenant.owner)).toHaveLength(1);

@@ -20,6 +20,8 @@ export type Principal =
       tenantTimeZone: string | null;
       /** The tenant's account is read-only (suspended, canceled); known once the session check ran. */
       writesRefused?: boolean;
+      /** The tenant's subscription is past due (suspension comes after the grace period). */
+      paymentDue?: boolean;
     }
   | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
 
@@ -33,7 +35,9 @@ export interface SessionCheck {
    * The caller's current role (and tenant time zone) when the session still stands, else null;
    * `writesRefused` when the tenant's account is read-only (suspended for non-payment, canceled).
    */
-  evaluate(rows: unknown): { role: Role; tenantTimeZone: string; writesRefused: boolean } | null;
+  evaluate(
+    rows: unknown,
+  ): { role: Role; tenantTimeZone: string; writesRefused: boolean; paymentDue: boolean } | null;
 }
 
 export interface ResolvedCredential {
@@ -105,6 +109,7 @@ function sessionGate(principal: Principal, check: SessionCheck | undefined, rule
       if (session === null) return fail(unauthenticated());
       principal.tenantTimeZone = session.tenantTimeZone;
       principal.writesRefused = session.writesRefused;
+      principal.paymentDue = session.paymentDue;
       const { role } = session;
       if (role === principal.role) return "ok";
       principal.role = role;
