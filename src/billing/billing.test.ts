@@ -264,6 +264,31 @@ describe("POST /api/v1/billing/checkout", () => {
 });
 
 describe("paying on the simulator and the Moyasar webhook", () => {
+  it("restores a suspended account the moment its payment is confirmed: writes work again", async () => {
+    const tenant = await createTenant();
+    await env.DB.prepare(
+      "UPDATE subscriptions SET status = 'suspended', trial_ends_at = NULL, current_period_end = ? WHERE tenant_id = ?",
+    )
+      .bind(Date.now() - 20 * 86_400_000, tenant.tenantId)
+      .run();
+    const write = () =>
+      postJson(
+        "/api/v1/contacts",
+        { name: "Reem", source: "walk_in", phones: ["+966551239999"] },
+        tenant.agent.auth,
+      );
+    await expectProblem(await write(), 402, "ACCOUNT_SUSPENDED");
+
+    const started = await startCheckout(tenant);
+    expect(started.kind).toBe("new");
+    await payOnSimulator(started.url, "4111 1111 1111 1111");
+    await eventually(
+      () => subscriptionRow(tenant.tenantId),
+      (row) => row?.status === "active",
+    );
+    expect((await write()).status).toBe(201);
+  });
+
   it("activates the subscription once Moyasar confirms the payment, and only once", async () => {
     const tenant = await createTenant();
     const started = await startCheckout(tenant);
