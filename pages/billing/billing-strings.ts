@@ -22,6 +22,7 @@ const ar = {
     canceled: "ملغى",
   } satisfies Record<SubscriptionStatus, string>,
   current: "خطتك الحالية",
+  renew: "جدّد الآن",
   statusLabel: "الحالة",
   periodEnds: "تنتهي الفترة الحالية في",
   trialBanner: (days: number) => `تبقّى ${days} يومًا من الفترة التجريبية. اختر خطة للاستمرار دون انقطاع.`,
@@ -83,6 +84,7 @@ const en: typeof ar = {
     canceled: "Canceled",
   },
   current: "Your plan",
+  renew: "Renew now",
   statusLabel: "Status",
   periodEnds: "The current period ends on",
   trialBanner: (days: number) =>

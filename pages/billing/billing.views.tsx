@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
 import type { previewCheckout } from "../../src/billing/checkout.service";
+import { RENEWAL_WINDOW_DAYS } from "../../src/billing/lifecycle";
 import { BILLING_PERIODS, type BillingPeriod, PLANS, type PlanId, priceOf } from "../../src/billing/plans";
 import type { subscriptionView } from "../../src/billing/subscriptions.service";
 import { CsrfField, ErrorSummary, Notice } from "../components/form";
@@ -21,9 +22,14 @@ const riyadhDate = (iso: string, locale: "ar" | "en") =>
 const tier = (plan: PlanId) => SELF_SERVE.indexOf(plan);
 
 /** What choosing a plan means from the current subscription: buy, upgrade now, or switch at period end. */
-function actionFor(subscription: Subscription, plan: PlanId, period: BillingPeriod) {
+function actionFor(subscription: Subscription, plan: PlanId, period: BillingPeriod, now: number) {
   if (subscription.status !== "active") return "buy" as const;
-  if (subscription.plan === plan && subscription.period === period) return "current" as const;
+  if (subscription.plan === plan && subscription.period === period) {
+    // In the last days of the period the current plan can be renewed (lifecycle.ts quoteCheckout).
+    return Date.parse(subscription.currentPeriodEnd) - now <= RENEWAL_WINDOW_DAYS * 86_400_000
+      ? ("renew" as const)
+      : ("current" as const);
+  }
   const lower =
     tier(plan) < tier(subscription.plan) || (subscription.period === "yearly" && period === "monthly");
   return lower ? ("downgrade" as const) : ("upgrade" as const);
@@ -81,7 +87,7 @@ export const BillingPage: FC<{
       <div class="stack">
         {SELF_SERVE.flatMap((plan) =>
           BILLING_PERIODS.map((period) => {
-            const action = actionFor(subscription, plan, period);
+            const action = actionFor(subscription, plan, period, Date.now());
             return (
               <div class="card" data-testid={`plan-${plan}-${period}`}>
                 <h3>
@@ -105,7 +111,7 @@ export const BillingPage: FC<{
                   </form>
                 ) : (
                   <a class="button" href={`/billing/checkout?plan=${plan}&period=${period}`}>
-                    {action === "upgrade" ? s.upgrade : s.buy}
+                    {action === "upgrade" ? s.upgrade : action === "renew" ? s.renew : s.buy}
                   </a>
                 )}
               </div>

@@ -264,6 +264,39 @@ describe("POST /api/v1/billing/checkout", () => {
 });
 
 describe("paying on the simulator and the Moyasar webhook", () => {
+  it("renews the current plan in the last three days of its period: the next period starts where this one ends", async () => {
+    const tenant = await createTenant();
+    const end = Date.now() + 2 * 86_400_000;
+    await env.DB.prepare(
+      "UPDATE subscriptions SET status = 'active', plan = 'growth', period = 'monthly', trial_ends_at = NULL, current_period_start = ?, current_period_end = ? WHERE tenant_id = ?",
+    )
+      .bind(end - 30 * 86_400_000, end, tenant.tenantId)
+      .run();
+    const started = await startCheckout(tenant);
+    expect(started).toMatchObject({ kind: "renewal", netHalalas: 249_000, totalHalalas: 286_350 });
+    await payOnSimulator(started.url, "4111 1111 1111 1111");
+    await eventually(
+      () => subscriptionRow(tenant.tenantId),
+      (row) => row?.current_period_end !== end,
+    );
+    const renewed = await row<{ status: string; current_period_start: number; current_period_end: number }>(
+      "SELECT status, current_period_start, current_period_end FROM subscriptions WHERE tenant_id = ?",
+      tenant.tenantId,
+    );
+    expect(renewed?.status).toBe("active");
+    expect(renewed?.current_period_start).toBe(end);
+    expect(new Date(renewed?.current_period_end ?? 0).getUTCDate()).toBe(new Date(end).getUTCDate());
+
+    // Earlier in the period the same plan is still "already yours".
+    const early = await createTenant();
+    await env.DB.prepare(
+      "UPDATE subscriptions SET status = 'active', plan = 'growth', period = 'monthly', trial_ends_at = NULL, current_period_end = ? WHERE tenant_id = ?",
+    )
+      .bind(Date.now() + 10 * 86_400_000, early.tenantId)
+      .run();
+    await expectProblem(await checkout(early, { plan: "growth", period: "monthly" }), 409, "CONFLICT");
+  });
+
   it("restores a suspended account the moment its payment is confirmed: writes work again", async () => {
     const tenant = await createTenant();
     await env.DB.prepare(

@@ -4,7 +4,7 @@ import { users } from "../auth/auth.schema";
 import { tenants } from "../tenants/tenants.schema";
 import { BILLING_PERIODS, PLAN_IDS } from "./plans";
 
-export const CHECKOUT_KINDS = ["new", "upgrade"] as const;
+export const CHECKOUT_KINDS = ["new", "upgrade", "renewal"] as const;
 export const CHECKOUT_STATUSES = ["pending", "paid", "failed", "expired"] as const;
 export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 

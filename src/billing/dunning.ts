@@ -16,7 +16,7 @@ import { deliver, type OutboundMessage } from "../outbox/outbox.service";
 import { log } from "../platform/logger";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { billingReminders } from "./billing-reminders.schema";
-import { nextStatus, type SubscriptionEvent } from "./lifecycle";
+import { nextStatus, RENEWAL_WINDOW_DAYS, type SubscriptionEvent } from "./lifecycle";
 import { PLANS } from "./plans";
 import { type SubscriptionStatus, subscriptions } from "./subscriptions.schema";
 
@@ -26,8 +26,8 @@ const DAY_MS = 86_400_000;
 export const DUNNING_REMINDER_DAYS = [0, 3, 7] as const;
 /** Days after the period end when an unpaid account is suspended. */
 export const GRACE_DAYS = 14;
-/** Days before a paid period ends when the owner is told to renew. */
-export const RENEWAL_NOTICE_DAYS = 3;
+/** Days before a paid period ends when the owner is told to renew: when renewing opens. */
+export const RENEWAL_NOTICE_DAYS = RENEWAL_WINDOW_DAYS;
 
 // Enough for every tenant Dealix will have for a long while in one run; a larger backlog is
 // finished by the next day's run, since every step is idempotent.

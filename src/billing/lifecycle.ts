@@ -49,6 +49,9 @@ export function periodEndFrom(start: number, period: BillingPeriod): number {
 
 const DAY_MS = 86_400_000;
 
+/** Days before a paid period ends from which it can be renewed (and the owner is reminded to). */
+export const RENEWAL_WINDOW_DAYS = 3;
+
 /** Whole days of trial left, rounded up (a trial ending in 3 hours has 1 day left); 0 once it ended. */
 export const trialDaysLeft = (trialEndsAt: number | null, now: number) =>
   trialEndsAt === null ? 0 : Math.max(0, Math.ceil((trialEndsAt - now) / DAY_MS));
@@ -62,7 +65,7 @@ export interface CurrentSubscription {
 }
 
 export type CheckoutQuote =
-  | { ok: true; kind: "new" | "upgrade"; netHalalas: number }
+  | { ok: true; kind: "new" | "upgrade" | "renewal"; netHalalas: number }
   | { ok: false; reason: "not_self_serve" | "already_current" | "downgrade" };
 
 const tier = (plan: PlanId) => PLAN_IDS.indexOf(plan);
@@ -91,7 +94,13 @@ export function quoteCheckout(
   if (current.status !== "active" || !PLANS[current.plan].selfServe) {
     return { ok: true, kind: "new", netHalalas: full };
   }
-  if (current.plan === plan && current.period === period) return { ok: false, reason: "already_current" };
+  if (current.plan === plan && current.period === period) {
+    // The same plan again is a renewal once its end is near (the billing run reminds the owner
+    // then): the next period, paid now, starts when this one ends.
+    return current.currentPeriodEnd - now <= RENEWAL_WINDOW_DAYS * DAY_MS
+      ? { ok: true, kind: "renewal", netHalalas: full }
+      : { ok: false, reason: "already_current" };
+  }
   if (tier(plan) < tier(current.plan) || (current.period === "yearly" && period === "monthly")) {
     return { ok: false, reason: "downgrade" };
   }

@@ -84,6 +84,20 @@ function changeFor(checkout: CheckoutRow, subscription: SubscriptionRow, paidAt:
     checkout.kind === "upgrade" &&
     subscription.status === "active" &&
     subscription.period === checkout.period;
+  // A renewal paid before the period ends starts the next period where this one ends.
+  if (
+    checkout.kind === "renewal" &&
+    subscription.status === "active" &&
+    subscription.currentPeriodEnd > paidAt
+  ) {
+    return {
+      status: "active" as const,
+      plan: checkout.plan,
+      period: checkout.period,
+      periodStart: subscription.currentPeriodEnd,
+      periodEnd: periodEndFrom(subscription.currentPeriodEnd, checkout.period),
+    };
+  }
   const periodStart = keepsPeriod ? subscription.currentPeriodStart : paidAt;
   return {
     // Paying is allowed from every status (nextStatus never refuses it): a suspended tenant is restored.
@@ -98,8 +112,8 @@ function changeFor(checkout: CheckoutRow, subscription: SubscriptionRow, paidAt:
 /**
  * Everything a confirmed payment does, in one atomic batch: the subscription moves to the paid plan
  * (only the first time: the update is guarded by the checkout not yet being paid), the checkout is
- * marked paid and the payment recorded. The lead wires issuing the ZATCA tax invoice for the payment
- * here, in the same place, so every confirmed payment gets exactly one.
+ * marked paid and the payment recorded; then the payment's ZATCA tax invoice is issued, so every
+ * confirmed payment gets exactly one.
  */
 export async function afterPaymentConfirmed(
   db: Db,

@@ -52,7 +52,8 @@ export async function changePlan(ctx: TenantContext, input: { plan: PlanId; peri
     );
   }
   const quote = quoteCheckout(row, input.plan, input.period, now);
-  const withdraw = !quote.ok && quote.reason === "already_current";
+  // Choosing the plan the tenant has withdraws a scheduled change (its renewal is bought, not scheduled).
+  const withdraw = row.plan === input.plan && row.period === input.period;
   if (!withdraw && (quote.ok || quote.reason !== "downgrade")) {
     throw new ApiError(
       quote.ok ? "CONFLICT" : "VALIDATION_FAILED",
