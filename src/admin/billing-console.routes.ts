@@ -1,15 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { CHECKOUT_KINDS, CHECKOUT_STATUSES, PAYMENT_STATUSES } from "../billing/checkouts.schema";
 import { BILLING_PERIODS, PLAN_IDS } from "../billing/plans";
 import { SUBSCRIPTION_STATUSES } from "../billing/subscriptions.schema";
 import { dbFor } from "../db/client";
 import { requireJsonBody } from "../platform/api-guards";
-import { requestOrigin } from "../platform/context";
+import { type AppEnv, requestOrigin } from "../platform/context";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
-import { billingTenantDetail, billingTenants, extendTrial } from "./billing-console.service";
+import { billingTenantDetail, billingTenants, extendTrial, grantCredit } from "./billing-console.service";
 import { operatorAccess, operatorOf } from "./operator-access";
 
 const TenantParamSchema = z.object({
@@ -87,6 +88,23 @@ const ExtendTrialSchema = z
   .strictObject({ days: z.number().int().min(1).max(30), reason: ReasonSchema })
   .openapi("TrialExtension");
 
+const CreditInputSchema = z
+  .strictObject({
+    amountHalalas: z.number().int().min(100).max(1_000_000).openapi({ example: 50_000 }),
+    reason: ReasonSchema,
+  })
+  .openapi("BillingCreditInput");
+
+const BillingCreditSchema = z
+  .object({
+    creditId: idSchema("crd"),
+    tenantId: idSchema("ten"),
+    amountHalalas: z.number().int(),
+    reason: z.string(),
+    createdAt: DateTimeSchema,
+  })
+  .openapi("BillingCredit");
+
 const tenantsRoute = createRoute({
   method: "get",
   path: "/admin/billing/tenants",
@@ -142,6 +160,35 @@ const extendTrialRoute = createRoute({
   },
 });
 
+const creditRoute = createRoute({
+  method: "post",
+  path: "/admin/billing/tenants/{tenantId}/credits",
+  tags: ["operator"],
+  operationId: "grantBillingCredit",
+  summary: "Put a credit on a tenant's account, taken off its next checkout before VAT; audited",
+  description:
+    "Credits are taken whole, oldest first, while the checkout stays at 1 SAR or more before VAT; " +
+    "one that does not fit waits for a later checkout. A credit is spent only when its checkout is paid.",
+  ...operatorAccess(requireJsonBody()),
+  request: { params: TenantParamSchema, ...jsonBody(CreditInputSchema) },
+  responses: {
+    201: { description: "The credit", ...jsonContent(BillingCreditSchema) },
+    ...problemResponses(
+      "UNAUTHENTICATED",
+      "CSRF_REJECTED",
+      "VALIDATION_FAILED",
+      "UNSUPPORTED_MEDIA_TYPE",
+      "NOT_FOUND",
+    ),
+  },
+});
+
+const actOf = (c: Context<AppEnv>) => ({
+  db: dbFor(c.env.DB),
+  operator: operatorOf(c),
+  origin: requestOrigin(c),
+});
+
 export const billingConsoleApi = createRouter()
   .openapi(tenantsRoute, async (c) => {
     const { cursor, limit } = c.req.valid("query");
@@ -153,6 +200,9 @@ export const billingConsoleApi = createRouter()
   })
   .openapi(extendTrialRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
-    const act = { db: dbFor(c.env.DB), operator: operatorOf(c), origin: requestOrigin(c) };
-    return c.json(await extendTrial(act, tenantId, c.req.valid("json")), 200);
+    return c.json(await extendTrial(actOf(c), tenantId, c.req.valid("json")), 200);
+  })
+  .openapi(creditRoute, async (c) => {
+    const { tenantId } = c.req.valid("param");
+    return c.json(await grantCredit(actOf(c), tenantId, c.req.valid("json")), 201);
   });

@@ -1,5 +1,7 @@
+import { insertCredit } from "../billing/billing-credits.repo";
 import type { PaymentStatus } from "../billing/checkouts.schema";
 import type { Db } from "../db/client";
+import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
 import {
@@ -133,4 +135,47 @@ export async function extendTrial(
     throw new ApiError("CONFLICT", "The subscription changed meanwhile; reload and try again.");
   }
   return billingTenantDetail(act.db, tenantId);
+}
+
+/**
+ * Puts a credit on a tenant's account, taken off the net price of its next checkout (see
+ * checkout.service.ts) and spent only when that checkout is paid.
+ */
+export async function grantCredit(
+  act: OperatorAct,
+  tenantId: string,
+  input: { amountHalalas: number; reason: string },
+) {
+  const now = Date.now();
+  const [[row]] = await act.db.batch([billingTenant(act.db, tenantId)]);
+  if (!row) throw noSuchTenant();
+  const credit = {
+    id: newId(idPrefixes.billingCredit),
+    tenantId,
+    amountHalalas: input.amountHalalas,
+    reason: input.reason,
+    createdBy: act.operator.userId,
+    createdAt: now,
+  };
+  await act.db.batch([
+    insertCredit(act.db, credit),
+    operatorAudit(
+      act.db,
+      {
+        operatorId: act.operator.userId,
+        action: "operator.credit_granted",
+        target: { type: "tenant", id: tenantId },
+        details: { creditId: credit.id, amountHalalas: input.amountHalalas, reason: input.reason },
+      },
+      act.origin,
+      now,
+    ),
+  ]);
+  return {
+    creditId: credit.id,
+    tenantId,
+    amountHalalas: credit.amountHalalas,
+    reason: credit.reason,
+    createdAt: new Date(now).toISOString(),
+  };
 }

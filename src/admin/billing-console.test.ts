@@ -1,7 +1,12 @@
-import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { env, exports } from "cloudflare:workers";
+import { http } from "msw";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TestBrowser } from "../../test/browser";
+import { eventually } from "../../test/eventually";
 import { createOperator, createTenant, putOnPlan } from "../../test/fixtures";
-import { call, expectProblem, ORIGIN } from "../../test/helpers";
+import { call, countRows, expectProblem, ORIGIN, postJson } from "../../test/helpers";
+import { network } from "../../test/setup/network";
+import { resetBreaker } from "../platform/circuit-breaker";
 
 type Operator = Awaited<ReturnType<typeof createOperator>>;
 const DAY_MS = 86_400_000;
@@ -207,5 +212,117 @@ describe("POST /admin/billing/tenants/{tenantId}/extend-trial", () => {
     expect(await subscriptionOf(tenant.tenantId)).toEqual(before);
     expect(await subscriptionOf(trialing.tenantId)).toEqual(trialBefore);
     expect(await auditOf(operator, "operator.trial_extended")).toEqual([]);
+  });
+});
+
+describe("POST /admin/billing/tenants/{tenantId}/credits", () => {
+  // Moyasar calls answered by the dev simulator, in process (tests have no network).
+  beforeEach(() =>
+    network.use(
+      http.all(`${ORIGIN}/dev/moyasar/v1/*`, ({ request }) => exports.default.fetch(request as Request)),
+    ),
+  );
+  afterEach(() => resetBreaker(env.CIRCUIT_BREAKER, "moyasar"));
+
+  const creditsOf = (tenantId: string) =>
+    env.DB.prepare(
+      "SELECT amount_halalas, reason, created_by, consumed_by_checkout_id FROM billing_credits WHERE tenant_id = ? ORDER BY created_at, id",
+    )
+      .bind(tenantId)
+      .all<{ amount_halalas: number; consumed_by_checkout_id: string | null }>()
+      .then((r) => r.results);
+
+  async function grant(tenantId: string, amountHalalas: number) {
+    const res = await post(operator, `/admin/billing/tenants/${tenantId}/credits`, {
+      amountHalalas,
+      reason: "Sorry for the outage",
+    });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { creditId: string };
+  }
+
+  it("takes whole credits off the next checkout before VAT, and spends them only once it is paid", async () => {
+    const tenant = await createTenant();
+    const small = await grant(tenant.tenantId, 50_000);
+    // Larger than Growth's 2,490 SAR: it cannot be taken whole, so it waits for a later checkout.
+    await grant(tenant.tenantId, 1_000_000);
+    await grant(tenant.tenantId, 30_000);
+    const [audit] = await auditOf(operator, "operator.credit_granted");
+    expect(audit).toMatchObject({ target_type: "tenant", target_id: tenant.tenantId });
+    expect(JSON.parse(audit?.details ?? "{}")).toEqual({
+      creditId: small.creditId,
+      amountHalalas: 50_000,
+      reason: "Sorry for the outage",
+    });
+
+    const res = await postJson(
+      "/api/v1/billing/checkout",
+      { plan: "growth", period: "monthly" },
+      tenant.owner.auth,
+    );
+    expect(res.status).toBe(201);
+    const started = (await res.json()) as { checkoutId: string; url: string };
+    expect(started).toMatchObject({
+      netHalalas: 169_000,
+      creditHalalas: 80_000,
+      vatHalalas: 25_350,
+      totalHalalas: 194_350,
+    });
+    // Not paid yet: an abandoned checkout must not burn the credit.
+    expect((await creditsOf(tenant.tenantId)).map((c) => c.consumed_by_checkout_id)).toEqual([
+      null,
+      null,
+      null,
+    ]);
+
+    const browser = new TestBrowser();
+    const path = new URL(started.url).pathname;
+    expect((await browser.get(path)).status).toBe(200);
+    const paid = await browser.post(path, {
+      name: "Test Card",
+      number: "4111 1111 1111 1111",
+      expiry: "12/30",
+      cvc: "123",
+    });
+    expect(paid.status).toBe(303);
+    await eventually(
+      () => creditsOf(tenant.tenantId),
+      (credits) => credits[0]?.consumed_by_checkout_id === started.checkoutId,
+    );
+    expect(await creditsOf(tenant.tenantId)).toEqual([
+      expect.objectContaining({ amount_halalas: 50_000, consumed_by_checkout_id: started.checkoutId }),
+      expect.objectContaining({ amount_halalas: 1_000_000, consumed_by_checkout_id: null }),
+      expect.objectContaining({ amount_halalas: 30_000, consumed_by_checkout_id: started.checkoutId }),
+    ]);
+    const payment = await env.DB.prepare("SELECT amount_halalas FROM billing_payments WHERE checkout_id = ?")
+      .bind(started.checkoutId)
+      .first<{ amount_halalas: number }>();
+    expect(payment?.amount_halalas).toBe(194_350);
+  });
+
+  it("refuses an amount out of range or no reason (422) and an unknown tenant (404), writing nothing", async () => {
+    const tenant = await createTenant();
+    for (const body of [
+      { amountHalalas: 99, reason: "Too little" },
+      { amountHalalas: 1_000_001, reason: "Too much" },
+      { amountHalalas: 10.5, reason: "Not whole" },
+      { amountHalalas: 5_000 },
+    ]) {
+      await expectProblem(
+        await post(operator, `/admin/billing/tenants/${tenant.tenantId}/credits`, body),
+        422,
+        "VALIDATION_FAILED",
+      );
+    }
+    await expectProblem(
+      await post(operator, "/admin/billing/tenants/ten_00000000000000000000/credits", {
+        amountHalalas: 5_000,
+        reason: "Nobody",
+      }),
+      404,
+      "NOT_FOUND",
+    );
+    expect(await countRows(`billing_credits WHERE tenant_id = '${tenant.tenantId}'`)).toBe(0);
+    expect(await auditOf(operator, "operator.credit_granted")).toEqual([]);
   });
 });

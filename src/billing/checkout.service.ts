@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { ApiError } from "../platform/problem";
+import { availableCreditsOf, type BillingCreditRow } from "./billing-credits.repo";
 import {
   attachInvoice,
   type CheckoutRow,
@@ -26,6 +27,25 @@ const INVOICE_POLL_MS = 200;
 /** What a 503 asks the caller to wait when Moyasar failed without saying for how long. */
 const RETRY_AFTER_SECONDS = 30;
 
+/** Moyasar refuses an amount below 1 SAR, so credits never bring a checkout's net under it. */
+const MIN_NET_HALALAS = 100;
+
+/**
+ * The credits a checkout of `netHalalas` takes, oldest first. Each is taken whole while it fits
+ * above the minimum, and one that does not fit is left for a later checkout: splitting a credit
+ * would need a remainder row, and whole credits keep "spent by which checkout" a single column.
+ */
+function creditsFor(netHalalas: number, available: readonly BillingCreditRow[]) {
+  const ids: string[] = [];
+  let halalas = 0;
+  for (const credit of available) {
+    if (netHalalas - halalas - credit.amountHalalas < MIN_NET_HALALAS) continue;
+    ids.push(credit.id);
+    halalas += credit.amountHalalas;
+  }
+  return { ids, halalas };
+}
+
 const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
   checkoutId: row.id,
   plan: row.plan,
@@ -35,6 +55,7 @@ const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
   netHalalas: row.netHalalas,
   vatHalalas: row.vatHalalas,
   totalHalalas: row.totalHalalas,
+  creditHalalas: row.creditHalalas,
   currency: "SAR" as const,
 });
 
@@ -97,8 +118,8 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
   const { plan, period } = input;
   if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const [[subscription], [pending]] = await scope.read(
-    () => [subscriptionOf(scope), pendingCheckoutOf(scope)] as const,
+  const [[subscription], [pending], credits] = await scope.read(
+    () => [subscriptionOf(scope), pendingCheckoutOf(scope), availableCreditsOf(scope)] as const,
   );
   if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
   const quote = quoteCheckout(subscription, plan, period, now);
@@ -113,15 +134,20 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   }
   if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
 
-  const vat = vatOf(quote.netHalalas);
+  // VAT is due on what the tenant pays, so the credit comes off the net before it.
+  const credit = creditsFor(quote.netHalalas, credits);
+  const net = quote.netHalalas - credit.halalas;
+  const vat = vatOf(net);
   const row: Omit<CheckoutRow, "tenantId"> = {
     id: newId(idPrefixes.checkout),
     plan,
     period,
     kind: quote.kind,
-    netHalalas: quote.netHalalas,
+    netHalalas: net,
     vatHalalas: vat,
-    totalHalalas: quote.netHalalas + vat,
+    totalHalalas: net + vat,
+    creditHalalas: credit.halalas,
+    creditIds: credit.ids,
     status: "pending",
     moyasarInvoiceId: null,
     url: null,
