@@ -255,6 +255,14 @@ describe("POST /admin/billing/tenants/{tenantId}/credits", () => {
       reason: "Sorry for the outage",
     });
 
+    // The owner's confirm page already shows the price with the credits taken off.
+    const owner = new TestBrowser({
+      "__Host-dlx_at": tenant.owner.accessToken,
+      "__Host-dlx_rt": tenant.owner.refreshToken,
+    });
+    expect((await owner.get("/billing/checkout?plan=growth&period=monthly")).status).toBe(200);
+    expect(owner.lastHtml).toMatch(/data-testid="checkout-total"><strong>1,943\.50/);
+
     const res = await postJson(
       "/api/v1/billing/checkout",
       { plan: "growth", period: "monthly" },

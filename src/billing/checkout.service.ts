@@ -19,7 +19,6 @@ import {
 import { quoteCheckout } from "./lifecycle";
 import { type BillingPeriod, isPlanId, PLANS, vatOf } from "./plans";
 import { subscriptionOf } from "./subscriptions.repo";
-import { currentSubscription } from "./subscriptions.service";
 
 /** How long a second request waits for the first one's invoice before answering 409. */
 const INVOICE_WAIT_MS = 10_000;
@@ -31,19 +30,22 @@ const RETRY_AFTER_SECONDS = 30;
 const MIN_NET_HALALAS = 100;
 
 /**
- * The credits a checkout of `netHalalas` takes, oldest first. Each is taken whole while it fits
- * above the minimum, and one that does not fit is left for a later checkout: splitting a credit
- * would need a remainder row, and whole credits keep "spent by which checkout" a single column.
+ * What a checkout of `netHalalas` costs once the tenant's credits are taken off (oldest first)
+ * before VAT. Each credit is taken whole while it fits above the minimum, and one that does not
+ * fit is left for a later checkout: splitting a credit would need a remainder row, and whole
+ * credits keep "spent by which checkout" a single column.
  */
-function creditsFor(netHalalas: number, available: readonly BillingCreditRow[]) {
-  const ids: string[] = [];
-  let halalas = 0;
+function priceWithCredits(netHalalas: number, available: readonly BillingCreditRow[]) {
+  const creditIds: string[] = [];
+  let creditHalalas = 0;
   for (const credit of available) {
-    if (netHalalas - halalas - credit.amountHalalas < MIN_NET_HALALAS) continue;
-    ids.push(credit.id);
-    halalas += credit.amountHalalas;
+    if (netHalalas - creditHalalas - credit.amountHalalas < MIN_NET_HALALAS) continue;
+    creditIds.push(credit.id);
+    creditHalalas += credit.amountHalalas;
   }
-  return { ids, halalas };
+  const net = netHalalas - creditHalalas;
+  const vat = vatOf(net);
+  return { netHalalas: net, vatHalalas: vat, totalHalalas: net + vat, creditHalalas, creditIds };
 }
 
 const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
@@ -134,20 +136,13 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   }
   if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
 
-  // VAT is due on what the tenant pays, so the credit comes off the net before it.
-  const credit = creditsFor(quote.netHalalas, credits);
-  const net = quote.netHalalas - credit.halalas;
-  const vat = vatOf(net);
   const row: Omit<CheckoutRow, "tenantId"> = {
     id: newId(idPrefixes.checkout),
     plan,
     period,
     kind: quote.kind,
-    netHalalas: net,
-    vatHalalas: vat,
-    totalHalalas: net + vat,
-    creditHalalas: credit.halalas,
-    creditIds: credit.ids,
+    // VAT is due on what the tenant pays, so credits come off the net before it.
+    ...priceWithCredits(quote.netHalalas, credits),
     status: "pending",
     moyasarInvoiceId: null,
     url: null,
@@ -214,20 +209,22 @@ export async function getCheckout(ctx: TenantContext, id: string) {
   return statusView(row);
 }
 
-/** What buying a plan would cost now (the confirm page), without writing anything. */
+/** What buying a plan would cost now (the confirm page), credits taken off, without writing anything. */
 export async function previewCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { scope } = ctx;
   const { plan, period } = input;
   if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const quote = quoteCheckout(await currentSubscription(ctx), plan, period, ctx.now);
+  const [[subscription], credits] = await scope.read(
+    () => [subscriptionOf(scope), availableCreditsOf(scope)] as const,
+  );
+  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
+  const quote = quoteCheckout(subscription, plan, period, ctx.now);
   if (!quote.ok) return { ok: false as const, reason: quote.reason };
-  const vat = vatOf(quote.netHalalas);
   return {
     ok: true as const,
     plan,
     period,
     kind: quote.kind,
-    netHalalas: quote.netHalalas,
-    vatHalalas: vat,
-    totalHalalas: quote.netHalalas + vat,
+    ...priceWithCredits(quote.netHalalas, credits),
   };
 }
