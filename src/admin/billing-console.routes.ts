@@ -51,6 +51,19 @@ const BillingTenantSchema = z
 
 const TaxInvoiceTotalSchema = z.object({ count: z.number().int(), totalHalalas: z.number().int() });
 
+const BillingCreditSchema = z
+  .object({
+    creditId: idSchema("crd"),
+    amountHalalas: z.number().int(),
+    reason: z.string(),
+    createdBy: idSchema("usr").openapi({ description: "The operator who granted it" }),
+    createdAt: DateTimeSchema,
+    consumedByCheckoutId: idSchema("chk")
+      .nullable()
+      .openapi({ description: "The paid checkout that spent it; null while available" }),
+  })
+  .openapi("BillingCredit");
+
 const BillingTenantDetailSchema = BillingTenantSchema.extend({
   checkouts: z
     .array(
@@ -82,6 +95,7 @@ const BillingTenantDetailSchema = BillingTenantSchema.extend({
     )
     .openapi({ description: "As Moyasar confirmed them, newest first, up to 50" }),
   taxInvoices: z.object({ invoices: TaxInvoiceTotalSchema, creditNotes: TaxInvoiceTotalSchema }),
+  credits: z.array(BillingCreditSchema).openapi({ description: "Newest first, up to 50" }),
 }).openapi("BillingTenantDetail");
 
 const ExtendTrialSchema = z
@@ -94,16 +108,6 @@ const CreditInputSchema = z
     reason: ReasonSchema,
   })
   .openapi("BillingCreditInput");
-
-const BillingCreditSchema = z
-  .object({
-    creditId: idSchema("crd"),
-    tenantId: idSchema("ten"),
-    amountHalalas: z.number().int(),
-    reason: z.string(),
-    createdAt: DateTimeSchema,
-  })
-  .openapi("BillingCredit");
 
 const tenantsRoute = createRoute({
   method: "get",
@@ -172,7 +176,12 @@ const creditRoute = createRoute({
   ...operatorAccess(requireJsonBody()),
   request: { params: TenantParamSchema, ...jsonBody(CreditInputSchema) },
   responses: {
-    201: { description: "The credit", ...jsonContent(BillingCreditSchema) },
+    201: {
+      description: "The credit",
+      ...jsonContent(
+        BillingCreditSchema.extend({ tenantId: idSchema("ten") }).openapi("GrantedBillingCredit"),
+      ),
+    },
     ...problemResponses(
       "UNAUTHENTICATED",
       "CSRF_REJECTED",

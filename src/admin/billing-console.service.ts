@@ -1,4 +1,4 @@
-import { insertCredit } from "../billing/billing-credits.repo";
+import { type BillingCreditRow, creditsOfTenant, insertCredit } from "../billing/billing-credits.repo";
 import type { PaymentStatus } from "../billing/checkouts.schema";
 import type { Db } from "../db/client";
 import { idPrefixes, newId } from "../platform/ids";
@@ -9,6 +9,7 @@ import {
   billingTenant,
   billingTenantPage,
   checkoutsOfTenant,
+  DETAIL_ROWS,
   extendTrialOf,
   paymentsOfTenant,
   taxInvoiceTotals,
@@ -53,13 +54,23 @@ export async function billingTenants(db: Db, cursor: string | undefined, limit: 
 
 const noSuchTenant = () => new ApiError("NOT_FOUND", "No such tenant.");
 
+const creditView = (credit: BillingCreditRow) => ({
+  creditId: credit.id,
+  amountHalalas: credit.amountHalalas,
+  reason: credit.reason,
+  createdBy: credit.createdBy,
+  createdAt: new Date(credit.createdAt).toISOString(),
+  consumedByCheckoutId: credit.consumedByCheckoutId,
+});
+
 /** A tenant's billing at a glance, read in one round trip. */
 export async function billingTenantDetail(db: Db, tenantId: string) {
-  const [[row], checkouts, payments, totals] = await db.batch([
+  const [[row], checkouts, payments, totals, credits] = await db.batch([
     billingTenant(db, tenantId),
     checkoutsOfTenant(db, tenantId),
     paymentsOfTenant(db, tenantId),
     taxInvoiceTotals(db, tenantId),
+    creditsOfTenant(db, tenantId, DETAIL_ROWS),
   ]);
   if (!row) throw noSuchTenant();
   const totalOf = (kind: "invoice" | "credit_note") => {
@@ -90,6 +101,7 @@ export async function billingTenantDetail(db: Db, tenantId: string) {
       createdAt: new Date(payment.createdAt).toISOString(),
     })),
     taxInvoices: { invoices: totalOf("invoice"), creditNotes: totalOf("credit_note") },
+    credits: credits.map(creditView),
   };
 }
 
@@ -149,13 +161,14 @@ export async function grantCredit(
   const now = Date.now();
   const [[row]] = await act.db.batch([billingTenant(act.db, tenantId)]);
   if (!row) throw noSuchTenant();
-  const credit = {
+  const credit: BillingCreditRow = {
     id: newId(idPrefixes.billingCredit),
     tenantId,
     amountHalalas: input.amountHalalas,
     reason: input.reason,
     createdBy: act.operator.userId,
     createdAt: now,
+    consumedByCheckoutId: null,
   };
   await act.db.batch([
     insertCredit(act.db, credit),
@@ -171,11 +184,5 @@ export async function grantCredit(
       now,
     ),
   ]);
-  return {
-    creditId: credit.id,
-    tenantId,
-    amountHalalas: credit.amountHalalas,
-    reason: credit.reason,
-    createdAt: new Date(now).toISOString(),
-  };
+  return { tenantId, ...creditView(credit) };
 }

@@ -56,6 +56,10 @@ describe("GET /admin/billing/tenants and /admin/billing/tenants/{tenantId}", () 
     await storePayment(paying.tenantId, 1, "failed", 286_350, 1_700_000_000_000);
     await storePayment(paying.tenantId, 2, "paid", 286_350, 1_700_000_060_000);
     await putOnPlan(paying.tenantId, "growth");
+    // The list is newest first: make the order certain even if both were created in one millisecond.
+    await env.DB.prepare("UPDATE tenants SET created_at = created_at - 1000 WHERE id = ?")
+      .bind(paying.tenantId)
+      .run();
 
     const first = await call("/admin/billing/tenants?limit=1", { headers: operator.cookie });
     expect(first.status).toBe(200);
@@ -226,7 +230,7 @@ describe("POST /admin/billing/tenants/{tenantId}/credits", () => {
 
   const creditsOf = (tenantId: string) =>
     env.DB.prepare(
-      "SELECT amount_halalas, reason, created_by, consumed_by_checkout_id FROM billing_credits WHERE tenant_id = ? ORDER BY created_at, id",
+      "SELECT amount_halalas, reason, created_by, consumed_by_checkout_id FROM billing_credits WHERE tenant_id = ? ORDER BY amount_halalas",
     )
       .bind(tenantId)
       .all<{ amount_halalas: number; consumed_by_checkout_id: string | null }>()
@@ -247,7 +251,9 @@ describe("POST /admin/billing/tenants/{tenantId}/credits", () => {
     // Larger than Growth's 2,490 SAR: it cannot be taken whole, so it waits for a later checkout.
     await grant(tenant.tenantId, 1_000_000);
     await grant(tenant.tenantId, 30_000);
-    const [audit] = await auditOf(operator, "operator.credit_granted");
+    const audits = await auditOf(operator, "operator.credit_granted");
+    expect(audits).toHaveLength(3);
+    const audit = audits.find((a) => JSON.parse(a.details).creditId === small.creditId);
     expect(audit).toMatchObject({ target_type: "tenant", target_id: tenant.tenantId });
     expect(JSON.parse(audit?.details ?? "{}")).toEqual({
       creditId: small.creditId,
@@ -298,14 +304,28 @@ describe("POST /admin/billing/tenants/{tenantId}/credits", () => {
       (credits) => credits[0]?.consumed_by_checkout_id === started.checkoutId,
     );
     expect(await creditsOf(tenant.tenantId)).toEqual([
+      expect.objectContaining({ amount_halalas: 30_000, consumed_by_checkout_id: started.checkoutId }),
       expect.objectContaining({ amount_halalas: 50_000, consumed_by_checkout_id: started.checkoutId }),
       expect.objectContaining({ amount_halalas: 1_000_000, consumed_by_checkout_id: null }),
-      expect.objectContaining({ amount_halalas: 30_000, consumed_by_checkout_id: started.checkoutId }),
     ]);
     const payment = await env.DB.prepare("SELECT amount_halalas FROM billing_payments WHERE checkout_id = ?")
       .bind(started.checkoutId)
       .first<{ amount_halalas: number }>();
     expect(payment?.amount_halalas).toBe(194_350);
+    const detail = await call(`/admin/billing/tenants/${tenant.tenantId}`, { headers: operator.cookie });
+    const { credits } = (await detail.json()) as {
+      credits: { amountHalalas: number; createdBy: string; consumedByCheckoutId: string | null }[];
+    };
+    // Grants in the same millisecond have no defined order between them: compare by amount.
+    const byAmount = credits
+      .map((c) => [c.amountHalalas, c.consumedByCheckoutId])
+      .sort(([a], [b]) => Number(a) - Number(b));
+    expect(byAmount).toEqual([
+      [30_000, started.checkoutId],
+      [50_000, started.checkoutId],
+      [1_000_000, null],
+    ]);
+    expect(new Set(credits.map((c) => c.createdBy))).toEqual(new Set([operator.userId]));
   });
 
   it("refuses an amount out of range or no reason (422) and an unknown tenant (404), writing nothing", async () => {

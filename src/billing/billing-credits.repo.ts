@@ -1,4 +1,4 @@
-import { asc, inArray, isNull } from "drizzle-orm";
+import { asc, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { TenantScope } from "../platform/tenant-scope";
 import { billingCredits } from "./billing-credits.schema";
@@ -6,8 +6,7 @@ import { billingCredits } from "./billing-credits.schema";
 export type BillingCreditRow = typeof billingCredits.$inferSelect;
 
 /** An operator's credit; the tenant is the operator's choice, not a caller's scope. */
-export const insertCredit = (db: Db, row: Omit<BillingCreditRow, "consumedByCheckoutId">) =>
-  db.insert(billingCredits).values(row);
+export const insertCredit = (db: Db, row: BillingCreditRow) => db.insert(billingCredits).values(row);
 
 /** Credits not spent yet, oldest first: the order a checkout takes them in. */
 export const availableCreditsOf = (scope: TenantScope) =>
@@ -32,3 +31,12 @@ export const consumeCredits = (scope: TenantScope, checkoutId: string, creditIds
         isNull(billingCredits.consumedByCheckoutId),
       ),
     );
+
+/** A tenant's credits for the operator console, newest first. */
+export const creditsOfTenant = (db: Db, tenantId: string, limit: number) =>
+  db
+    .select()
+    .from(billingCredits)
+    .where(eq(billingCredits.tenantId, tenantId))
+    .orderBy(desc(billingCredits.createdAt), desc(billingCredits.id))
+    .limit(limit);
