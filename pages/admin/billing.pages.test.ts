@@ -23,6 +23,19 @@ describe("the operator billing page", () => {
     const res = await call("/admin/billing", { redirect: "manual" });
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/admin/login");
+    const tenant = await createTenant();
+    const anonymous = new TestBrowser();
+    await anonymous.get("/admin/login");
+    const post = await anonymous.post(`/admin/billing/${tenant.tenantId}/credits`, {
+      amountSar: "10",
+      reason: "Not an operator",
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get("Location")).toBe("/admin/login");
+    const credits = await env.DB.prepare("SELECT COUNT(*) AS n FROM billing_credits WHERE tenant_id = ?")
+      .bind(tenant.tenantId)
+      .first<{ n: number }>();
+    expect(credits?.n).toBe(0);
   });
 
   it("lists tenants in Arabic and extends a trial from its form, audited", async () => {

@@ -38,8 +38,9 @@ const NOTICES: readonly BillingNotice[] = ["extended", "credited"];
 
 export const billingConsolePages = new Hono<AppEnv>();
 
+// Guards on the page routes themselves, not on /admin/billing/*: that prefix also holds the JSON
+// API, whose other methods must reach the 405 rather than the sign-in redirect.
 billingConsolePages.use("/admin/billing", requireOperatorPage());
-billingConsolePages.use("/admin/billing/*", requireOperatorPage());
 
 billingConsolePages.get("/admin/billing", async (c) => {
   const page = await billingTenants(dbFor(c.env.DB), c.req.query("cursor") || undefined, PAGE_SIZE);
@@ -60,14 +61,14 @@ billingConsolePages.get("/admin/billing", async (c) => {
   });
 });
 
-billingConsolePages.post("/admin/billing/:tenantId/extend-trial", async (c) => {
+billingConsolePages.post("/admin/billing/:tenantId/extend-trial", requireOperatorPage(), async (c) => {
   const tenantId = tenantIdOf(c);
   const input = parseWith(ExtendFormSchema, await c.req.parseBody());
   await extendTrial(actOf(c), tenantId, input);
   return c.redirect("/admin/billing?notice=extended", 303);
 });
 
-billingConsolePages.post("/admin/billing/:tenantId/credits", async (c) => {
+billingConsolePages.post("/admin/billing/:tenantId/credits", requireOperatorPage(), async (c) => {
   const tenantId = tenantIdOf(c);
   const { amountSar, reason } = parseWith(CreditFormSchema, await c.req.parseBody());
   await grantCredit(actOf(c), tenantId, { amountHalalas: amountSar, reason });
