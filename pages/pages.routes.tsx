@@ -10,6 +10,7 @@ import { ApiError } from "../src/platform/problem";
 import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
 import { adminPages } from "./admin/admin.pages";
+import { billingConsolePages } from "./admin/billing.pages";
 import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
@@ -67,6 +68,7 @@ pages.use(async (c, next) => {
 pages.route("/", authPages);
 pages.route("/", adminPages);
 pages.route("/", operationsPages);
+pages.route("/", billingConsolePages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
 pages.route("/", billingPages);

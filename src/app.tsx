@@ -11,6 +11,7 @@ import { pages } from "../pages/pages.routes";
 import { renderPage } from "../pages/render";
 import { activitiesApi } from "./activities/activities.routes";
 import { adminApi } from "./admin/admin.routes";
+import { billingConsoleApi } from "./admin/billing-console.routes";
 import { operationsApi } from "./admin/operations.routes";
 import { OPERATOR_COOKIE } from "./admin/operator-session";
 import { apiKeysApi } from "./api-keys/api-keys.routes";
@@ -213,6 +214,7 @@ export function createApp() {
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);
   app.route("/", operationsApi);
+  app.route("/", billingConsoleApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
     type: "apiKey",
     in: "cookie",

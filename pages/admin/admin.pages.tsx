@@ -42,6 +42,7 @@ import {
 const TOOLS: ConsoleTool[] = [
   { href: "/admin/dead-letters", label: (t) => t.admin.dlq },
   { href: "/admin/breakers", label: (t) => t.admin.circuitBreakers },
+  { href: "/admin/billing", label: (t) => t.admin.billingTool },
 ];
 
 /** The operator of a console page request, from the operator cookie only; a dead one is cleared. */

@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { ApiError } from "../platform/problem";
+import { availableCreditsOf, type BillingCreditRow } from "./billing-credits.repo";
 import {
   attachInvoice,
   type CheckoutRow,
@@ -18,13 +19,34 @@ import {
 import { quoteCheckout } from "./lifecycle";
 import { type BillingPeriod, isPlanId, PLANS, vatOf } from "./plans";
 import { subscriptionOf } from "./subscriptions.repo";
-import { currentSubscription } from "./subscriptions.service";
 
 /** How long a second request waits for the first one's invoice before answering 409. */
 const INVOICE_WAIT_MS = 10_000;
 const INVOICE_POLL_MS = 200;
 /** What a 503 asks the caller to wait when Moyasar failed without saying for how long. */
 const RETRY_AFTER_SECONDS = 30;
+
+/** Moyasar refuses an amount below 1 SAR, so credits never bring a checkout's net under it. */
+const MIN_NET_HALALAS = 100;
+
+/**
+ * What a checkout of `netHalalas` costs once the tenant's credits are taken off (oldest first)
+ * before VAT. Each credit is taken whole while it fits above the minimum, and one that does not
+ * fit is left for a later checkout: splitting a credit would need a remainder row, and whole
+ * credits keep "spent by which checkout" a single column.
+ */
+function priceWithCredits(netHalalas: number, available: readonly BillingCreditRow[]) {
+  const creditIds: string[] = [];
+  let creditHalalas = 0;
+  for (const credit of available) {
+    if (netHalalas - creditHalalas - credit.amountHalalas < MIN_NET_HALALAS) continue;
+    creditIds.push(credit.id);
+    creditHalalas += credit.amountHalalas;
+  }
+  const net = netHalalas - creditHalalas;
+  const vat = vatOf(net);
+  return { netHalalas: net, vatHalalas: vat, totalHalalas: net + vat, creditHalalas, creditIds };
+}
 
 const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
   checkoutId: row.id,
@@ -35,6 +57,7 @@ const statusView = (row: Omit<CheckoutRow, "tenantId">) => ({
   netHalalas: row.netHalalas,
   vatHalalas: row.vatHalalas,
   totalHalalas: row.totalHalalas,
+  creditHalalas: row.creditHalalas,
   currency: "SAR" as const,
 });
 
@@ -97,8 +120,8 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
   const { plan, period } = input;
   if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const [[subscription], [pending]] = await scope.read(
-    () => [subscriptionOf(scope), pendingCheckoutOf(scope)] as const,
+  const [[subscription], [pending], credits] = await scope.read(
+    () => [subscriptionOf(scope), pendingCheckoutOf(scope), availableCreditsOf(scope)] as const,
   );
   if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
   const quote = quoteCheckout(subscription, plan, period, now);
@@ -113,15 +136,13 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   }
   if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
 
-  const vat = vatOf(quote.netHalalas);
   const row: Omit<CheckoutRow, "tenantId"> = {
     id: newId(idPrefixes.checkout),
     plan,
     period,
     kind: quote.kind,
-    netHalalas: quote.netHalalas,
-    vatHalalas: vat,
-    totalHalalas: quote.netHalalas + vat,
+    // VAT is due on what the tenant pays, so credits come off the net before it.
+    ...priceWithCredits(quote.netHalalas, credits),
     status: "pending",
     moyasarInvoiceId: null,
     url: null,
@@ -188,20 +209,22 @@ export async function getCheckout(ctx: TenantContext, id: string) {
   return statusView(row);
 }
 
-/** What buying a plan would cost now (the confirm page), without writing anything. */
+/** What buying a plan would cost now (the confirm page), credits taken off, without writing anything. */
 export async function previewCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { scope } = ctx;
   const { plan, period } = input;
   if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const quote = quoteCheckout(await currentSubscription(ctx), plan, period, ctx.now);
+  const [[subscription], credits] = await scope.read(
+    () => [subscriptionOf(scope), availableCreditsOf(scope)] as const,
+  );
+  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
+  const quote = quoteCheckout(subscription, plan, period, ctx.now);
   if (!quote.ok) return { ok: false as const, reason: quote.reason };
-  const vat = vatOf(quote.netHalalas);
   return {
     ok: true as const,
     plan,
     period,
     kind: quote.kind,
-    netHalalas: quote.netHalalas,
-    vatHalalas: vat,
-    totalHalalas: quote.netHalalas + vat,
+    ...priceWithCredits(quote.netHalalas, credits),
   };
 }

@@ -22,6 +22,9 @@ export const billingCheckouts = sqliteTable(
     netHalalas: integer("net_halalas").notNull(),
     vatHalalas: integer("vat_halalas").notNull(),
     totalHalalas: integer("total_halalas").notNull(),
+    // The operator credits taken off this checkout's price; spent only once it is paid.
+    creditHalalas: integer("credit_halalas").notNull().default(0),
+    creditIds: text("credit_ids", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     status: text("status", { enum: CHECKOUT_STATUSES }).notNull(),
     // Set once Moyasar created the invoice; a pending row without it is still being created.
     moyasarInvoiceId: text("moyasar_invoice_id").unique(),

@@ -11,6 +11,7 @@ import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { tenantScope } from "../platform/tenant-scope";
 import { tenantById } from "../tenants/tenants.repo";
+import { consumeCredits } from "./billing-credits.repo";
 import {
   type CheckoutRow,
   checkoutByInvoiceId,
@@ -130,6 +131,7 @@ export async function afterPaymentConfirmed(
   const [activated] = await scope.write([
     activateForCheckout(scope, checkout.id, changeFor(checkout, subscription, now), now),
     markCheckoutPaid(scope, checkout.id, now),
+    ...(checkout.creditIds.length > 0 ? [consumeCredits(scope, checkout.id, checkout.creditIds)] : []),
     recordPayment(
       scope,
       {

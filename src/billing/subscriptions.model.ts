@@ -38,9 +38,12 @@ export const CheckoutSchema = z
     period: PeriodSchema,
     kind: z.enum(CHECKOUT_KINDS),
     status: z.enum(CHECKOUT_STATUSES),
-    netHalalas: HalalasSchema,
+    netHalalas: HalalasSchema.openapi({ description: "The price before VAT, after any credit" }),
     vatHalalas: HalalasSchema,
     totalHalalas: HalalasSchema,
+    creditHalalas: HalalasSchema.openapi({
+      description: "Account credit taken off the price before VAT; spent once the payment is confirmed",
+    }),
     currency: z.literal("SAR"),
     url: z.string().openapi({ description: "Moyasar's hosted payment page for this checkout" }),
   })

@@ -12,6 +12,7 @@ export {
   refreshTokens,
   users,
 } from "../auth/auth.schema";
+export { billingCredits } from "../billing/billing-credits.schema";
 export { billingReminders } from "../billing/billing-reminders.schema";
 export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../billing/checkouts.schema";
 export { subscriptions } from "../billing/subscriptions.schema";

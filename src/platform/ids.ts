@@ -39,6 +39,7 @@ export const idPrefixes = {
   taxInvoice: "tax",
   checkout: "chk",
   payment: "pay",
+  billingCredit: "crd",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
