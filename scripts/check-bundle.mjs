@@ -22,11 +22,12 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // Arabic/English catalogues ≈ 31 KiB raw), and 328 KiB with WhatsApp messaging, the inbox, approvals, the
 // operator console's pages and the identity delivery clients (issue 8), and 344 KiB with the plans
 // API, pricing page, ZATCA tax invoices and their pages (issue 9; qrcode-generator is 7.4 KiB of it), and 371 KiB once subscriptions, Moyasar checkout,
-// the billing pages, plan limits, dunning, broadcasts and the WhatsApp template registry joined it
-// (the i18n dictionaries alone are 150 KiB raw in the bundle now). This limit guards against growth until the levers in README
+// the billing pages, plan limits, dunning, broadcasts and the WhatsApp template registry joined it,
+// and 375 KiB with the operator billing console (the i18n dictionaries alone are 150 KiB raw in
+// the bundle now). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
-const BUNDLE_LIMIT_GZIP = 375 * 1024;
+const BUNDLE_LIMIT_GZIP = 385 * 1024;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out", "check-bundle");
 const METAFILE = path.join(OUT_DIR, "..", "check-bundle-meta.json");
