@@ -51,6 +51,17 @@ test("sign up, choose Growth monthly, pay on the simulator, see the subscription
   await page.goto("/billing");
   assert.equal(await page.getByTestId("subscription-status").textContent(), "نشط");
   assert.equal(await page.getByTestId("current-plan").textContent(), "النمو");
+
+  // The payment's ZATCA tax invoice is listed on the billing page and opens with its QR as an image.
+  await page.click('[data-testid="tax-invoices"] a[href^="/billing/invoices/"]');
+  await page.getByTestId("tax-invoice").waitFor();
+  assert.match((await page.getByTestId("invoice-number").textContent()) ?? "", /^DLX-\d{6}$/);
+  assert.match((await page.getByTestId("invoice-title").textContent()) ?? "", /فاتورة ضريبية مبسطة/);
+  const qr = page.getByTestId("invoice-qr");
+  assert.match((await qr.getAttribute("src")) ?? "", /^data:image\/svg\+xml/);
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), "the QR image renders");
+  await screenshot(page, "tax-invoice-ar-360");
+  await page.goto("/billing");
   const [payment] = await queryDb(
     "SELECT p.status, p.amount_halalas FROM billing_payments p JOIN billing_checkouts c ON c.id = p.checkout_id ORDER BY p.created_at DESC LIMIT 1",
   );
