@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { getCheckout, previewCheckout, startCheckout } from "../../src/billing/checkout.service";
 import { BILLING_PERIODS, PLAN_IDS } from "../../src/billing/plans";
@@ -8,11 +8,10 @@ import { usageOf } from "../../src/billing/usage";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
 import { idSchema } from "../../src/platform/schemas";
 import { renderPage } from "../render";
 import { formValues } from "../session/forms";
-import { requireSignedIn, signedInUser } from "../session/page-session";
+import { requireOwner, requireSignedIn, signedInUser } from "../session/page-session";
 import { BillingPage, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
 import { type BillingStrings, billingStrings } from "./billing-strings";
 import { TaxInvoicesSection } from "./tax-invoices.views";
@@ -21,12 +20,6 @@ import { UsageBars } from "./usage.views";
 /** The owner's billing pages: plan and status, checkout with Moyasar, the return after paying. */
 export const billingPages = new Hono<AppEnv>();
 
-/** Owners only; as requireManager, the current role is checked before a 403 and before any write. */
-const requireOwner = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!hasRole(signedInUser(c).role, "owner") || c.req.method !== "GET") await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "owner")) throw new ApiError("FORBIDDEN", "Owners only.");
-  await next();
-};
 // Named paths, not /billing/*: managers see /billing/usage, and the invoice pages guard themselves.
 for (const path of [
   "/billing",

@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { PUBLIC_PLANS } from "../../src/billing/plans.view";
 import { taxInvoiceOf } from "../../src/billing/tax-invoices.service";
 import { tenantOf } from "../../src/platform/access";
@@ -6,7 +6,7 @@ import type { AppEnv } from "../../src/platform/context";
 import { isId } from "../../src/platform/ids";
 import { ApiError } from "../../src/platform/problem";
 import { renderPage } from "../render";
-import { pageSession, requireSignedIn, signedInUser } from "../session/page-session";
+import { pageSession, requireOwner, requireSignedIn } from "../session/page-session";
 import { PricingPage } from "./pricing.views";
 import { TaxInvoiceDocument } from "./tax-invoices.views";
 
@@ -30,16 +30,6 @@ pricingPages.get("/pricing", async (c) => {
     ),
   });
 });
-
-/**
- * Billing documents are the owner's (as on the API). The cookie's role may be stale, so the session
- * check tells the current one before a 403.
- */
-const requireOwner = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (signedInUser(c).role !== "owner") await tenantOf(c).scope.settle();
-  if (signedInUser(c).role !== "owner") throw new ApiError("FORBIDDEN", "Owners only.");
-  await next();
-};
 
 pricingPages.use("/billing/invoices/*", requireSignedIn(), requireOwner());
 

@@ -2,29 +2,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { riyadhMonth } from "../../src/billing/usage";
 import { TestBrowser } from "../../test/browser";
-import { type Actor, createTenant } from "../../test/fixtures";
+import { type Actor, createTenant, putOnPlan } from "../../test/fixtures";
 import { escaped } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
 
-type Tenant = Awaited<ReturnType<typeof createTenant>>;
-
 const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
   new TestBrowser({ "__Host-dlx_at": actor.accessToken, "__Host-dlx_rt": actor.refreshToken, ...extra });
-
-async function onStarter(tenant: Tenant) {
-  const now = Date.now();
-  await env.DB.prepare(
-    "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'trialing', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
-  )
-    .bind(tenant.tenantId, now, now + 14 * 86_400_000, now, now)
-    .run();
-}
 
 describe("usage page", () => {
   it("shows each limit as a bar, full ones marked, in Arabic and English", async () => {
     const tenant = await createTenant();
-    await onStarter(tenant);
+    await putOnPlan(tenant.tenantId, "starter");
     await env.DB.prepare(
       "INSERT INTO usage_counters (tenant_id, metric, period, used, allowed, updated_at) VALUES (?, 'whatsapp_messages', ?, 1700, 2000, ?)",
     )
@@ -55,7 +44,7 @@ describe("usage page", () => {
 
   it("answers a form past the plan with the plan-limit page and the way to upgrade", async () => {
     const tenant = await createTenant();
-    await onStarter(tenant);
+    await putOnPlan(tenant.tenantId, "starter");
     const browser = signedIn(tenant.owner);
     await browser.get("/team");
     const res = await browser.post("/team/invitations", { phone: "0551112233", role: "agent" });

@@ -4,7 +4,7 @@ import { ConcurrentRefreshError, refresh } from "../../src/auth/session.service"
 import { type Principal, type ResolvedCredential, tenantContext, tenantOf } from "../../src/platform/access";
 import { type AppEnv, requestContext } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
-import { hasRole } from "../../src/platform/roles";
+import { hasRole, type Role } from "../../src/platform/roles";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie, setSessionCookies } from "./cookies";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
@@ -114,8 +114,16 @@ export function signedInUser(c: Context<AppEnv>): UserPrincipal {
  * session check tells the current one before a 403, and runs before every write even when the
  * cookie says manager: someone demoted since the cookie was issued must not change anything.
  */
-export const requireManager = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!hasRole(signedInUser(c).role, "manager") || c.req.method !== "GET") await tenantOf(c).scope.settle();
-  if (!hasRole(signedInUser(c).role, "manager")) throw new ApiError("FORBIDDEN", "Managers and owners only.");
-  await next();
-};
+export const requireManager = (): MiddlewareHandler<AppEnv> =>
+  requireRole("manager", "Managers and owners only.");
+
+/** Pages for owners only (billing), checked the same way as requireManager. */
+export const requireOwner = (): MiddlewareHandler<AppEnv> => requireRole("owner", "Owners only.");
+
+const requireRole =
+  (role: Role, refusal: string): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (!hasRole(signedInUser(c).role, role) || c.req.method !== "GET") await tenantOf(c).scope.settle();
+    if (!hasRole(signedInUser(c).role, role)) throw new ApiError("FORBIDDEN", refusal);
+    await next();
+  };

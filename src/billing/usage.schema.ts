@@ -10,8 +10,7 @@ import { tenants } from "../tenants/tenants.schema";
  * upserts this row with `allowed` set to the tenant's plan limit, and a trigger (the billing
  * migration) aborts the statement, and so the whole batch, when `used` would rise above `allowed`.
  * D1 runs a batch as one transaction, one at a time, so 100 concurrent writes at the limit are
- * counted exactly. A write that must never be refused (an inbound customer message making a
- * lead) stores `allowed` NULL: counted, not limited.
+ * counted exactly. `allowed` is NULL only for a tenant without a subscription row: not limited.
  */
 export const usageCounters = sqliteTable(
   "usage_counters",

@@ -1,24 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { addWhatsAppTemplate, createTenant, uniquePhone } from "../../test/fixtures";
+import { addWhatsAppTemplate, createTenant, putOnPlan, uniquePhone } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
 import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
 import { tenantScope } from "../platform/tenant-scope";
-import { PLANS, type PlanId } from "./plans";
+import { PLANS } from "./plans";
 import { meter, riyadhMonth, withinPlan } from "./usage";
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
-
-/** Puts a tenant on a plan (the fixture's tenants have no subscription, so no limits). */
-async function onPlan(tenant: Tenant, plan: PlanId) {
-  const now = Date.now();
-  await env.DB.prepare(
-    "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, ?, 'monthly', 'active', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
-  )
-    .bind(tenant.tenantId, plan, now, now + 30 * 86_400_000, now, now)
-    .run();
-}
 
 const setMonthlyUse = (tenant: Tenant, metric: string, used: number) =>
   env.DB.prepare(
@@ -54,7 +44,7 @@ const fillContacts = (tenant: Tenant, n: number) =>
 describe("plan limits and usage metering", () => {
   it("counts 100 concurrent uses at the limit exactly: the ones that fit pass, the rest are refused", async () => {
     const tenant = await createTenant();
-    await onPlan(tenant, "starter");
+    await putOnPlan(tenant.tenantId, "starter");
     const limit = PLANS.starter.limits.whatsappMessagesPerMonth;
     await setMonthlyUse(tenant, "whatsapp_messages", limit - 37);
     const config = loadConfig(env);
@@ -78,7 +68,7 @@ describe("plan limits and usage metering", () => {
 
   it("refuses a contact past the plan with 402 and the upgrade link, writing nothing", async () => {
     const tenant = await createTenant();
-    await onPlan(tenant, "starter");
+    await putOnPlan(tenant.tenantId, "starter");
     await fillContacts(tenant, PLANS.starter.limits.contacts - 1);
     const create = (name: string) =>
       postJson("/api/v1/contacts", { name, source: "walk_in", phones: [uniquePhone()] }, tenant.owner.auth);
@@ -103,13 +93,13 @@ describe("plan limits and usage metering", () => {
     expect((await create("After a merge")).status).toBe(201);
 
     // Growth allows far more: the same tenant upgraded goes on at once.
-    await onPlan(tenant, "growth");
+    await putOnPlan(tenant.tenantId, "growth");
     expect((await create("On Growth")).status).toBe(201);
   });
 
   it("refuses a WhatsApp message once the month's messages are used, but never blocks counting a blocked one", async () => {
     const tenant = await createTenant();
-    await onPlan(tenant, "starter");
+    await putOnPlan(tenant.tenantId, "starter");
     const contact = await postJson(
       "/api/v1/contacts",
       { name: "Reem", source: "walk_in", phones: [uniquePhone()] },
@@ -143,7 +133,7 @@ describe("plan limits and usage metering", () => {
 
   it("holds a seat per pending invitation and refuses one past the plan", async () => {
     const tenant = await createTenant();
-    await onPlan(tenant, "starter");
+    await putOnPlan(tenant.tenantId, "starter");
     // The fixture's owner, manager and agent fill Starter's three seats.
     const res = await postJson(
       "/api/v1/invitations",
@@ -155,7 +145,7 @@ describe("plan limits and usage metering", () => {
       0,
     );
 
-    await onPlan(tenant, "growth");
+    await putOnPlan(tenant.tenantId, "growth");
     const invited = await postJson(
       "/api/v1/invitations",
       { phone: uniquePhone(), role: "agent" },
@@ -167,7 +157,7 @@ describe("plan limits and usage metering", () => {
   it("reports the plan and each limit's use to owners and managers, per tenant", async () => {
     const tenant = await createTenant();
     const other = await createTenant();
-    await onPlan(tenant, "growth");
+    await putOnPlan(tenant.tenantId, "growth");
     await setMonthlyUse(tenant, "whatsapp_messages", 12);
     await setMonthlyUse(other, "whatsapp_messages", 99);
 

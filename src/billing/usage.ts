@@ -10,6 +10,7 @@ import { count, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { contacts } from "../contacts/contacts.schema";
 import type { TenantContext } from "../platform/context";
+import { isDatabaseError } from "../platform/errors";
 import { ApiError } from "../platform/problem";
 import type { TenantScope } from "../platform/tenant-scope";
 import { invitations, memberships } from "../tenants/tenants.schema";
@@ -70,11 +71,6 @@ function currentTotalSql(scope: TenantScope, metric: "seats" | "contacts"): SQL 
 }
 
 export interface MeterOptions {
-  /**
-   * False for what must never be refused (a customer's inbound message making a lead): counted,
-   * not limited.
-   */
-  enforce?: boolean;
   /** Seats only: pending invitations the new use comes on top of (an invitation holds a seat). */
   includePendingInvitations?: boolean;
 }
@@ -94,7 +90,7 @@ export function meter(
   now: number,
   options: MeterOptions = {},
 ): BatchItem<"sqlite"> {
-  const allowed = options.enforce === false ? null : limitSql(scope, metric);
+  const allowed = limitSql(scope, metric);
   const period = periodOf(metric, now);
   const rule = METRICS[metric];
   const used =
@@ -117,9 +113,7 @@ export function meter(
 }
 
 /** True when D1 refused a write because a metered use would pass the plan (the trigger's RAISE). */
-export const isPlanLimitRefusal = (error: unknown) =>
-  error instanceof Error &&
-  /PLAN_LIMIT/.test(String(error.message) + String((error as { cause?: unknown }).cause ?? ""));
+export const isPlanLimitRefusal = (error: unknown) => isDatabaseError(error, /PLAN_LIMIT/);
 
 export const UPGRADE_PATH = "/pricing";
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { type Actor, createTenant } from "../../test/fixtures";
+import { type Actor, createTenant, putOnPlan } from "../../test/fixtures";
 import { call, countRows, expectProblem } from "../../test/helpers";
 import { PLANS } from "../billing/plans";
 import type { Bindings } from "../env";
@@ -355,12 +355,7 @@ describe("a 5,000-row import with bad rows", () => {
 
   it("stops at the plan's contact limit: the rows of a chunk past it fail with the reason, none is created", async () => {
     const { tenantId, owner } = await createTenant("Starter import");
-    const now = Date.now();
-    await env.DB.prepare(
-      "INSERT INTO subscriptions (tenant_id, plan, period, status, current_period_start, current_period_end, created_at, updated_at) VALUES (?, 'starter', 'monthly', 'active', ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET plan = excluded.plan",
-    )
-      .bind(tenantId, now, now + 30 * 86_400_000, now, now)
-      .run();
+    await putOnPlan(tenantId, "starter");
     // Ten places left under Starter's 5,000 contacts.
     await env.DB.prepare(
       `WITH RECURSIVE series(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM series WHERE i < ?)

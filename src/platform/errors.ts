@@ -70,6 +70,9 @@ export function handleError(
 }
 
 /** True for a UNIQUE constraint failure, however the driver wraps it (drizzle keeps D1's error as `cause`). */
-export const isUniqueViolation = (error: unknown) =>
+export const isUniqueViolation = (error: unknown) => isDatabaseError(error, /UNIQUE constraint failed/);
+
+/** True when a D1 error (or the one drizzle wraps as `cause`) says `pattern`, e.g. a trigger's RAISE. */
+export const isDatabaseError = (error: unknown, pattern: RegExp) =>
   error instanceof Error &&
-  /UNIQUE constraint failed/.test(String(error.message) + String((error as { cause?: unknown }).cause ?? ""));
+  pattern.test(String(error.message) + String((error as { cause?: unknown }).cause ?? ""));
