@@ -1,11 +1,14 @@
-import { auditInsert } from "../audit/audit.service";
+import { type AuditActor, auditInsert } from "../audit/audit.service";
+import type { Db } from "../db/client";
+import type { Bindings, Config } from "../env";
 import { createInvoice, type MoyasarDeps, MoyasarRefusedError } from "../integrations/moyasar/moyasar-client";
 import { CircuitOpenError } from "../platform/circuit-breaker";
-import type { TenantContext } from "../platform/context";
+import type { RequestOrigin, TenantContext } from "../platform/context";
 import { isUniqueViolation } from "../platform/errors";
 import { idPrefixes, newId } from "../platform/ids";
 import { log } from "../platform/logger";
 import { ApiError } from "../platform/problem";
+import { type TenantScope, tenantScope } from "../platform/tenant-scope";
 import { availableCreditsOf, type BillingCreditRow } from "./billing-credits.repo";
 import {
   attachInvoice,
@@ -13,18 +16,23 @@ import {
   checkoutById,
   expirePendingCheckout,
   failPendingCheckout,
+  firstOwnerOf,
   insertCheckout,
   pendingCheckoutOf,
 } from "./checkouts.repo";
+import type { CheckoutKind } from "./checkouts.schema";
 import { quoteCheckout } from "./lifecycle";
-import { type BillingPeriod, isPlanId, PLANS, vatOf } from "./plans";
-import { subscriptionOf } from "./subscriptions.repo";
+import { type BillingPeriod, isPlanId, PLANS, type PlanId, vatOf } from "./plans";
+import { type SubscriptionRow, subscriptionOf } from "./subscriptions.repo";
 
 /** How long a second request waits for the first one's invoice before answering 409. */
 const INVOICE_WAIT_MS = 10_000;
 const INVOICE_POLL_MS = 200;
 /** What a 503 asks the caller to wait when Moyasar failed without saying for how long. */
 const RETRY_AFTER_SECONDS = 30;
+
+/** A pending checkout this old was left unpaid: the billing run may replace it with a renewal. */
+const ABANDONED_AFTER_MS = 86_400_000;
 
 /** Moyasar refuses an amount below 1 SAR, so credits never bring a checkout's net under it. */
 const MIN_NET_HALALAS = 100;
@@ -88,10 +96,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Another request of this tenant holds the pending checkout and is creating its invoice: wait for
  * its URL (same plan and period) rather than create a second invoice.
  */
-async function awaitInvoiceOf(ctx: TenantContext, plan: string, period: BillingPeriod) {
+async function awaitInvoiceOf(scope: TenantScope, plan: string, period: BillingPeriod) {
   const deadline = Date.now() + INVOICE_WAIT_MS;
   for (;;) {
-    const [[pending]] = await ctx.scope.read(() => [pendingCheckoutOf(ctx.scope)] as const);
+    const [[pending]] = await scope.read(() => [pendingCheckoutOf(scope)] as const);
     if (!pending) throw moyasarDown(RETRY_AFTER_SECONDS);
     if (pending.plan !== plan || pending.period !== period) {
       throw new ApiError(
@@ -109,44 +117,49 @@ async function awaitInvoiceOf(ctx: TenantContext, plan: string, period: BillingP
   }
 }
 
-/**
- * Starts (or resumes) the purchase of a plan: one pending checkout per tenant, one Moyasar invoice
- * per pending checkout. The same plan and period while one is pending returns its URL; another
- * choice retires it. The invoice is created through the breaker; if Moyasar cannot answer, the
- * checkout is marked failed (nothing stays pending without an invoice) and the answer is a 503.
- */
-export async function startCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
-  const { scope, now, config } = ctx;
-  if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
-  const { plan, period } = input;
-  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
-  const [[subscription], [pending], credits] = await scope.read(
-    () => [subscriptionOf(scope), pendingCheckoutOf(scope), availableCreditsOf(scope)] as const,
-  );
-  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
-  const quote = quoteCheckout(subscription, plan, period, now);
-  if (!quote.ok) {
-    if (quote.reason === "not_self_serve") throw unknownPlan(plan);
-    throw new ApiError(
-      "CONFLICT",
-      quote.reason === "already_current"
-        ? "This is already your plan."
-        : "A lower plan or shorter period starts at the end of the paid period: schedule it as a plan change.",
-    );
-  }
-  if (pending && pending.plan === plan && pending.period === period) return awaitInvoiceOf(ctx, plan, period);
+/** Who opens a checkout and where: a person on the billing page, or the daily billing run. */
+interface CheckoutOpener {
+  scope: TenantScope;
+  config: Config;
+  env: Bindings;
+  now: number;
+  origin: RequestOrigin;
+  actor: AuditActor;
+  /** The person the checkout is recorded against: the owner who chose, or the owner reminded. */
+  buyerId: string;
+}
 
+interface Order {
+  plan: PlanId;
+  period: BillingPeriod;
+  kind: CheckoutKind;
+  netHalalas: number;
+}
+
+/**
+ * Creates the tenant's pending checkout for `order` (retiring `pending`, another choice) and its
+ * Moyasar invoice through the breaker. If Moyasar cannot answer, the checkout is marked failed
+ * (nothing stays pending without an invoice) and the answer is a 503.
+ */
+async function openCheckout(
+  opener: CheckoutOpener,
+  order: Order,
+  pending: CheckoutRow | undefined,
+  credits: readonly BillingCreditRow[],
+) {
+  const { scope, now, config } = opener;
+  const { plan, period } = order;
   const row: Omit<CheckoutRow, "tenantId"> = {
     id: newId(idPrefixes.checkout),
     plan,
     period,
-    kind: quote.kind,
+    kind: order.kind,
     // VAT is due on what the tenant pays, so credits come off the net before it.
-    ...priceWithCredits(quote.netHalalas, credits),
+    ...priceWithCredits(order.netHalalas, credits),
     status: "pending",
     moyasarInvoiceId: null,
     url: null,
-    createdBy: ctx.actor.id,
+    createdBy: opener.buyerId,
     createdAt: now,
     updatedAt: now,
   };
@@ -157,12 +170,12 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
           scope.db,
           {
             tenantId: scope.tenantId,
-            actor: ctx.actor,
+            actor: opener.actor,
             action: "billing.checkout_started",
             target: { type: "checkout", id: row.id },
             details: { plan, period, kind: row.kind, totalHalalas: row.totalHalalas },
           },
-          ctx.origin,
+          opener.origin,
           now,
         ),
         ...(pending ? [expirePendingCheckout(scope, pending.id, now)] : []),
@@ -172,11 +185,11 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
     );
   } catch (error) {
     // A concurrent request inserted the tenant's pending checkout first: share its invoice.
-    if (isUniqueViolation(error)) return awaitInvoiceOf(ctx, plan, period);
+    if (isUniqueViolation(error)) return awaitInvoiceOf(scope, plan, period);
     throw error;
   }
 
-  const deps: MoyasarDeps = { config, breakers: ctx.env.CIRCUIT_BREAKER };
+  const deps: MoyasarDeps = { config, breakers: opener.env.CIRCUIT_BREAKER };
   let invoice: { id: string; url: string };
   try {
     invoice = await createInvoice(deps, {
@@ -200,6 +213,92 @@ export async function startCheckout(ctx: TenantContext, input: { plan: string; p
   }
   await scope.write([attachInvoice(scope, row.id, invoice, Date.now())], { evenWhenReadOnly: true });
   return checkoutView({ ...row, url: invoice.url });
+}
+
+/**
+ * Starts (or resumes) the purchase of a plan: one pending checkout per tenant, one Moyasar invoice
+ * per pending checkout. The same plan and period while one is pending returns its URL; another
+ * choice retires it.
+ */
+export async function startCheckout(ctx: TenantContext, input: { plan: string; period: BillingPeriod }) {
+  const { scope, now } = ctx;
+  if (ctx.actor.type !== "user") throw new Error("startCheckout: checkouts are started by people");
+  const { plan, period } = input;
+  if (!isPlanId(plan) || !PLANS[plan].selfServe) throw unknownPlan(plan);
+  const [[subscription], [pending], credits] = await scope.read(
+    () => [subscriptionOf(scope), pendingCheckoutOf(scope), availableCreditsOf(scope)] as const,
+  );
+  if (!subscription) throw new Error(`tenant ${scope.tenantId} has no subscription row`);
+  const quote = quoteCheckout(subscription, plan, period, now);
+  if (!quote.ok) {
+    if (quote.reason === "not_self_serve") throw unknownPlan(plan);
+    throw new ApiError(
+      "CONFLICT",
+      quote.reason === "already_current"
+        ? "This is already your plan."
+        : "A lower plan or shorter period starts at the end of the paid period: schedule it as a plan change.",
+    );
+  }
+  if (pending && pending.plan === plan && pending.period === period)
+    return awaitInvoiceOf(scope, plan, period);
+  return openCheckout(
+    { ...ctx, buyerId: ctx.actor.id },
+    { plan, period, kind: quote.kind, netHalalas: quote.netHalalas },
+    pending,
+    credits,
+  );
+}
+
+/**
+ * The invoice the daily billing run sends with a reminder, so the owner pays from the message
+ * itself: for an active period about to end, its renewal (on the scheduled plan when a downgrade
+ * waits); for a past-due one, a new period of the same plan. A pending checkout for the same
+ * choice is reused; one for another choice (the owner is buying something else) is left alone,
+ * and the reminder then points to the billing page. Returns the hosted URL, or null when there is
+ * none to send (no owner, Moyasar down: the reminder still goes, without it).
+ */
+export async function openRenewalCheckout(
+  env: Bindings,
+  config: Config,
+  db: Db,
+  subscription: SubscriptionRow,
+  now: number,
+): Promise<string | null> {
+  if (subscription.status !== "active" && subscription.status !== "past_due") return null;
+  const scope = tenantScope(db, subscription.tenantId);
+  const plan = subscription.pendingPlan ?? subscription.plan;
+  const period = subscription.pendingPeriod ?? subscription.period;
+  const [[pending], credits, [owner]] = await scope.read(
+    () => [pendingCheckoutOf(scope), availableCreditsOf(scope), firstOwnerOf(scope)] as const,
+  );
+  if (pending && pending.plan === plan && pending.period === period) return pending.url;
+  // The owner's own checkout of something else is theirs to finish, unless it was abandoned.
+  if (pending && now - pending.createdAt < ABANDONED_AFTER_MS) return null;
+  const quote = quoteCheckout(subscription, plan, period, now);
+  if (!quote.ok || !owner) return null;
+  try {
+    const checkout = await openCheckout(
+      {
+        scope,
+        config,
+        env,
+        now,
+        origin: { requestId: null, ip: null },
+        actor: { type: "system" },
+        buyerId: owner.userId,
+      },
+      { plan, period, kind: quote.kind, netHalalas: quote.netHalalas },
+      pending,
+      credits,
+    );
+    return checkout.url;
+  } catch (error) {
+    log("warn", "renewal invoice not opened", {
+      tenantId: subscription.tenantId,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    return null;
+  }
 }
 
 /** A checkout's status, for the return page after paying (the webhook may still be on its way). */

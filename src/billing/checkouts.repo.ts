@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { TenantScope } from "../platform/tenant-scope";
+import { memberships } from "../tenants/tenants.schema";
 import {
   billingCheckouts,
   billingPayments,
@@ -16,6 +17,15 @@ export const pendingCheckoutOf = (scope: TenantScope) =>
     .select()
     .from(billingCheckouts)
     .where(scope.where(billingCheckouts.tenantId, eq(billingCheckouts.status, "pending")));
+
+/** The owner who has been one longest: the person a checkout the billing run opens is recorded against. */
+export const firstOwnerOf = (scope: TenantScope) =>
+  scope.db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(scope.where(memberships.tenantId, eq(memberships.role, "owner")))
+    .orderBy(memberships.createdAt)
+    .limit(1);
 
 export const checkoutById = (scope: TenantScope, id: string) =>
   scope.db

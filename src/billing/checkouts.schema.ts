@@ -5,6 +5,7 @@ import { tenants } from "../tenants/tenants.schema";
 import { BILLING_PERIODS, PLAN_IDS } from "./plans";
 
 export const CHECKOUT_KINDS = ["new", "upgrade", "renewal"] as const;
+export type CheckoutKind = (typeof CHECKOUT_KINDS)[number];
 export const CHECKOUT_STATUSES = ["pending", "paid", "failed", "expired"] as const;
 export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 

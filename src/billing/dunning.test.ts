@@ -1,9 +1,13 @@
-import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { env, exports } from "cloudflare:workers";
+import { http } from "msw";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
-import { type Actor, createTenant } from "../../test/fixtures";
-import { call, expectProblem, postJson } from "../../test/helpers";
+import { eventually } from "../../test/eventually";
+import { type Actor, createTenant, putOnPlan } from "../../test/fixtures";
+import { call, expectProblem, ORIGIN, postJson } from "../../test/helpers";
+import { network } from "../../test/setup/network";
 import { loadConfig } from "../env";
+import { resetBreaker } from "../platform/circuit-breaker";
 import { DUNNING_REMINDER_DAYS, dueEvent, dueReminder, GRACE_DAYS, runBillingCycle } from "./dunning";
 
 const DAY = 86_400_000;
@@ -32,6 +36,46 @@ const noticesTo = async (owner: Actor) =>
   ).results;
 
 const run = (now: number) => runBillingCycle(env, loadConfig(env), now);
+
+// The renewal invoices the run opens are created on the dev simulator, in process (no network).
+beforeEach(() =>
+  network.use(
+    http.all(`${ORIGIN}/dev/moyasar/v1/*`, ({ request }) => exports.default.fetch(request as Request)),
+  ),
+);
+afterEach(() => resetBreaker(env.CIRCUIT_BREAKER, "moyasar"));
+
+const checkoutsOf = async (tenant: Tenant) =>
+  (
+    await env.DB.prepare(
+      "SELECT id, plan, period, kind, status, net_halalas, url, created_by FROM billing_checkouts WHERE tenant_id = ? ORDER BY created_at",
+    )
+      .bind(tenant.tenantId)
+      .all<{
+        id: string;
+        plan: string;
+        period: string;
+        kind: string;
+        status: string;
+        net_halalas: number;
+        url: string | null;
+        created_by: string;
+      }>()
+  ).results;
+
+/** Pays a hosted invoice page with Moyasar's test card, as the owner's browser would. */
+async function pay(url: string) {
+  const browser = new TestBrowser();
+  const path = new URL(url).pathname;
+  expect((await browser.get(path)).status).toBe(200);
+  const res = await browser.post(path, {
+    name: "Test Card",
+    number: "4111111111111111",
+    expiry: "12/30",
+    cvc: "123",
+  });
+  expect(res.status).toBe(303);
+}
 
 describe("billing run (dunning)", () => {
   it("ends a trial, reminds on days 0, 3 and 7 once each, suspends on day 14, and a run repeated changes nothing", async () => {
@@ -85,7 +129,7 @@ describe("billing run (dunning)", () => {
     await run(now + 3600_000);
     const notices = await noticesTo(renewing.owner);
     expect(notices).toHaveLength(1);
-    expect(notices[0]?.body).toContain("Renew from the billing page");
+    expect(notices[0]?.body).toContain("Renew by paying at the link");
     expect((await subscriptionOf(renewing))?.status).toBe("active");
 
     const leaving = await createTenant();
@@ -93,6 +137,86 @@ describe("billing run (dunning)", () => {
     await run(now);
     expect((await subscriptionOf(leaving))?.status).toBe("canceled");
     expect(await noticesTo(leaving.owner)).toHaveLength(0);
+  });
+
+  it("opens the renewal invoice itself and sends its link, once, on the plan a downgrade scheduled", async () => {
+    const tenant = await createTenant();
+    await putOnPlan(tenant.tenantId, "growth");
+    const now = Date.now();
+    await setSubscription(tenant, "active", now + 2 * DAY);
+    // The owner scheduled Starter for the period end.
+    const change = await postJson(
+      "/api/v1/billing/subscription/change",
+      { plan: "starter", period: "monthly" },
+      tenant.owner.auth,
+    );
+    expect(change.status, await change.clone().text()).toBe(200);
+
+    const result = await run(now);
+    expect(result).toMatchObject({ reminded: 1, invoices: 1 });
+    await run(now + 3600_000);
+    const [renewal, ...others] = await checkoutsOf(tenant);
+    expect(others).toHaveLength(0);
+    expect(renewal).toMatchObject({
+      plan: "starter",
+      period: "monthly",
+      kind: "renewal",
+      status: "pending",
+      net_halalas: 99_000,
+      created_by: tenant.owner.userId,
+    });
+    const [notice] = await noticesTo(tenant.owner);
+    expect(notice?.body).toContain(renewal?.url ?? "missing");
+
+    // Paying it starts the Starter period where the Growth one ends.
+    await pay(renewal?.url ?? "");
+    const paid = await eventually(
+      () =>
+        env.DB.prepare(
+          "SELECT plan, status, current_period_start, pending_plan FROM subscriptions WHERE tenant_id = ?",
+        )
+          .bind(tenant.tenantId)
+          .first<{
+            plan: string;
+            status: string;
+            current_period_start: number;
+            pending_plan: string | null;
+          }>(),
+      (row) => row?.plan === "starter",
+    );
+    expect(paid).toMatchObject({ status: "active", current_period_start: now + 2 * DAY, pending_plan: null });
+  });
+
+  it("sends the same unpaid renewal invoice with the overdue reminders, and leaves an owner's own checkout alone", async () => {
+    const tenant = await createTenant();
+    await putOnPlan(tenant.tenantId, "starter");
+    // The period ended three days ago; the run before it opened the renewal invoice.
+    const end = Date.now() - 3 * DAY - 5000;
+    await setSubscription(tenant, "active", end);
+    await run(end - 2 * DAY);
+    await run(end + 1000);
+    expect((await subscriptionOf(tenant))?.status).toBe("past_due");
+    const checkouts = await checkoutsOf(tenant);
+    expect(checkouts).toHaveLength(1);
+    const notices = await noticesTo(tenant.owner);
+    expect(notices).toHaveLength(2);
+    expect(notices[1]?.body).toContain(checkouts[0]?.url ?? "missing");
+
+    // The owner starts buying Growth instead: the run does not replace that checkout.
+    const own = await postJson(
+      "/api/v1/billing/checkout",
+      { plan: "growth", period: "monthly" },
+      tenant.owner.auth,
+    );
+    expect(own.status).toBe(201);
+    await run(Date.now() + 1000);
+    const after = await checkoutsOf(tenant);
+    expect(after.map((c) => [c.plan, c.status])).toEqual([
+      ["starter", "expired"],
+      ["growth", "pending"],
+    ]);
+    const third = (await noticesTo(tenant.owner))[2];
+    expect(third?.body).toContain(`${ORIGIN}/billing`);
   });
 
   it("keeps a suspended account readable and signed in, refuses its writes with a banner, and lets its owner pay", async () => {

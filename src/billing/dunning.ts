@@ -2,8 +2,9 @@
 // told, by e-mail and WhatsApp, what to pay and by when.
 //
 // Moyasar has no subscription object and Dealix keeps no card (integrations.md §1.8), so a period
-// is renewed by the owner paying a new invoice from the billing page. The run reminds them before
-// the period ends and on days 0, 3 and 7 after; on day 14 the account is suspended (data kept,
+// is renewed by the owner paying a new invoice: the run opens it (on the scheduled plan when a
+// downgrade waits) and sends its link with the reminder before the period ends, and again on days
+// 0, 3 and 7 after; on day 14 the account is suspended (data kept,
 // sign-in allowed, writes refused with a banner) until a payment restores it (lifecycle.ts:
 // payment_confirmed). Every step is a conditional update or a claimed reminder, so a run that is
 // repeated, or two that overlap, change and send nothing twice.
@@ -16,6 +17,7 @@ import { deliver, type OutboundMessage } from "../outbox/outbox.service";
 import { log } from "../platform/logger";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { billingReminders } from "./billing-reminders.schema";
+import { openRenewalCheckout } from "./checkout.service";
 import { nextStatus, RENEWAL_WINDOW_DAYS, type SubscriptionEvent } from "./lifecycle";
 import { PLANS } from "./plans";
 import { type SubscriptionStatus, subscriptions } from "./subscriptions.schema";
@@ -34,6 +36,10 @@ export const RENEWAL_NOTICE_DAYS = RENEWAL_WINDOW_DAYS;
 const RUN_LIMIT = 500;
 
 export type NoticeKind = "renewal_due" | "trial_ended" | "payment_overdue" | "suspended";
+
+// The notices that come with an invoice to pay: the renewal, and the reminders of an unpaid one.
+// A trial that ended has no plan chosen yet, and a suspended account pays from the billing page.
+const PAYABLE_NOTICES: ReadonlySet<NoticeKind> = new Set(["renewal_due", "payment_overdue"]);
 
 type Row = typeof subscriptions.$inferSelect;
 
@@ -134,8 +140,8 @@ export function noticeText(
   switch (kind) {
     case "renewal_due":
       return {
-        ar: `ينتهي اشتراك ${plan.ar} في ${formatDate(row.currentPeriodEnd, "ar")}. جدّد من صفحة الفوترة لتستمر الخدمة.`,
-        en: `Your ${plan.en} subscription ends on ${formatDate(row.currentPeriodEnd, "en")}. Renew from the billing page to keep going.`,
+        ar: `ينتهي اشتراك ${plan.ar} في ${formatDate(row.currentPeriodEnd, "ar")}. جدّد بالدفع عبر الرابط لتستمر الخدمة.`,
+        en: `Your ${plan.en} subscription ends on ${formatDate(row.currentPeriodEnd, "en")}. Renew by paying at the link to keep going.`,
       };
     case "trial_ended":
       return {
@@ -161,9 +167,11 @@ async function notifyOwners(
   db: Db,
   row: Row,
   kind: NoticeKind,
+  payUrl: string | null,
 ): Promise<number> {
   const text = noticeText(kind, row);
-  const link = `${config.APP_ORIGIN}/billing`;
+  // The invoice itself when the run opened one, so the owner pays from the message.
+  const link = payUrl ?? `${config.APP_ORIGIN}/billing`;
   let delivered = 0;
   for (const owner of await ownersOf(db, row.tenantId)) {
     const locale = owner.locale === "en" ? "en" : "ar";
@@ -217,7 +225,7 @@ export async function runBillingCycle(env: Bindings, config: Config, now: number
     .orderBy(subscriptions.currentPeriodEnd)
     .limit(RUN_LIMIT);
 
-  const result = { moved: 0, suspended: 0, reminded: 0, messages: 0 };
+  const result = { moved: 0, suspended: 0, reminded: 0, invoices: 0, messages: 0 };
   for (const read of due) {
     let row = read;
     const step = dueEvent(row, now);
@@ -233,7 +241,11 @@ export async function runBillingCycle(env: Bindings, config: Config, now: number
     const reminder = dueReminder(row, now);
     if (reminder && (await claimReminder(db, row, reminder.day, reminder.kind, now))) {
       result.reminded += 1;
-      result.messages += await notifyOwners(env, config, db, row, reminder.kind);
+      const payUrl = PAYABLE_NOTICES.has(reminder.kind)
+        ? await openRenewalCheckout(env, config, db, row, now)
+        : null;
+      if (payUrl) result.invoices += 1;
+      result.messages += await notifyOwners(env, config, db, row, reminder.kind, payUrl);
     }
   }
   return result;

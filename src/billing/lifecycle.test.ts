@@ -141,6 +141,14 @@ describe("quoteCheckout: what a purchase costs before VAT", () => {
       day(15),
       { kind: "upgrade", netHalalas: 990_000 - 49_500 },
     ],
+    [
+      "growth with starter scheduled, 2 days before the end: the starter renewal",
+      { ...active("growth"), pendingPlan: "starter" as const, pendingPeriod: "monthly" as const },
+      "starter",
+      "monthly",
+      end - 2 * 86_400_000,
+      { kind: "renewal", netHalalas: 99_000 },
+    ],
   ] as const)("%s", (_, current, plan, period, now, expected) => {
     expect(quoteCheckout(current, plan, period, now)).toEqual({ ok: true, ...expected });
   });
@@ -159,6 +167,13 @@ describe("quoteCheckout: what a purchase costs before VAT", () => {
     ["enterprise from a trial", trial, "enterprise", "yearly", "not_self_serve"],
     ["the current plan", active("growth"), "growth", "monthly", "already_current"],
     ["growth → starter", active("growth"), "starter", "monthly", "downgrade"],
+    [
+      "a scheduled starter before the renewal window",
+      { ...active("growth"), pendingPlan: "starter", pendingPeriod: "monthly" },
+      "starter",
+      "monthly",
+      "downgrade",
+    ],
     ["yearly → monthly", active("starter", "yearly"), "starter", "monthly", "downgrade"],
     ["growth yearly → growth monthly", active("growth", "yearly"), "growth", "monthly", "downgrade"],
   ] as const)("refuses %s", (_, current, plan, period, reason) => {

@@ -62,6 +62,9 @@ export interface CurrentSubscription {
   status: SubscriptionStatus;
   currentPeriodStart: number;
   currentPeriodEnd: number;
+  /** A downgrade scheduled for the period end: its plan is what the renewal buys. */
+  pendingPlan?: PlanId | null;
+  pendingPeriod?: BillingPeriod | null;
 }
 
 export type CheckoutQuote =
@@ -94,12 +97,17 @@ export function quoteCheckout(
   if (current.status !== "active" || !PLANS[current.plan].selfServe) {
     return { ok: true, kind: "new", netHalalas: full };
   }
+  const renewalOpen = current.currentPeriodEnd - now <= RENEWAL_WINDOW_DAYS * DAY_MS;
   if (current.plan === plan && current.period === period) {
     // The same plan again is a renewal once its end is near (the billing run reminds the owner
     // then): the next period, paid now, starts when this one ends.
-    return current.currentPeriodEnd - now <= RENEWAL_WINDOW_DAYS * DAY_MS
+    return renewalOpen
       ? { ok: true, kind: "renewal", netHalalas: full }
       : { ok: false, reason: "already_current" };
+  }
+  // A scheduled downgrade is renewed on its own plan: the next period is the cheaper one.
+  if (renewalOpen && current.pendingPlan === plan && current.pendingPeriod === period) {
+    return { ok: true, kind: "renewal", netHalalas: full };
   }
   if (tier(plan) < tier(current.plan) || (current.period === "yearly" && period === "monthly")) {
     return { ok: false, reason: "downgrade" };
