@@ -53,6 +53,21 @@ const ar = {
     unavailable: "مزوّد الدفع لا يستجيب الآن؛ حاول بعد قليل.",
     conflict: "لا يمكن تنفيذ هذا التغيير الآن.",
     changed: "تم حفظ التغيير.",
+    profile_invalid: "لم تُحفظ بيانات الفوترة: الرقم الضريبي 15 رقمًا يبدأ وينتهي بـ 3، ويلزم معه العنوان.",
+  },
+  profile: {
+    title: "بيانات الفاتورة",
+    intro:
+      "الاسم الذي تصدر به فواتيرك الضريبية. مع الرقم الضريبي تصدر فاتورة ضريبية (بين المنشآت)، ودونه فاتورة مبسطة. لا تتغيّر الفواتير الصادرة.",
+    legalName: "الاسم القانوني للمنشأة",
+    vatNumber: "الرقم الضريبي (اختياري)",
+    vatHint: "15 رقمًا يبدأ وينتهي بـ 3",
+    address: "العنوان الوطني",
+    save: "حفظ بيانات الفاتورة",
+    next: {
+      standard: "الفاتورة القادمة: فاتورة ضريبية",
+      simplified: "الفاتورة القادمة: فاتورة ضريبية مبسطة",
+    },
   },
   amount: (halalas: number) => sar(halalas, "ar"),
   simulator: {
@@ -117,6 +132,22 @@ const en: typeof ar = {
     unavailable: "The payment provider is not answering; try again shortly.",
     conflict: "That change is not possible right now.",
     changed: "Saved.",
+    profile_invalid:
+      "The invoice details were not saved: a VAT number has 15 digits starting and ending with 3, and needs the address.",
+  },
+  profile: {
+    title: "Invoice details",
+    intro:
+      "The name your tax invoices are issued to. With a VAT number you get a standard (B2B) tax invoice, without one a simplified invoice. Issued invoices never change.",
+    legalName: "Legal name of the business",
+    vatNumber: "VAT number (optional)",
+    vatHint: "15 digits, starting and ending with 3",
+    address: "National address",
+    save: "Save invoice details",
+    next: {
+      standard: "Next invoice: standard tax invoice",
+      simplified: "Next invoice: simplified tax invoice",
+    },
   },
   amount: (halalas: number) => sar(halalas, "en"),
   simulator: {

@@ -81,4 +81,41 @@ describe("the billing pages", () => {
       expect(browser.lastHtml).not.toMatch(/href="\/billing"/);
     }
   });
+
+  it("let the owner set the invoice details, refusing a bad VAT number with nothing stored", async () => {
+    const tenant = await createTenant();
+    const owner = browserOf(tenant.owner);
+    await owner.get("/billing");
+    expect(owner.lastHtml).toMatch(/data-testid="billing-profile"/);
+    const stored = () =>
+      env.DB.prepare("SELECT legal_name, vat_number FROM billing_profiles WHERE tenant_id = ?")
+        .bind(tenant.tenantId)
+        .first<{ legal_name: string; vat_number: string | null }>();
+
+    const bad = await owner.post("/billing/profile", {
+      legalName: "Dar Co",
+      vatNumber: "12345",
+      address: "",
+    });
+    expect(bad.headers.get("Location")).toBe("/billing?flash=profile_invalid");
+    expect(await stored()).toBeNull();
+
+    const good = await owner.post("/billing/profile", {
+      legalName: "Dar Co",
+      vatNumber: "310123456700003",
+      address: "2345 King Fahd Road, Riyadh",
+    });
+    expect(good.headers.get("Location")).toBe("/billing?flash=changed");
+    expect(await stored()).toEqual({ legal_name: "Dar Co", vat_number: "310123456700003" });
+    await owner.get("/billing");
+    expect(owner.lastHtml).toMatch(
+      /data-testid="next-invoice-type">(Next invoice: standard|الفاتورة القادمة: فاتورة ضريبية<)/,
+    );
+
+    // Managers do not reach the owner's billing forms.
+    const manager = browserOf(tenant.manager);
+    const refused = await manager.post("/billing/profile", { legalName: "Other" });
+    expect(refused.status).not.toBe(303);
+    expect((await stored())?.legal_name).toBe("Dar Co");
+  });
 });

@@ -1,7 +1,9 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { getBillingProfile, setBillingProfile } from "../../src/billing/billing-profile.service";
 import { getCheckout, previewCheckout, startCheckout } from "../../src/billing/checkout.service";
 import { BILLING_PERIODS, PLAN_IDS } from "../../src/billing/plans";
+import { BillingProfileInputSchema } from "../../src/billing/subscriptions.model";
 import { changePlan, getSubscription, setCancellation } from "../../src/billing/subscriptions.service";
 import { taxInvoicesPage } from "../../src/billing/tax-invoices.service";
 import { usageOf } from "../../src/billing/usage";
@@ -12,7 +14,7 @@ import { idSchema } from "../../src/platform/schemas";
 import { renderPage } from "../render";
 import { formValues } from "../session/forms";
 import { requireOwner, requireSignedIn, signedInUser } from "../session/page-session";
-import { BillingPage, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
+import { BillingPage, BillingProfileForm, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
 import { type BillingStrings, billingStrings } from "./billing-strings";
 import { TaxInvoicesSection } from "./tax-invoices.views";
 import { UsageBars } from "./usage.views";
@@ -27,12 +29,13 @@ for (const path of [
   "/billing/return",
   "/billing/change",
   "/billing/cancel",
+  "/billing/profile",
 ]) {
   billingPages.use(path, requireSignedIn(), requireOwner());
 }
 
 const ChoiceSchema = z.object({ plan: z.enum(PLAN_IDS), period: z.enum(BILLING_PERIODS) });
-const FLASHES = ["failed", "unavailable", "conflict", "changed"] as const;
+const FLASHES = ["failed", "unavailable", "conflict", "changed", "profile_invalid"] as const;
 type Flash = (typeof FLASHES)[number];
 
 const toBilling = (c: Context<AppEnv>, flash: Flash) => c.redirect(`/billing?flash=${flash}`, 303);
@@ -58,9 +61,10 @@ const INVOICES_PAGE = 10;
 billingPages.get("/billing", async (c) => {
   const ctx = tenantOf(c);
   const cursor = c.req.query("cursor");
-  const [subscription, usage, invoices] = await Promise.all([
+  const [subscription, usage, profile, invoices] = await Promise.all([
     getSubscription(ctx),
     usageOf(ctx),
+    getBillingProfile(ctx),
     taxInvoicesPage(ctx, cursor && cursor.length <= 512 ? cursor : undefined, INVOICES_PAGE),
   ]);
   const locale = c.get("locale");
@@ -74,6 +78,11 @@ billingPages.get("/billing", async (c) => {
           <div class="container stack" data-testid="billing-usage">
             <h2>{t.usage.title}</h2>
             <UsageBars t={t} locale={locale} usage={usage} />
+          </div>
+        </section>
+        <section class="section">
+          <div class="container stack">
+            <BillingProfileForm s={s} csrf={csrf} profile={profile} />
           </div>
         </section>
         <section class="section">
@@ -150,4 +159,17 @@ billingPages.post("/billing/cancel", async (c) => {
   } catch (error) {
     return refusal(c, error);
   }
+});
+
+billingPages.post("/billing/profile", async (c) => {
+  const form = await formValues(c, ["legalName", "vatNumber", "address"]);
+  // An empty optional field means "none", as the API's null does.
+  const input = BillingProfileInputSchema.safeParse({
+    legalName: form.legalName,
+    vatNumber: form.vatNumber?.trim() ? form.vatNumber : null,
+    address: form.address?.trim() ? form.address : null,
+  });
+  if (!input.success) return toBilling(c, "profile_invalid");
+  await setBillingProfile(tenantOf(c), input.data);
+  return toBilling(c, "changed");
 });

@@ -1,12 +1,14 @@
 import type { FC } from "hono/jsx";
+import type { getBillingProfile } from "../../src/billing/billing-profile.service";
 import type { previewCheckout } from "../../src/billing/checkout.service";
 import { RENEWAL_WINDOW_DAYS } from "../../src/billing/lifecycle";
 import { BILLING_PERIODS, type BillingPeriod, PLANS, type PlanId, priceOf } from "../../src/billing/plans";
 import type { subscriptionView } from "../../src/billing/subscriptions.service";
-import { CsrfField, ErrorSummary, Notice } from "../components/form";
+import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
 import type { BillingStrings } from "./billing-strings";
 
 type Subscription = ReturnType<typeof subscriptionView>;
+type Profile = Awaited<ReturnType<typeof getBillingProfile>>;
 type Preview = Extract<Awaited<ReturnType<typeof previewCheckout>>, { ok: true }>;
 
 const SELF_SERVE: PlanId[] = ["starter", "growth"];
@@ -182,4 +184,40 @@ export const CheckoutReturnPage: FC<{
       <a href="/billing">{s.toBilling}</a>
     </div>
   </section>
+);
+
+/** Who the tax invoices are issued to: the form that turns the next invoice into a standard one. */
+export const BillingProfileForm: FC<{ s: BillingStrings; csrf: string; profile: Profile }> = ({
+  s,
+  csrf,
+  profile,
+}) => (
+  <form method="post" action="/billing/profile" class="stack" data-testid="billing-profile">
+    <h2>{s.profile.title}</h2>
+    <p class="muted">{s.profile.intro}</p>
+    <CsrfField token={csrf} />
+    <Field
+      name="legalName"
+      label={s.profile.legalName}
+      value={profile.legalName ?? ""}
+      required
+      maxlength={200}
+    />
+    <Field
+      name="vatNumber"
+      label={s.profile.vatNumber}
+      value={profile.vatNumber ?? ""}
+      hint={s.profile.vatHint}
+      inputmode="numeric"
+      maxlength={20}
+      ltr
+    />
+    <Field name="address" label={s.profile.address} value={profile.address ?? ""} maxlength={500} />
+    <p data-testid="next-invoice-type">{s.profile.next[profile.invoiceType]}</p>
+    <div>
+      <button type="submit" class="button button--secondary">
+        {s.profile.save}
+      </button>
+    </div>
+  </form>
 );

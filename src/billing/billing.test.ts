@@ -652,3 +652,67 @@ describe("plan changes and cancellation", () => {
     expect(await countRows(`billing_checkouts WHERE tenant_id = '${tenant.tenantId}'`)).toBe(0);
   });
 });
+
+describe("billing profile (who Dealix invoices)", () => {
+  const put = (tenant: Tenant, body: unknown, auth = tenant.owner.auth) =>
+    call("/api/v1/billing/profile", {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("refuses bad input and other roles with nothing stored", async () => {
+    const tenant = await createTenant();
+    await expectProblem(
+      await put(tenant, { legalName: "Dar Co", vatNumber: "123" }),
+      422,
+      "VALIDATION_FAILED",
+    );
+    await expectProblem(
+      await put(tenant, { legalName: "Dar Co", vatNumber: "310123456700003" }),
+      422,
+      "VALIDATION_FAILED",
+    );
+    await expectProblem(await put(tenant, { legalName: "Dar Co", plan: "free" }), 422, "VALIDATION_FAILED");
+    await expectProblem(await put(tenant, { legalName: "Dar Co" }, tenant.manager.auth), 403, "FORBIDDEN");
+    await expectProblem(
+      await call("/api/v1/billing/profile", { headers: tenant.agent.auth }),
+      403,
+      "FORBIDDEN",
+    );
+    expect(await countRows(`billing_profiles WHERE tenant_id = '${tenant.tenantId}'`)).toBe(0);
+    const empty = await call("/api/v1/billing/profile", { headers: tenant.owner.auth });
+    expect(await empty.json()).toMatchObject({ legalName: null, invoiceType: "simplified" });
+  });
+
+  it("makes the next payment's tax invoice a standard one naming the buyer's VAT number and address", async () => {
+    const tenant = await createTenant();
+    const saved = await put(tenant, {
+      legalName: "مؤسسة الدار العقارية",
+      vatNumber: "310 1234 5670 0003",
+      address: "2345 طريق الملك فهد، الرياض 12211",
+    });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    expect(await saved.json()).toMatchObject({ vatNumber: "310123456700003", invoiceType: "standard" });
+
+    const started = await startCheckout(tenant);
+    await payOnSimulator(started.url, "4111 1111 1111 1111");
+    const invoice = await eventually(
+      () =>
+        row<{ invoice_type: string; buyer: string }>(
+          "SELECT invoice_type, buyer FROM tax_invoices WHERE tenant_id = ?",
+          tenant.tenantId,
+        ),
+      (found) => found !== null,
+    );
+    expect(invoice?.invoice_type).toBe("standard");
+    expect(JSON.parse(invoice?.buyer ?? "{}")).toEqual({
+      name: "مؤسسة الدار العقارية",
+      vatNumber: "310123456700003",
+      address: "2345 طريق الملك فهد، الرياض 12211",
+    });
+    // Another tenant's invoices are unaffected by this tenant's profile.
+    const other = await createTenant();
+    expect(await countRows(`billing_profiles WHERE tenant_id = '${other.tenantId}'`)).toBe(0);
+  });
+});

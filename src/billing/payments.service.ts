@@ -12,6 +12,7 @@ import { log } from "../platform/logger";
 import { tenantScope } from "../platform/tenant-scope";
 import { tenantById } from "../tenants/tenants.repo";
 import { consumeCredits } from "./billing-credits.repo";
+import { billingProfileOf } from "./billing-profile.repo";
 import {
   type CheckoutRow,
   checkoutByInvoiceId,
@@ -124,8 +125,8 @@ export async function afterPaymentConfirmed(
   seller: InvoiceSeller,
 ): Promise<"paid" | "already_paid"> {
   const scope = tenantScope(db, checkout.tenantId);
-  const [[subscription], [tenant]] = await scope.read(
-    () => [subscriptionOf(scope), tenantById(scope.db, scope.tenantId)] as const,
+  const [[subscription], [tenant], [profile]] = await scope.read(
+    () => [subscriptionOf(scope), tenantById(scope.db, scope.tenantId), billingProfileOf(scope)] as const,
   );
   if (!subscription) throw new Error(`tenant ${checkout.tenantId} has no subscription row`);
   const [activated] = await scope.write([
@@ -154,7 +155,14 @@ export async function afterPaymentConfirmed(
     {
       tenantId: checkout.tenantId,
       paymentRef: payment.id,
-      buyer: { name: tenant?.nameAr || tenant?.nameEn || checkout.tenantId },
+      // The owner's billing profile names the buyer; with its VAT number the invoice is standard (B2B).
+      buyer: profile
+        ? {
+            name: profile.legalName,
+            ...(profile.vatNumber ? { vatNumber: profile.vatNumber } : {}),
+            ...(profile.address ? { address: profile.address } : {}),
+          }
+        : { name: tenant?.nameAr || tenant?.nameEn || checkout.tenantId },
       lines: [
         {
           description: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { VatNumberSchema } from "../companies/companies.model";
 import { DateTimeSchema, HalalasSchema, idSchema } from "../platform/schemas";
 import { CHECKOUT_KINDS, CHECKOUT_STATUSES } from "./checkouts.schema";
 import { BILLING_PERIODS, PLAN_IDS } from "./plans";
@@ -62,3 +63,42 @@ export const CancelInputSchema = z
       .openapi({ description: "true schedules cancellation at period end; false withdraws it" }),
   })
   .openapi("CancelInput");
+
+export const BillingProfileInputSchema = z
+  .strictObject({
+    legalName: z.string().trim().min(2).max(200).openapi({ example: "مؤسسة الدار العقارية" }),
+    vatNumber: VatNumberSchema.nullable()
+      .optional()
+      .openapi({ description: "Given, every later payment gets a standard (B2B) tax invoice" }),
+    address: z
+      .string()
+      .trim()
+      .min(5)
+      .max(500)
+      .nullable()
+      .optional()
+      .openapi({ description: "The national address; required with a VAT number" }),
+  })
+  .superRefine((input, issues) => {
+    // A standard tax invoice names the buyer's address beside its VAT number (ZATCA, integrations.md §2).
+    if (input.vatNumber && !input.address) {
+      issues.addIssue({
+        code: "custom",
+        path: ["address"],
+        message: "A VAT-registered buyer's invoice shows its address: give it with the VAT number.",
+      });
+    }
+  })
+  .openapi("BillingProfileInput");
+
+export const BillingProfileSchema = z
+  .object({
+    legalName: z.string().nullable().openapi({ description: "null until the owner gave one" }),
+    vatNumber: z.string().nullable(),
+    address: z.string().nullable(),
+    invoiceType: z.enum(["standard", "simplified"]).openapi({
+      description: "What the next payment's tax invoice will be",
+    }),
+    updatedAt: DateTimeSchema.nullable(),
+  })
+  .openapi("BillingProfile");

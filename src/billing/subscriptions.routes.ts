@@ -3,8 +3,11 @@ import { access, tenantOf } from "../platform/access";
 import { IdempotencyKeyHeaderSchema, idempotency } from "../platform/idempotency";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
+import { getBillingProfile, setBillingProfile } from "./billing-profile.service";
 import { getCheckout, startCheckout } from "./checkout.service";
 import {
+  BillingProfileInputSchema,
+  BillingProfileSchema,
   CancelInputSchema,
   CheckoutInputSchema,
   CheckoutSchema,
@@ -101,7 +104,41 @@ const cancelRoute = createRoute({
   },
 });
 
+const getProfileRoute = createRoute({
+  method: "get",
+  path: "/billing/profile",
+  tags: ["billing"],
+  operationId: "getBillingProfile",
+  summary: "Who Dealix invoices: legal name, VAT number and address",
+  ...owners,
+  responses: {
+    200: { description: "The billing profile", ...jsonContent(BillingProfileSchema) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+  },
+});
+
+const setProfileRoute = createRoute({
+  method: "put",
+  path: "/billing/profile",
+  tags: ["billing"],
+  operationId: "setBillingProfile",
+  summary: "Set the legal name, VAT number and address on future tax invoices",
+  description:
+    "With a VAT number (15 digits, starting and ending with 3) and an address, every later payment gets a " +
+    "standard tax invoice naming the buyer; without one, a simplified invoice. Issued invoices never change.",
+  ...owners,
+  request: jsonBody(BillingProfileInputSchema),
+  responses: {
+    200: { description: "The billing profile", ...jsonContent(BillingProfileSchema) },
+    ...problemResponses("MALFORMED_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "VALIDATION_FAILED"),
+  },
+});
+
 export const subscriptionsApi = createRouter()
+  .openapi(getProfileRoute, async (c) => c.json(await getBillingProfile(tenantOf(c)), 200))
+  .openapi(setProfileRoute, async (c) =>
+    c.json(await setBillingProfile(tenantOf(c), c.req.valid("json")), 200),
+  )
   .openapi(getSubscriptionRoute, async (c) => c.json(await getSubscription(tenantOf(c)), 200))
   .openapi(startCheckoutRoute, async (c) =>
     c.json(await startCheckout(tenantOf(c), c.req.valid("json")), 201),

@@ -13,6 +13,7 @@ export {
   users,
 } from "../auth/auth.schema";
 export { billingCredits } from "../billing/billing-credits.schema";
+export { billingProfiles } from "../billing/billing-profile.schema";
 export { billingReminders } from "../billing/billing-reminders.schema";
 export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../billing/checkouts.schema";
 export { subscriptions } from "../billing/subscriptions.schema";
