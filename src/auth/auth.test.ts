@@ -184,6 +184,7 @@ describe("access tokens", () => {
         tenantId: tenant.tenantId,
         role: "owner",
         familyId: tenant.owner.familyId,
+        plan: null,
       },
       Date.now() - 11 * 60 * 1000,
     );
