@@ -115,9 +115,9 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 
 /**
  * Counts one request of an authenticated caller against its tenant's quota and, for an API key,
- * the key's (both as its plan's `planLimits` set them), asked in parallel. Returns the RateLimit-* headers of the most restrictive bucket
- * for the response; throws RATE_LIMITED (429, with Retry-After and the same headers) when a bucket
- * is empty, before anything runs or is written.
+ * the key's (both as its plan's `planLimits` set them), asked in parallel. Returns the RateLimit-*
+ * headers of the most restrictive bucket for the response; throws RATE_LIMITED (429, with
+ * Retry-After and the same headers) when a bucket is empty, before anything runs or is written.
  */
 export async function enforceApiQuota(
   c: Context<AppEnv>,
