@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { newOperatorSession, OPERATOR_COOKIE } from "../src/admin/operator-session";
 import { hashPassword } from "../src/auth/password";
 import { newSession } from "../src/auth/session.service";
+import type { PlanId } from "../src/billing/plans";
 import { insertTrialSubscription } from "../src/billing/subscriptions.repo";
 import { dbFor } from "../src/db/client";
 import { loadConfig } from "../src/env";
@@ -46,7 +47,7 @@ export async function createMember(
   const userId = newId(idPrefixes.user);
   const email = options.email ?? `user-${unique()}@example.sa`;
   const verifiedAt = options.unverified ? null : now;
-  await env.DB.batch([
+  const [, , subscription] = await env.DB.batch<{ plan: PlanId }>([
     env.DB.prepare(
       "INSERT INTO users (id, name, email, email_verified_at, phone, phone_verified_at, password_hash, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'ar', ?, ?)",
     ).bind(
@@ -66,8 +67,11 @@ export async function createMember(
       role,
       now,
     ),
+    // The token carries the tenant's plan as a sign-in's does (its API quotas).
+    env.DB.prepare("SELECT plan FROM subscriptions WHERE tenant_id = ?").bind(tenantId),
   ]);
-  const session = await newSession(db, loadConfig(env).JWT_SECRET, { userId, tenantId, role }, now);
+  const plan = subscription?.results[0]?.plan ?? null;
+  const session = await newSession(db, loadConfig(env).JWT_SECRET, { userId, tenantId, role, plan }, now);
   await db.batch([...session.inserts]);
   return {
     userId,

@@ -76,7 +76,8 @@ export const revokeKeyUnlessCreatorHolds = (
 
 /**
  * Credential lookup happens before any tenant is known: the key's hash is the only input. A key
- * of a suspended tenant stops working, as its users' sessions do.
+ * of a suspended tenant stops working, as its users' sessions do. The tenant's plan comes with it,
+ * for the key's API quotas.
  */
 export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
   db
@@ -84,6 +85,7 @@ export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
       ...getTableColumns(apiKeys),
       // Aliased: D1 names result columns by their bare name.
       subscriptionStatus: sql<string | null>`${subscriptions.status}`.as("subscription_status"),
+      plan: subscriptions.plan,
     })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))

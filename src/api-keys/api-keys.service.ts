@@ -99,7 +99,11 @@ export async function revokeKey(ctx: TenantContext, id: string) {
   ]);
 }
 
-/** Resolves a presented key; records last use in the background so the request does not wait. */
+/**
+ * Resolves a presented key; records last use in the background so the request does not wait. Read
+ * from D1 on every request, not cached: a revocation, a suspension or a plan change (its quotas)
+ * applies to the key's very next request.
+ */
 export async function resolveApiKey(
   db: Db,
   key: string,
@@ -118,5 +122,6 @@ export async function resolveApiKey(
     tenantId: row.tenantId,
     scopes: row.scopes as Scope[],
     subscriptionStatus: row.subscriptionStatus,
+    plan: row.plan,
   };
 }

@@ -1,4 +1,5 @@
 import { and, desc, eq, exists, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { subscriptions } from "../billing/subscriptions.schema";
 import type { Db } from "../db/client";
 import { memberships, tenants } from "../tenants/tenants.schema";
 import { otpCodes, passwordResets, users } from "./auth.schema";
@@ -38,7 +39,10 @@ export const updatePassword = (
     .set({ passwordHash, tokensNotBefore: notBefore, updatedAt: now })
     .where(and(eq(users.id, userId), onlyIf));
 
-/** The user's workspaces, oldest membership first (the default one to sign in to). */
+/**
+ * The user's workspaces, oldest membership first (the default one to sign in to), each with its
+ * plan, which a sign-in puts in the access token.
+ */
 export const listMembershipsOfUser = (db: Db, userId: string) => membershipsOfUserQuery(db, userId).all();
 
 const membershipsOfUserQuery = (db: Db, userId: string) =>
@@ -49,9 +53,11 @@ const membershipsOfUserQuery = (db: Db, userId: string) =>
       nameEn: tenants.nameEn,
       status: tenants.status,
       role: memberships.role,
+      plan: subscriptions.plan,
     })
     .from(memberships)
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .leftJoin(subscriptions, eq(subscriptions.tenantId, memberships.tenantId))
     .where(eq(memberships.userId, userId))
     .orderBy(memberships.createdAt);
 

@@ -1,15 +1,22 @@
 import { env } from "cloudflare:workers";
-import { SignJWT } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createMember, createTenant, freshIp, PASSWORD, signupViaApi } from "../../test/fixtures";
-import { call, countRows, expectProblem, postJson, postJsonSettled } from "../../test/helpers";
+import { createMember, createTenant, freshIp, PASSWORD, putOnPlan, signupViaApi } from "../../test/fixtures";
+import { call, countRows, expectProblem, postJson, postJsonSettled, uniqueEmail } from "../../test/helpers";
+import { TRIAL_PLAN } from "../billing/plans";
 import { dbFor } from "../db/client";
 import { loadConfig } from "../env";
 import type { RequestContext } from "../platform/context";
 import { hmacSha256Hex, sha256Hex } from "../platform/crypto";
 import { codeHash } from "./codes";
 import { requestOtp } from "./signin.service";
-import { ACCESS_TOKEN_TYPE, signAccessToken, TOKEN_AUDIENCE, TOKEN_ISSUER } from "./tokens";
+import {
+  ACCESS_TOKEN_TYPE,
+  signAccessToken,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  verifyAccessToken,
+} from "./tokens";
 
 const me = (token: string) => call("/api/v1/auth/me", { headers: { Authorization: `Bearer ${token}` } });
 const login = (body: unknown, ip = freshIp()) => postJson("/api/v1/auth/login", body, ip);
@@ -184,6 +191,7 @@ describe("access tokens", () => {
         tenantId: tenant.tenantId,
         role: "owner",
         familyId: tenant.owner.familyId,
+        plan: null,
       },
       Date.now() - 11 * 60 * 1000,
     );
@@ -472,5 +480,73 @@ describe("WhatsApp OTP sign-in", () => {
     ["an unknown field", "/api/v1/auth/otp/verify", { phone: "+966500000106", code: "123456", extra: 1 }],
   ])("rejects %s with 422", async (_label, path, body) => {
     await expectProblem(await postJson(path, body, freshIp()), 422, "VALIDATION_FAILED");
+  });
+});
+
+describe("the plan claim (the API quotas of people)", () => {
+  const planIn = async (res: Response) => {
+    expect(res.status).toBeLessThan(300);
+    return decodeJwt(((await res.json()) as Session).accessToken).pln;
+  };
+
+  it("is the trial's plan at sign-up", async () => {
+    expect(await planIn((await signupViaApi()).res)).toBe(TRIAL_PLAN);
+  });
+
+  it("is the chosen workspace's plan at sign-in", async () => {
+    const { res: signupRes, body } = await signupViaApi();
+    const first = (await signupRes.json()) as Session;
+    const second = await createTenant();
+    await putOnPlan(second.tenantId, "enterprise");
+    await env.DB.prepare(
+      "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, 'agent', ?)",
+    )
+      .bind(second.tenantId, first.user.id, Date.now())
+      .run();
+    await putOnPlan(first.tenant.id, "starter");
+    expect(await planIn(await login({ email: body.email, password: PASSWORD }))).toBe("starter");
+    expect(
+      await planIn(await login({ email: body.email, password: PASSWORD, tenantId: second.tenantId })),
+    ).toBe("enterprise");
+  });
+
+  it("is the inviting tenant's plan when an invitation is accepted, by a new account or a member of another", async () => {
+    const { owner, tenantId } = await createTenant();
+    // Not Starter: its three seats are taken.
+    await putOnPlan(tenantId, "enterprise");
+    const invite = async (email: string) => {
+      const res = await postJson("/api/v1/invitations", { email, role: "agent" }, owner.auth);
+      expect(res.status).toBe(201);
+      const { acceptUrl } = (await res.json()) as { acceptUrl: string };
+      return `/api/v1/invitations/${new URL(acceptUrl).pathname.split("/").at(-1)}/accept`;
+    };
+    const newcomer = await invite(uniqueEmail("invitee"));
+    expect(await planIn(await postJson(newcomer, { name: "Reem", password: PASSWORD }, freshIp()))).toBe(
+      "enterprise",
+    );
+    const elsewhere = await createTenant();
+    const member = await invite(elsewhere.agent.email);
+    expect(await planIn(await postJson(member, {}, { ...elsewhere.agent.auth, ...freshIp() }))).toBe(
+      "enterprise",
+    );
+  });
+
+  it("is read only as one of the plans: an unknown or missing one is no plan", async () => {
+    const tenant = await createTenant();
+    const signed = (pln: unknown) =>
+      new SignJWT({ tid: tenant.tenantId, role: "owner", fam: tenant.owner.familyId, pln })
+        .setProtectedHeader({ alg: "HS256", typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setSubject(tenant.owner.userId)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode(loadConfig(env).JWT_SECRET));
+    const planOf = async (pln: unknown) =>
+      (await verifyAccessToken(loadConfig(env).JWT_SECRET, await signed(pln), Date.now()))?.plan;
+    expect(await planOf("enterprise")).toBe("enterprise");
+    expect(await planOf("platinum")).toBeUndefined();
+    expect(await planOf(["enterprise"])).toBeUndefined();
+    expect(await planOf(undefined)).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import type { Context } from "hono";
 import { API_KEY_PREFIXES } from "../api-keys/api-keys.model";
 import { resolveApiKey } from "../api-keys/api-keys.service";
+import { PLANS, type PlanId } from "../billing/plans";
 import { dbFor } from "../db/client";
 import type { PrincipalResolver, ResolvedCredential, SessionCheck } from "../platform/access";
+import type { ApiPlanLimits } from "../platform/api-limits";
 import type { AppEnv } from "../platform/context";
 import { type SessionState, sessionStateQuery } from "./sessions.repo";
 
@@ -16,6 +18,13 @@ import { type AccessClaims, verifyAccessToken } from "./tokens";
  */
 export const writesRefusedFor = (status: string | null | undefined) =>
   status === "suspended" || status === "canceled";
+
+/** The plan's API quotas; none (the platform's default) when the plan is not known. */
+function apiLimitsOf(plan: PlanId | null | undefined): ApiPlanLimits | undefined {
+  if (!plan) return undefined;
+  const { apiPerTenantPerMinute, apiPerKeyPerMinute } = PLANS[plan].limits;
+  return { perTenantPerMinute: apiPerTenantPerMinute, perApiKeyPerMinute: apiPerKeyPerMinute };
+}
 
 /** The role a session still has (and its tenant's time zone), or null when it no longer stands. */
 function evaluate(state: SessionState | undefined, claims: AccessClaims) {
@@ -58,6 +67,7 @@ export const principalResolver: PrincipalResolver = {
       return {
         principal: { kind: "api_key", apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes },
         writesRefused: writesRefusedFor(key.subscriptionStatus),
+        apiLimits: apiLimitsOf(key.plan),
       };
     }
     const claims = await verifyAccessToken(c.get("config").JWT_SECRET, credential, now);
@@ -72,6 +82,9 @@ export const principalResolver: PrincipalResolver = {
         tenantTimeZone: null,
       },
       sessionCheck: sessionCheckFor(c, claims),
+      // From the token, as the quota is counted before the session check's read: a plan change
+      // applies once the token is refreshed, within its ten minutes.
+      apiLimits: apiLimitsOf(claims.plan),
     };
   },
 };

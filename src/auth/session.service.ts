@@ -1,4 +1,5 @@
 import { auditInsert } from "../audit/audit.service";
+import type { PlanId } from "../billing/plans";
 import type { Db } from "../db/client";
 import type { RequestContext } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
@@ -37,6 +38,8 @@ interface SessionSubject {
   userId: string;
   tenantId: string;
   role: Role;
+  /** The tenant's plan, read with the sign-in's other data; null when unknown (default API quotas). */
+  plan: PlanId | null;
 }
 
 /**
@@ -136,7 +139,14 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
     return {
       accessToken: await signAccessToken(
         ctx.config.JWT_SECRET,
-        { userId: token.userId, tenantId: token.tenantId, role: state.role, familyId: token.familyId },
+        {
+          userId: token.userId,
+          tenantId: token.tenantId,
+          role: state.role,
+          familyId: token.familyId,
+          // Read in the same batch: a plan change reaches the quota with this new token.
+          plan: state.plan,
+        },
         now,
       ),
       refreshToken: nextToken,

@@ -56,7 +56,8 @@ export const findRefreshToken = (db: Db, tokenHash: string) =>
 
 /**
  * What a rotation decides on, read in the rotating batch just before the claim: whether the token
- * was used meanwhile, and whether its session, membership and tenant still stand.
+ * was used meanwhile, and whether its session, membership and tenant still stand; and the tenant's
+ * plan, for the new access token.
  */
 export const rotationStateQuery = (db: Db, tokenId: string) =>
   db
@@ -65,6 +66,7 @@ export const rotationStateQuery = (db: Db, tokenId: string) =>
       familyRevokedAt: refreshFamilies.revokedAt,
       role: memberships.role,
       tenantStatus: tenants.status,
+      plan: subscriptions.plan,
     })
     .from(refreshTokens)
     .innerJoin(refreshFamilies, eq(refreshFamilies.id, refreshTokens.familyId))
@@ -73,6 +75,7 @@ export const rotationStateQuery = (db: Db, tokenId: string) =>
       and(eq(memberships.userId, refreshFamilies.userId), eq(memberships.tenantId, refreshFamilies.tenantId)),
     )
     .leftJoin(tenants, eq(tenants.id, refreshFamilies.tenantId))
+    .leftJoin(subscriptions, eq(subscriptions.tenantId, refreshFamilies.tenantId))
     .where(eq(refreshTokens.id, tokenId));
 
 /**

@@ -56,7 +56,7 @@ async function startSession(
   const session = await newSession(
     ctx.db,
     ctx.config.JWT_SECRET,
-    { userId: user.id, tenantId: workspace.tenantId, role: workspace.role },
+    { userId: user.id, tenantId: workspace.tenantId, role: workspace.role, plan: workspace.plan },
     ctx.now,
   );
   await ctx.db.batch([

@@ -1,4 +1,5 @@
 import { auditInsert } from "../audit/audit.service";
+import { TRIAL_PLAN } from "../billing/plans";
 import { insertTrialSubscription } from "../billing/subscriptions.repo";
 import { deliver, wasDelivered } from "../outbox/outbox.service";
 import type { RequestContext } from "../platform/context";
@@ -62,7 +63,7 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
   const session = await newSession(
     db,
     ctx.config.JWT_SECRET,
-    { userId: user.id, tenantId: tenant.id, role },
+    { userId: user.id, tenantId: tenant.id, role, plan: TRIAL_PLAN },
     now,
   );
   const phoneCode = input.phone

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { isPlanId, type PlanId } from "../billing/plans";
 import { hmacKey } from "../platform/crypto";
 import type { Role } from "../platform/roles";
 
@@ -19,6 +20,12 @@ export interface AccessClaims {
   tenantId: string;
   role: Role;
   familyId: string;
+  /**
+   * The tenant's plan when the token was signed (claim `pln`), which sets the API quotas without a
+   * D1 read before they are counted. A plan change reaches a person's quota at their next refresh,
+   * within the token's ten minutes. Absent (the default quotas) on a token without a known plan.
+   */
+  plan?: PlanId;
   issuedAt: number;
 }
 
@@ -27,11 +34,16 @@ const keyFor = hmacKey;
 
 export async function signAccessToken(
   secret: string,
-  claims: Omit<AccessClaims, "issuedAt">,
+  claims: Omit<AccessClaims, "issuedAt" | "plan"> & { plan: PlanId | null },
   nowMs: number,
 ): Promise<string> {
   const now = Math.floor(nowMs / 1000);
-  return new SignJWT({ tid: claims.tenantId, role: claims.role, fam: claims.familyId })
+  return new SignJWT({
+    tid: claims.tenantId,
+    role: claims.role,
+    fam: claims.familyId,
+    ...(claims.plan ? { pln: claims.plan } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
@@ -59,7 +71,7 @@ export async function verifyAccessToken(
       requiredClaims: ["sub", "iat", "exp", "tid", "role", "fam"],
       currentDate: new Date(nowMs),
     });
-    const { sub, tid, role, fam, iat } = payload;
+    const { sub, tid, role, fam, iat, pln } = payload;
     if (
       typeof sub !== "string" ||
       typeof tid !== "string" ||
@@ -69,7 +81,9 @@ export async function verifyAccessToken(
     ) {
       return null;
     }
-    return { userId: sub, tenantId: tid, role, familyId: fam, issuedAt: iat * 1000 };
+    // An unknown plan (one retired since signing) is ignored rather than refused: the default applies.
+    const plan = typeof pln === "string" && isPlanId(pln) ? pln : undefined;
+    return { userId: sub, tenantId: tid, role, familyId: fam, plan, issuedAt: iat * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

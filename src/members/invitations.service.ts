@@ -277,7 +277,7 @@ export async function acceptInvitation(
   const session = await newSession(
     db,
     ctx.config.JWT_SECRET,
-    { userId, tenantId: row.tenantId, role: row.role },
+    { userId, tenantId: row.tenantId, role: row.role, plan: row.plan },
     now,
   );
   try {

@@ -1,5 +1,6 @@
-import { and, desc, eq, gt, isNotNull, isNull, ne, notExists, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, isNotNull, isNull, ne, notExists, or, sql } from "drizzle-orm";
 import { refreshFamilies, users } from "../auth/auth.schema";
+import { subscriptions } from "../billing/subscriptions.schema";
 import type { Db } from "../db/client";
 import { type CursorPosition, continuingAfter } from "../platform/pagination";
 import type { Role } from "../platform/roles";
@@ -152,9 +153,17 @@ export const revokeInvitation = (scope: TenantScope, id: string, now: number) =>
       ),
     );
 
-/** Invitation links are looked up by their token's hash before any tenant is known. */
+/**
+ * Invitation links are looked up by their token's hash before any tenant is known; with the
+ * tenant's plan, which accepting puts in the new member's access token.
+ */
 export const findInvitationByTokenHash = (db: Db, tokenHash: string) =>
-  db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).get();
+  db
+    .select({ ...getTableColumns(invitations), plan: subscriptions.plan })
+    .from(invitations)
+    .leftJoin(subscriptions, eq(subscriptions.tenantId, invitations.tenantId))
+    .where(eq(invitations.tokenHash, tokenHash))
+    .get();
 
 /** Marks an invitation accepted, only once; returns the query for the accepting batch. */
 export const markInvitationAccepted = (db: Db, id: string, userId: string, now: number) =>

@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Context, MiddlewareHandler } from "hono";
 import { dbFor } from "../db/client";
-import { enforceApiQuota } from "./api-limits";
+import { type ApiPlanLimits, enforceApiQuota } from "./api-limits";
 import type { AppEnv, TenantContext } from "./context";
 import { afterResponse, requestOrigin } from "./context";
 import { ApiError } from "./problem";
@@ -46,6 +46,11 @@ export interface ResolvedCredential {
   sessionCheck?: SessionCheck;
   /** For API keys, known when the key is read: the tenant's account is read-only. */
   writesRefused?: boolean;
+  /**
+   * The API quotas of the tenant's plan, known without a D1 read of its own (the key's lookup, the
+   * access token's claims); without them the default quotas apply.
+   */
+  apiLimits?: ApiPlanLimits;
 }
 
 /**
@@ -163,7 +168,7 @@ export const requireAccess =
   async (c, next) => {
     const credential = await resolveCredential(c);
     const { principal } = credential;
-    const quotaHeaders = await enforceApiQuota(c, principal);
+    const quotaHeaders = await enforceApiQuota(c, principal, credential.apiLimits);
     // Set before the handler so every response rendered through the context carries them, errors
     // included, and after it on a response a handler built itself (CSV exports, idempotent replays).
     setHeaders(c, quotaHeaders);

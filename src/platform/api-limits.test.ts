@@ -1,14 +1,24 @@
 import { createExecutionContext, listDurableObjectIds, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { decodeJwt, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { expectConformsToContract } from "../../test/contract";
-import { type Actor, createTenant } from "../../test/fixtures";
-import { callWithEnv, countRows, expectProblem, ORIGIN, PRODUCTION_BINDINGS } from "../../test/helpers";
+import { countD1RoundTrips } from "../../test/d1-round-trips";
+import { type Actor, createMember, createTenant, freshIp, putOnPlan } from "../../test/fixtures";
+import {
+  callWithEnv,
+  countRows,
+  expectProblem,
+  ORIGIN,
+  PRODUCTION_BINDINGS,
+  postJson,
+} from "../../test/helpers";
 import { createApp } from "../app";
+import { ACCESS_TOKEN_TYPE } from "../auth/tokens";
 import type { Bindings } from "../env";
 import { ConfigError, loadConfig } from "../env";
-import { API_PLANS, apiLimitsFor, DEFAULT_API_PLAN } from "./api-limits";
+import { apiLimitsFor, DEFAULT_API_LIMITS } from "./api-limits";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -219,21 +229,150 @@ describe("API quotas", () => {
   });
 });
 
-describe("the plan table", () => {
-  it("gives the default plan 1,200 requests a minute per tenant and 300 per API key, as the README says", () => {
-    expect(API_PLANS[DEFAULT_API_PLAN]).toEqual({ perTenantPerMinute: 1200, perApiKeyPerMinute: 300 });
-    expect(apiLimitsFor(DEFAULT_API_PLAN, { API_RATE_LIMITS: undefined })).toBe(API_PLANS.default);
+describe("the plans' quotas", () => {
+  it("default to 1,200 requests a minute per tenant and 300 per API key; a plan's replace them, the override wins", () => {
+    expect(DEFAULT_API_LIMITS).toEqual({ perTenantPerMinute: 1200, perApiKeyPerMinute: 300 });
+    const starter = { perTenantPerMinute: 600, perApiKeyPerMinute: 150 };
+    expect(apiLimitsFor(undefined, { API_RATE_LIMITS: undefined })).toBe(DEFAULT_API_LIMITS);
+    expect(apiLimitsFor(starter, { API_RATE_LIMITS: undefined })).toBe(starter);
+    const override = { perTenantPerMinute: 5, perApiKeyPerMinute: 2 };
+    expect(apiLimitsFor(starter, { API_RATE_LIMITS: override })).toBe(override);
   });
 
-  it("applies the default plan when no override is set: a user sees the tenant's quota, a key its own", async () => {
-    const { owner } = await createTenant();
+  it("gives each plan the quotas the README lists, a trial Growth's", async () => {
+    const [trial, starter, enterprise] = [await createTenant(), await createTenant(), await createTenant()];
+    await putOnPlan(starter.tenantId, "starter");
+    await putOnPlan(enterprise.tenantId, "enterprise");
     // At 1,200 a minute a request comes back every 50 ms: the clock stands still to count exactly.
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const quotas = [];
+    for (const tenant of [trial, starter, enterprise]) {
+      // A member made after the plan change signs in with it, as a sign-in or refresh would.
+      const owner = await createMember(tenant.tenantId, "owner");
+      const key = await createKey(undefined, owner, ["members:read"]);
+      const asUser = await limited(undefined, "/api/v1/members", { headers: owner.auth });
+      const asKey = await limited(undefined, "/api/v1/members", { headers: key });
+      quotas.push({ user: quotaOf(asUser), key: quotaOf(asKey) });
+    }
+    expect(quotas).toEqual([
+      {
+        user: { limit: "1200", remaining: "1198", reset: "1" },
+        key: { limit: "300", remaining: "299", reset: "1" },
+      },
+      {
+        user: { limit: "600", remaining: "598", reset: "1" },
+        key: { limit: "150", remaining: "149", reset: "1" },
+      },
+      {
+        user: { limit: "3000", remaining: "2998", reset: "1" },
+        key: { limit: "750", remaining: "749", reset: "1" },
+      },
+    ]);
+  });
+
+  it("refuses a Starter tenant's key after its 150 requests while a Growth tenant's key goes on", async () => {
+    const starter = await createTenant();
+    const growth = await createTenant();
+    await putOnPlan(starter.tenantId, "starter");
+    await putOnPlan(growth.tenantId, "growth");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const keys = {
+      starter: await createKey(undefined, starter.owner, ["members:read"]),
+      growth: await createKey(undefined, growth.owner, ["members:read"]),
+    };
+    // One app for the 300 requests: building one per request would take most of the time.
+    const app = createApp();
+    const bindings = { ...env, API_RATE_LIMITS: undefined } as Bindings;
+    const get = async (auth: Record<string, string>) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/api/v1/members?limit=1`, { headers: auth }),
+        bindings,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    // One request each first, which records the key's use, then the other 149 at once.
+    const firsts = [await get(keys.starter), await get(keys.growth)];
+    const rest = await Promise.all(
+      [keys.starter, keys.growth].flatMap((key) => Array.from({ length: 149 }, () => get(key))),
+    );
+    expect([...firsts, ...rest].filter((res) => res.status === 200)).toHaveLength(300);
+    const refused = await get(keys.starter);
+    expect((await expectProblem(refused, 429, "RATE_LIMITED")).detail).toMatch(
+      /this API key, 150 requests a minute/,
+    );
+    expect(quotaOf(refused)).toMatchObject({ limit: "150", remaining: "0" });
+    const allowed = await get(keys.growth);
+    expect(allowed.status).toBe(200);
+    expect(quotaOf(allowed)).toMatchObject({ limit: "300", remaining: "149" });
+  }, 30_000);
+
+  it("follows a plan change: a key's at its next request, a person's at the next refresh", async () => {
+    const { owner, tenantId } = await createTenant();
     const key = await createKey(undefined, owner, ["members:read"]);
-    const asUser = await limited(undefined, "/api/v1/members", { headers: owner.auth });
-    expect(quotaOf(asUser)).toEqual({ limit: "1200", remaining: "1198", reset: "1" });
-    const asKey = await limited(undefined, "/api/v1/members", { headers: key });
-    expect(quotaOf(asKey)).toMatchObject({ limit: "300", remaining: "299" });
+    await putOnPlan(tenantId, "starter");
+    const members = (auth: Record<string, string>) =>
+      limited(undefined, "/api/v1/members", { headers: auth });
+    expect(quotaOf(await members(key)).limit).toBe("150");
+    // The access token was signed on the trial (Growth): it keeps that quota for its ten minutes.
+    expect(quotaOf(await members(owner.auth)).limit).toBe("1200");
+
+    const refreshed = await postJson("/api/v1/auth/refresh", { refreshToken: owner.refreshToken }, freshIp());
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = (await refreshed.json()) as { accessToken: string };
+    expect(decodeJwt(accessToken).pln).toBe("starter");
+    expect(quotaOf(await members({ Authorization: `Bearer ${accessToken}` })).limit).toBe("600");
+  });
+
+  it("costs no D1 round trip of its own: the plan comes with the key's lookup and in the token", async () => {
+    const { owner, tenantId } = await createTenant();
+    await putOnPlan(tenantId, "starter");
+    const key = await createKey(undefined, owner, ["members:read"]);
+    const person = await createMember(tenantId, "manager");
+    const counted = async (auth: Record<string, string>) => {
+      const d1 = countD1RoundTrips(env.DB);
+      const res = await callWithEnv({ DB: d1.db, API_RATE_LIMITS: undefined }, "/api/v1/members", {
+        headers: auth,
+      });
+      expect(res.status).toBe(200);
+      return { limit: quotaOf(res).limit, d1RoundTrips: d1.roundTrips() };
+    };
+    // Its first use is recorded (once a minute), a write this count leaves out.
+    expect((await limited(undefined, "/api/v1/members", { headers: key })).status).toBe(200);
+    // A person: the list and the session check in one batch. A key: its lookup, then the list.
+    expect(await counted(person.auth)).toEqual({ limit: "600", d1RoundTrips: 1 });
+    expect(await counted(key)).toEqual({ limit: "150", d1RoundTrips: 2 });
+  });
+
+  it("cannot be raised by a forged plan claim; a plan it does not know gets the default", async () => {
+    const { tenantId } = await createTenant();
+    await putOnPlan(tenantId, "starter");
+    const manager = await createMember(tenantId, "manager");
+    const [header, payload, signature] = manager.accessToken.split(".");
+    const claims = decodeJwt(manager.accessToken);
+    expect(claims.pln).toBe("starter");
+    const forged = btoa(JSON.stringify({ ...claims, pln: "enterprise" }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
+    expect(forged).not.toBe(payload);
+    const refused = await limited(undefined, "/api/v1/members", {
+      headers: { Authorization: `Bearer ${header}.${forged}.${signature}` },
+    });
+    await expectProblem(refused, 401, "UNAUTHENTICATED");
+    expect(refused.headers.get("RateLimit-Limit")).toBeNull();
+
+    // Signed by Dealix (a plan since retired, say), yet unknown: ignored, the default applies.
+    const unknown = await new SignJWT({ ...claims, pln: "platinum" })
+      .setProtectedHeader({ alg: "HS256", typ: ACCESS_TOKEN_TYPE })
+      .sign(new TextEncoder().encode(loadConfig(env).JWT_SECRET));
+    const res = await limited(undefined, "/api/v1/members", {
+      headers: { Authorization: `Bearer ${unknown}` },
+    });
+    expect(res.status).toBe(200);
+    expect(quotaOf(res).limit).toBe(String(DEFAULT_API_LIMITS.perTenantPerMinute));
   });
 
   it("takes the override in development and tests only, and only in its one form", () => {

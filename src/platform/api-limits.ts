@@ -35,25 +35,22 @@ export interface ApiPlanLimits {
 // second, and a Saudi SMB team is 5 to 20 people. A key gets a quarter of its tenant's quota, 300 a
 // minute (5 a second): a nightly sync of 50,000 contacts at 100 a page takes under two minutes, and a
 // runaway integration still leaves three quarters of the tenant's quota to its people.
-// Billing (a later issue) adds plans here and records each tenant's; the README lists these numbers.
-export const API_PLANS = {
-  default: { perTenantPerMinute: 1200, perApiKeyPerMinute: 300 },
-} as const satisfies Record<string, ApiPlanLimits>;
-
-export type ApiPlan = keyof typeof API_PLANS;
-
-/** Every tenant's plan until billing records one per tenant. */
-export const DEFAULT_API_PLAN: ApiPlan = "default";
+// Each plan sets its own quotas (billing's plans.ts: Growth these, Starter half, Enterprise two and a
+// half times), which the credential resolver hands over; these apply when it names none: a tenant
+// without a subscription, or an access token signed without a known plan. The README lists them.
+export const DEFAULT_API_LIMITS: ApiPlanLimits = { perTenantPerMinute: 1200, perApiKeyPerMinute: 300 };
 
 const QUOTA_WINDOW_SECONDS = 60;
 
 /**
- * A plan's quotas, or the development/test override (`API_RATE_LIMITS`, which production refuses:
- * see env.ts), which lets the bench and the test suite send thousands of requests a minute and the
- * rate-limit tests use small quotas.
+ * The development/test override (`API_RATE_LIMITS`, which production refuses: see env.ts), which
+ * lets the bench and the test suite send thousands of requests a minute and the rate-limit tests use
+ * small quotas; else the caller's plan's quotas, else the default.
  */
-export const apiLimitsFor = (plan: ApiPlan, config: Pick<Config, "API_RATE_LIMITS">): ApiPlanLimits =>
-  config.API_RATE_LIMITS ?? API_PLANS[plan];
+export const apiLimitsFor = (
+  planLimits: ApiPlanLimits | undefined,
+  config: Pick<Config, "API_RATE_LIMITS">,
+): ApiPlanLimits => config.API_RATE_LIMITS ?? planLimits ?? DEFAULT_API_LIMITS;
 
 interface QuotaBucket {
   quota: "tenant" | "api_key";
@@ -118,15 +115,16 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 
 /**
  * Counts one request of an authenticated caller against its tenant's quota and, for an API key,
- * the key's, both asked in parallel. Returns the RateLimit-* headers of the most restrictive bucket
- * for the response; throws RATE_LIMITED (429, with Retry-After and the same headers) when a bucket
- * is empty, before anything runs or is written.
+ * the key's (both as its plan's `planLimits` set them), asked in parallel. Returns the RateLimit-*
+ * headers of the most restrictive bucket for the response; throws RATE_LIMITED (429, with
+ * Retry-After and the same headers) when a bucket is empty, before anything runs or is written.
  */
 export async function enforceApiQuota(
   c: Context<AppEnv>,
   principal: Principal,
+  planLimits: ApiPlanLimits | undefined,
 ): Promise<Record<string, string>> {
-  const buckets = bucketsFor(principal, apiLimitsFor(DEFAULT_API_PLAN, c.get("config")));
+  const buckets = bucketsFor(principal, apiLimitsFor(planLimits, c.get("config")));
   let answers: { bucket: QuotaBucket; decision: QuotaDecision }[];
   try {
     answers = await Promise.all(
