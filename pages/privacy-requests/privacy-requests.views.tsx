@@ -231,8 +231,17 @@ export const CopyPage: FC<{ t: Dictionary; locale: Locale; copy: PersonCopy }> =
   );
 };
 
+// Red is kept for overdue requests, so they stand out in the list.
+const STATE_BADGES: Record<PrivacyRequestView["state"], string> = {
+  received: "",
+  verified: "badge--ok",
+  in_progress: "badge--ok",
+  done: "badge--ok",
+  refused: "badge--warn",
+};
+
 const StateBadge: FC<{ t: Dictionary; request: PrivacyRequestView }> = ({ t, request }) => (
-  <span class={`badge badge--${request.state}`} data-testid="state">
+  <span class={`badge ${STATE_BADGES[request.state]}`} data-testid="state">
     {t.privacyRequests.states[request.state]}
   </span>
 );
@@ -243,12 +252,12 @@ const Due: FC<{ t: Dictionary; locale: Locale; timeZone: string | null; request:
   timeZone,
   request,
 }) => (
-  <span class={request.overdue ? "text-danger" : undefined} data-testid="due">
+  <span data-testid="due">
     {t.privacyRequests.due}: <DateText ms={ms(request.dueAt)} locale={locale} timeZone={timeZone} />
     {request.overdue ? (
       <>
         {" "}
-        <strong class="badge badge--danger" data-testid="overdue">
+        <strong class="badge badge--lost" data-testid="overdue">
           {t.privacyRequests.overdue}
         </strong>
       </>
