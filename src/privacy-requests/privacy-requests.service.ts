@@ -418,7 +418,8 @@ export async function openPublicPrivacyRequest(
   const { now } = ctx;
   const match = await matchContact(scope, { phone: input.phone, email: input.email });
   const row = newRequestRow(input, "public_page", match.id, now, null);
-  const onRecord = match.id ? await recordOf(scope, match.id) : null;
+  // The same reads and hashing for everyone, so the answer's timing does not tell who is on record.
+  const onRecord = await recordOf(scope, match.id ?? "");
   // Only to what the person typed and the contact holds: never to another address of the contact.
   const recipient =
     onRecord && input.phone && onRecord.phones.includes(input.phone)
@@ -426,9 +427,14 @@ export async function openPublicPrivacyRequest(
       : onRecord && input.email && onRecord.email === input.email
         ? ({ channel: "email", value: input.email } as const)
         : null;
-  const code = recipient ? await newCode(ctx.config, row.id, recipient, now) : null;
-  await scope.write(openStatements(publicDoer(ctx, scope), { ...row, ...(code?.columns ?? {}) }));
-  if (code) ctx.waitUntil(deliver({ ...ctx, db: scope.db }, code.message));
+  const code = await newCode(
+    ctx.config,
+    row.id,
+    recipient ?? { channel: "phone", value: input.phone ?? input.email ?? "" },
+    now,
+  );
+  await scope.write(openStatements(publicDoer(ctx, scope), { ...row, ...(recipient ? code.columns : {}) }));
+  if (recipient) ctx.waitUntil(deliver({ ...ctx, db: scope.db }, code.message));
   return { id: row.id };
 }
 
