@@ -1059,6 +1059,7 @@ export const en: Dictionary = {
       "People's requests under the Personal Data Protection Law: access, correction, erasure and consent withdrawal. Each must be answered within 30 days of receipt.",
     empty:
       "No requests yet. People open them from the public request page, or by sending “my data” on WhatsApp.",
+    openForSomeone: "Open a request for someone (who called, wrote or came in)",
     publicLink: "Your customers' public request page",
     types: {
       access: "Copy of data",

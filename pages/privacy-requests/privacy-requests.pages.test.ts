@@ -168,4 +168,28 @@ describe("staff privacy request pages", () => {
     const after = await (await manager.follow(refused)).text();
     expect(after).toContain(escaped(ar.privacyRequests.states.refused));
   });
+
+  it("opens a request for someone from the list page, writing nothing for bad input", async () => {
+    const tenant = await createTenant();
+    const contact = await newContact(tenant, "ريم الحربي");
+    const manager = signedIn(tenant.manager);
+    await manager.get("/privacy/requests");
+    const before = await countRows("privacy_requests");
+    const bad = await manager.post("/privacy/requests", { type: "access", name: "Reem", phone: "12" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain(escaped(ar.privacyRequests.invalid));
+    expect(await countRows("privacy_requests")).toBe(before);
+
+    const res = await manager.post("/privacy/requests", {
+      type: "correction",
+      name: "ريم",
+      phone: contact.phone,
+      details: "الاسم",
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toMatch(/^\/privacy\/requests\/dsr_[0-9a-z]{20}$/);
+    const detail = await (await manager.follow(res)).text();
+    expect(detail).toContain('data-testid="verify-in-person"');
+    expect(await latestCodeSentTo(contact.phone)).toMatch(/^\d{6}$/);
+  });
 });

@@ -16,6 +16,7 @@ import {
   completePrivacyRequest,
   extendPrivacyRequest,
   listRequests,
+  openPrivacyRequest,
   openPublicPrivacyRequest,
   type PublicContext,
   publicCopy,
@@ -116,7 +117,7 @@ for (const path of staffPaths) privacyRequestPages.use(path, requireSignedIn(), 
 
 const PAGE_SIZE = 20;
 
-privacyRequestPages.get("/privacy/requests", async (c) => {
+const listPage = async (c: Context<AppEnv>, form: PublicRequestFormState, status: 200 | 422 = 200) => {
   const ctx = tenantOf(c);
   const cursor = c.req.query("cursor");
   const list = (at: string | undefined) => listRequests(ctx, at, PAGE_SIZE);
@@ -126,17 +127,39 @@ privacyRequestPages.get("/privacy/requests", async (c) => {
   });
   return renderPage(c, {
     title: (t) => t.privacyRequests.title,
-    body: (t) => (
+    body: (t, csrf) => (
       <RequestsListPage
         t={t}
         locale={c.get("locale")}
         timeZone={signedInUser(c).tenantTimeZone}
+        csrf={csrf}
         requests={page.data}
         nextCursor={page.nextCursor}
         publicPath={`/privacy/${ctx.scope.tenantId}/request`}
+        form={form}
       />
     ),
+    status,
   });
+};
+
+privacyRequestPages.get("/privacy/requests", (c) => listPage(c, { values: {}, invalid: [] }));
+
+privacyRequestPages.post("/privacy/requests", async (c) => {
+  const values = (await formValues(c, FIELDS)) as Record<PublicRequestField, string>;
+  const parsed = PublicRequestFormSchema.safeParse(values);
+  if (!parsed.success) {
+    const invalid = FIELDS.filter((field) => parsed.error.issues.some((issue) => issue.path[0] === field));
+    return listPage(c, { values, invalid }, 422);
+  }
+  const request = await openPrivacyRequest(tenantOf(c), {
+    type: parsed.data.type,
+    requesterName: parsed.data.name,
+    phone: parsed.data.phone,
+    email: parsed.data.email,
+    details: parsed.data.details,
+  });
+  return c.redirect(`/privacy/requests/${request.id}`, 303);
 });
 
 const detailPage = async (

@@ -265,14 +265,78 @@ const Due: FC<{ t: Dictionary; locale: Locale; timeZone: string | null; request:
   </span>
 );
 
+/** Staff open a request for someone who called, wrote or came in. */
+const OpenRequestForm: FC<{ t: Dictionary; csrf: string; form: PublicRequestFormState }> = ({
+  t,
+  csrf,
+  form,
+}) => {
+  const p = t.privacyRequests;
+  const invalid = (field: PublicRequestField) => (form.invalid.includes(field) ? p.invalid : undefined);
+  return (
+    <details class="card" open={form.invalid.length > 0}>
+      <summary>{p.openForSomeone}</summary>
+      <form method="post" action="/privacy/requests" class="form" data-testid="open-request-form">
+        <CsrfField token={csrf} />
+        <div class="field">
+          <label for="type">{p.chooseType}</label>
+          <select id="type" name="type">
+            {PRIVACY_REQUEST_TYPES.map((type) => (
+              <option value={type} selected={form.values.type === type}>
+                {p.types[type]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Field
+          name="name"
+          label={p.requester}
+          value={form.values.name ?? ""}
+          maxlength={100}
+          error={invalid("name")}
+        />
+        <Field
+          name="phone"
+          label={t.privacyRequests.fields.phones}
+          type="tel"
+          value={form.values.phone ?? ""}
+          inputmode="tel"
+          ltr
+          maxlength={40}
+          error={invalid("phone")}
+        />
+        <Field
+          name="email"
+          label={t.privacyRequests.fields.email}
+          type="email"
+          value={form.values.email ?? ""}
+          ltr
+          error={invalid("email")}
+        />
+        <div class="field">
+          <label for="details">{p.details}</label>
+          <textarea id="details" name="details" maxlength={2000} rows={2}>
+            {form.values.details ?? ""}
+          </textarea>
+        </div>
+        <button type="submit" class="button button--primary button--small">
+          {p.submit}
+        </button>
+      </form>
+    </details>
+  );
+};
+
 export const RequestsListPage: FC<{
   t: Dictionary;
   locale: Locale;
   timeZone: string | null;
+  csrf: string;
   requests: PrivacyRequestView[];
   nextCursor: string | null;
   publicPath: string;
-}> = ({ t, locale, timeZone, requests, nextCursor, publicPath }) => {
+  form: PublicRequestFormState;
+}> = ({ t, locale, timeZone, csrf, requests, nextCursor, publicPath, form }) => {
   const p = t.privacyRequests;
   return (
     <section class="section">
@@ -285,6 +349,8 @@ export const RequestsListPage: FC<{
             {publicPath}
           </a>
         </p>
+        <ErrorSummary message={form.invalid.length > 0 ? p.invalid : undefined} />
+        <OpenRequestForm t={t} csrf={csrf} form={form} />
         {requests.length === 0 ? (
           <div class="empty-state" data-testid="privacy-requests-empty">
             <p>{p.empty}</p>
