@@ -109,6 +109,11 @@ test("a person asks for their data on the public page, verifies with a code and 
   assert.equal((await row.getByTestId("state").textContent())?.trim(), "مكتمل");
   await switchLanguage(staff.page);
   await screenshot(staff.page, "privacy-requests-en-desktop");
+  await staff.page.getByTestId("privacy-request").first().locator("a").first().click();
+  await staff.page.waitForLoadState();
+  assert.equal(await staff.page.getByTestId("history").locator("li").count(), 3);
+  await screenshot(staff.page, "privacy-request-detail-en-desktop");
+  await staff.page.goBack();
   assert.equal(
     (await staff.page.getByTestId("privacy-request").first().getByTestId("state").textContent())?.trim(),
     "Done",

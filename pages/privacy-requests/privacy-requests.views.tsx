@@ -437,8 +437,20 @@ export const RequestDetailPage: FC<{
             <DateText ms={ms(request.receivedAt)} locale={locale} timeZone={timeZone} />
           </dd>
           <dt>{p.requester}</dt>
-          <dd dir="auto">
-            {[request.requesterName, request.phone, request.email].filter(Boolean).join(" · ")}
+          <dd>
+            <bdi>{request.requesterName}</bdi>
+            {request.phone ? (
+              <>
+                {" · "}
+                <span dir="ltr">{request.phone}</span>
+              </>
+            ) : null}
+            {request.email ? (
+              <>
+                {" · "}
+                <span dir="ltr">{request.email}</span>
+              </>
+            ) : null}
           </dd>
           <dt>{p.contact}</dt>
           <dd>
