@@ -5,7 +5,7 @@ import { call, countRows, expectProblem, postJson, postJsonSettled } from "../..
 import { processWhatsAppWebhook } from "../messaging/inbound";
 import type { OutboundJob } from "../messaging/messaging.service";
 import { CODE_MAX_ATTEMPTS } from "./privacy-requests.service";
-import { WHATSAPP_ACKNOWLEDGEMENT } from "./whatsapp-keywords";
+import { privacyKeyword, WHATSAPP_ACKNOWLEDGEMENT } from "./whatsapp-keywords";
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
 type Request = {
@@ -119,6 +119,24 @@ describe("privacy requests: deadlines", () => {
       "privacy_request.opened",
       "privacy_request.extended",
     ]);
+  });
+
+  it("tells a person without an email of the extension on WhatsApp, and a race extends once", async () => {
+    const tenant = await createTenant();
+    const contact = await newContact(tenant);
+    const request = await open(tenant, { type: "erasure", requesterName: "Reem", phone: contact.phone });
+    const [first, second] = await Promise.all([
+      act(tenant, request.id, "extend", { days: 30, reason: "Backups to check" }),
+      act(tenant, request.id, "extend", { days: 30, reason: "Backups to check" }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const notices = await env.DB.prepare(
+      "SELECT channel, body FROM outbox_messages WHERE recipient = ? AND body LIKE '%Backups to check%'",
+    )
+      .bind(contact.phone)
+      .all<{ channel: string; body: string }>();
+    expect(notices.results.map((n) => n.channel)).toEqual(["whatsapp"]);
+    expect((await historyOf(request.id)).filter((e) => e.action === "extended")).toHaveLength(1);
   });
 
   it("lists open requests by due date with the overdue first, answered ones after", async () => {
@@ -368,6 +386,15 @@ describe("privacy requests: access and bad input", () => {
 });
 
 describe("privacy requests: WhatsApp keywords", () => {
+  it("recognises only the whole keywords, in either language", () => {
+    expect(privacyKeyword("بياناتي")).toBe("access");
+    expect(privacyKeyword(" My Data ")).toBe("access");
+    expect(privacyKeyword("احذف  بياناتي")).toBe("erasure");
+    expect(privacyKeyword("DELETE MY DATA")).toBe("erasure");
+    expect(privacyKeyword("my data plan")).toBeNull();
+    expect(privacyKeyword("هل بياناتي محفوظة؟")).toBeNull();
+  });
+
   it("opens a verified request from the contact's own number and acknowledges it", async () => {
     const tenant = await createTenant();
     const contact = await newContact(tenant);
