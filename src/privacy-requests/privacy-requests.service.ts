@@ -233,18 +233,19 @@ async function newCode(
 
 /**
  * Where a code for this contact goes: the phone or email the requester gave when it is one the
- * contact has on record, else the contact's own first phone, else their email. Never an address
- * only the requester typed.
+ * contact has on record; for staff, else the contact's own first phone, else their email. Never an
+ * address only the requester typed.
  */
 function codeRecipient(
-  contact: { phone: string | null; email: string | null },
+  record: { phone: string | null; email: string | null; phones: string[] },
   stated: { phone?: string | undefined; email?: string | undefined },
-  phonesOnRecord: string[],
+  fallBackToRecord: boolean,
 ): { channel: "phone" | "email"; value: string } | null {
-  if (stated.phone && phonesOnRecord.includes(stated.phone)) return { channel: "phone", value: stated.phone };
-  if (stated.email && contact.email === stated.email) return { channel: "email", value: stated.email };
-  if (contact.phone) return { channel: "phone", value: contact.phone };
-  if (contact.email) return { channel: "email", value: contact.email };
+  if (stated.phone && record.phones.includes(stated.phone)) return { channel: "phone", value: stated.phone };
+  if (stated.email && record.email === stated.email) return { channel: "email", value: stated.email };
+  if (!fallBackToRecord) return null;
+  if (record.phone) return { channel: "phone", value: record.phone };
+  if (record.email) return { channel: "email", value: record.email };
   return null;
 }
 
@@ -364,7 +365,7 @@ export async function openPrivacyRequest(ctx: TenantContext, input: OpenPrivacyR
   }
   const row = newRequestRow(input, "staff", match.id, now, ctx.actor.id);
   const onRecord = match.id ? await recordOf(scope, match.id) : null;
-  const recipient = onRecord ? codeRecipient(onRecord, input, onRecord.phones) : null;
+  const recipient = onRecord ? codeRecipient(onRecord, input, true) : null;
   const code = recipient ? await newCode(ctx.config, row.id, recipient, now) : null;
   const [[stored]] = await scope.write(openStatements(ctx, { ...row, ...(code?.columns ?? {}) }));
   if (!stored) throw new Error("openPrivacyRequest: not stored");
@@ -420,13 +421,9 @@ export async function openPublicPrivacyRequest(
   const row = newRequestRow(input, "public_page", match.id, now, null);
   // The same reads and hashing for everyone, so the answer's timing does not tell who is on record.
   const onRecord = await recordOf(scope, match.id ?? "");
-  // Only to what the person typed and the contact holds: never to another address of the contact.
-  const recipient =
-    onRecord && input.phone && onRecord.phones.includes(input.phone)
-      ? ({ channel: "phone", value: input.phone } as const)
-      : onRecord && input.email && onRecord.email === input.email
-        ? ({ channel: "email", value: input.email } as const)
-        : null;
+  // Only to what the person typed and the contact holds: a stranger who types a known name gets
+  // no code sent to that person's other number.
+  const recipient = onRecord ? codeRecipient(onRecord, input, false) : null;
   const code = await newCode(
     ctx.config,
     row.id,
