@@ -192,4 +192,26 @@ describe("staff privacy request pages", () => {
     expect(detail).toContain('data-testid="verify-in-person"');
     expect(await latestCodeSentTo(contact.phone)).toMatch(/^\d{6}$/);
   });
+
+  it("verifies in person from the detail page and downloads the copy only then", async () => {
+    const tenant = await createTenant();
+    const contact = await newContact(tenant, "ريم الحربي");
+    const opened = await postJson(
+      "/api/v1/privacy-requests",
+      { type: "access", requesterName: "ريم", contactId: contact.id },
+      tenant.manager.auth,
+    );
+    const { id } = (await opened.json()) as { id: string };
+    const manager = signedIn(tenant.manager);
+    expect((await manager.get(`/privacy/requests/${id}/copy.json`)).status).toBe(409);
+    await manager.get(`/privacy/requests/${id}`);
+    const verified = await manager.post(`/privacy/requests/${id}/verify`, {
+      method: "in_person",
+      reason: "National ID seen at the office",
+    });
+    expect(verified.status).toBe(303);
+    const download = await manager.get(`/privacy/requests/${id}/copy.json`);
+    expect(download.status).toBe(200);
+    expect(((await download.json()) as { person: { name: string } }).person.name).toBe("ريم الحربي");
+  });
 });
