@@ -30,6 +30,7 @@ import { importsPages } from "./imports/imports.pages";
 import { inboxPages } from "./inbox/inbox.pages";
 import type { EarlyAccessField, EarlyAccessFormState } from "./landing/early-access-form";
 import { EarlyAccessThanksPage, LandingPage } from "./landing/landing";
+import { privacyRequestPages } from "./privacy-requests/privacy-requests.pages";
 import { type PageOptions, renderPage } from "./render";
 import { searchPages } from "./search/search.pages";
 import { verifyCsrfToken } from "./session/cookies";
@@ -87,6 +88,7 @@ pages.route("/", pipelineSettingsPages);
 pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
 pages.route("/", pricingPages);
+pages.route("/", privacyRequestPages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

@@ -51,6 +51,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { privacyRequestsApi } from "./privacy-requests/privacy-requests.routes";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
 import { templatesApi } from "./templates/templates.routes";
@@ -118,6 +119,11 @@ const OPENAPI_INFO = {
       name: "billing",
       description:
         "Plans and prices in SAR (public), the subscription (trial, checkout with Moyasar, plan changes), usage against the plan's limits, and the tenant's ZATCA tax invoices",
+    },
+    {
+      name: "privacy",
+      description:
+        "Data-subject requests under the Saudi PDPL: access, correction, erasure, consent withdrawal; identity verified before anything is disclosed; 30-day deadline",
     },
     {
       name: "webhooks",
@@ -209,6 +215,7 @@ export function createApp() {
   app.route("/api/v1", usageApi);
   app.route("/api/v1", subscriptionsApi);
   app.route("/api/v1", whatsappTemplatesApi);
+  app.route("/api/v1", privacyRequestsApi);
   app.route("/", webhooksApi);
   app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.

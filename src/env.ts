@@ -40,6 +40,7 @@ export interface Bindings {
   PLATFORM_WHATSAPP_AUTH_TEMPLATE?: string;
   PLATFORM_WHATSAPP_INVITE_TEMPLATE?: string;
   PLATFORM_WHATSAPP_BILLING_TEMPLATE?: string;
+  PLATFORM_WHATSAPP_PRIVACY_TEMPLATE?: string;
   PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES?: string;
   RESEND_API_KEY?: string;
   EMAIL_FROM?: string;
@@ -183,6 +184,8 @@ export const configSchema = z
     PLATFORM_WHATSAPP_INVITE_TEMPLATE: templateName.default("dealix_invitation"),
     // A utility template: workspace, the notice, the billing page's link.
     PLATFORM_WHATSAPP_BILLING_TEMPLATE: templateName.default("dealix_billing_notice"),
+    // A utility template: workspace, the notice about a privacy request, the request page's link.
+    PLATFORM_WHATSAPP_PRIVACY_TEMPLATE: templateName.default("dealix_privacy_notice"),
     // The languages both templates are approved in; the first is used for anyone whose language
     // is unknown or not in the list.
     PLATFORM_WHATSAPP_TEMPLATE_LANGUAGES: z

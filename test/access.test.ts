@@ -105,6 +105,10 @@ const VALID_BODIES: Record<string, unknown> = {
   updateDeal: { title: "Renamed" },
   moveDeal: { stageId: "stg_00000000000000000000" },
   setImportMapping: { mapping: { "0": "name" }, duplicateAction: "skip" },
+  verifyPrivacyRequest: { method: "in_person", reason: "National ID checked" },
+  extendPrivacyRequest: { days: 10, reason: "Archive search needed" },
+  refusePrivacyRequest: { reason: "Manifestly unfounded" },
+  completePrivacyRequest: {},
 };
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
@@ -179,6 +183,11 @@ beforeAll(async () => {
   foreignIds.imp = ((await upload.json()) as { import: { id: string } }).import.id;
   foreignIds.tax = (await foreignTaxInvoice(other)).id;
   foreignIds.chk = await foreignCheckout(other);
+  foreignIds.dsr = await createdId(other.owner, "/api/v1/privacy-requests", {
+    type: "access",
+    requesterName: "Foreign person",
+    email: `matrix-dsr-${Date.now()}@example.sa`,
+  });
   for (const scope of SCOPES) keys[scope] = (await createKey(home.owner, [scope])).key;
   keys.all = (await createKey(home.owner, SCOPES)).key;
 });

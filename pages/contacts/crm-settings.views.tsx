@@ -19,6 +19,7 @@ export const CrmSettingsPage: FC<
       <nav class="actions" aria-label={t.crmSettings.title}>
         <a href="/settings/custom-fields">{t.customFields.title}</a>
         <a href="/settings/templates">{t.templates.title}</a>
+        <a href="/privacy/requests">{t.privacyRequests.nav}</a>
       </nav>
       <Notice message={notice} />
       <ErrorSummary message={error} />

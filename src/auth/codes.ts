@@ -10,7 +10,7 @@ import { deriveSecret, hmacSha256Hex } from "../platform/crypto";
  */
 export async function codeHash(
   config: Config,
-  purpose: "otp" | "verify" | "operator",
+  purpose: "otp" | "verify" | "operator" | "privacy_request",
   rowId: string,
   code: string,
 ) {

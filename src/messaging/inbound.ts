@@ -12,6 +12,7 @@ import { sha256Hex } from "../platform/crypto";
 import { idPrefixes, newId } from "../platform/ids";
 import { type TenantScope, tenantScope } from "../platform/tenant-scope";
 import { nameKey, normaliseText } from "../platform/text-normalise";
+import { openFromWhatsApp, privacyKeyword } from "../privacy-requests/whatsapp-keywords";
 import { withdrawIfNotWithdrawn } from "./consents.repo";
 import {
   applyStatus,
@@ -246,8 +247,14 @@ export async function processWhatsAppWebhook(
   const inbound = events.filter((event): event is InboundEvent => event.kind === "message");
   for (const event of inbound) {
     const { contactId, stored } = await receive(scope, event, now);
-    // Only a message stored now (not a replay) can opt out, so a redelivery confirms nothing twice.
-    if (stored && isOptOut(event.body)) await optOut(env, scope, contactId, event, now);
+    // Only a message stored now (not a replay) can opt out or open a privacy request, so a
+    // redelivery confirms nothing twice.
+    if (!stored) continue;
+    if (isOptOut(event.body)) await optOut(env, scope, contactId, event, now);
+    const privacyRequest = privacyKeyword(event.body);
+    if (privacyRequest) {
+      await openFromWhatsApp(env, scope, contactId, event, privacyRequest, now);
+    }
   }
 
   const statuses = events

@@ -15,7 +15,8 @@ import { insertOutboxMessage } from "./outbox.repo";
 export type WhatsAppTemplate =
   | { kind: "code"; code: string }
   | { kind: "invitation"; workspace: Bilingual; role: Bilingual; link: string }
-  | { kind: "billing_notice"; workspace: Bilingual; notice: Bilingual; link: string };
+  | { kind: "billing_notice"; workspace: Bilingual; notice: Bilingual; link: string }
+  | { kind: "privacy_notice"; workspace: Bilingual; notice: Bilingual; link: string };
 
 /** Text in both languages: the template's language picks one. */
 export interface Bilingual {
@@ -185,7 +186,10 @@ function sendByWhatsApp(
           }
         : {
             kind: "template" as const,
-            name: config.PLATFORM_WHATSAPP_BILLING_TEMPLATE,
+            name:
+              template.kind === "billing_notice"
+                ? config.PLATFORM_WHATSAPP_BILLING_TEMPLATE
+                : config.PLATFORM_WHATSAPP_PRIVACY_TEMPLATE,
             language,
             variables: [template.workspace[side], template.notice[side], template.link],
           };

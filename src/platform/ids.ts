@@ -40,6 +40,8 @@ export const idPrefixes = {
   checkout: "chk",
   payment: "pay",
   billingCredit: "crd",
+  privacyRequest: "dsr",
+  privacyRequestEvent: "dse",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -98,6 +98,15 @@ export const RATE_LIMITS = {
     windowSeconds: 15 * MINUTE,
     keyedBy: "ip",
   },
+  // A person's privacy request (PDPL) from a tenant's public page: it writes a request and may send
+  // a code, so a person asks a few times an hour at most; per IP it stops a script filling the list.
+  privacyRequestPerIp: { name: "privacy-request-ip", limit: 10, windowSeconds: HOUR, keyedBy: "ip" },
+  privacyRequestPerTarget: {
+    name: "privacy-request-target",
+    limit: 3,
+    windowSeconds: HOUR,
+    keyedBy: "identity",
+  },
   // Platform operators are a handful of Dealix staff whose session reaches every tenant: tighter
   // than tenant sign-in. 5 password tries per operator email per 15 min; per IP 20, which only a
   // client spraying guesses reaches. A correct password sends a code, which costs a message and
