@@ -25,6 +25,7 @@ import { customFieldsPages } from "./custom-fields/custom-fields.pages";
 
 import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
+import { governancePages } from "./governance/governance.pages";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import { importsPages } from "./imports/imports.pages";
 import { inboxPages } from "./inbox/inbox.pages";
@@ -87,6 +88,7 @@ pages.route("/", pipelineSettingsPages);
 pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
 pages.route("/", pricingPages);
+pages.route("/", governancePages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

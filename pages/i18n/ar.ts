@@ -1024,4 +1024,23 @@ export const ar = {
     payNow: "ادفع الآن",
     askOwner: "اطلب من مالك الحساب الدفع.",
   },
+  governance: {
+    consents: {
+      expired: "انتهت",
+      expiredSince: "انتهت الموافقة منذ",
+      sourceExpiry: "انقضاء ١٢ شهرًا دون تجديد",
+      title: "موافقات التسويق المنتهية",
+      intro:
+        "تنتهي موافقة التسويق بعد ١٢ شهرًا من منحها ما لم تُجدَّد، وبعدها لا تُرسل رسائل تسويقية للعميل حتى يوافق من جديد.",
+      expiringHeading: "تنتهي خلال {days} يومًا",
+      expiredHeading: "انتهت ولم تُجدَّد",
+      contact: "العميل",
+      channel: "القناة",
+      grantedAt: "تاريخ الموافقة",
+      expiresAt: "تنتهي في",
+      expiredAt: "انتهت في",
+      none: "لا شيء هنا.",
+      channels: { whatsapp: "واتساب", email: "البريد", sms: "الرسائل النصية" },
+    },
+  },
 };

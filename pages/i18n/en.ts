@@ -1052,4 +1052,23 @@ export const en: Dictionary = {
     payNow: "Pay now",
     askOwner: "Ask the account owner to pay.",
   },
+  governance: {
+    consents: {
+      expired: "Expired",
+      expiredSince: "Expired since",
+      sourceExpiry: "12 months without renewal",
+      title: "Expiring marketing consents",
+      intro:
+        "Marketing consent lapses 12 months after it was given unless renewed; after that no marketing message goes to the contact until they agree again.",
+      expiringHeading: "Lapsing within {days} days",
+      expiredHeading: "Lapsed and not renewed",
+      contact: "Contact",
+      channel: "Channel",
+      grantedAt: "Granted",
+      expiresAt: "Lapses on",
+      expiredAt: "Lapsed on",
+      none: "Nothing here.",
+      channels: { whatsapp: "WhatsApp", email: "Email", sms: "SMS" },
+    },
+  },
 };

@@ -1,0 +1,2 @@
+CREATE INDEX `consents_marketing_grants` ON `consents` (`occurred_at`) WHERE "consents"."purpose" = 'marketing' AND "consents"."status" = 'granted';--> statement-breakpoint
+CREATE INDEX `consents_tenant_marketing` ON `consents` (`tenant_id`,`status`,`occurred_at`) WHERE "consents"."purpose" = 'marketing';

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { TestBrowser } from "../../test/browser";
+import { type Actor, createTenant } from "../../test/fixtures";
+import { escaped, postJson } from "../../test/helpers";
+import { ar } from "../i18n/ar";
+import { en } from "../i18n/en";
+
+const DAY = 86_400_000;
+const signedIn = (actor: Actor, extra: Record<string, string> = {}) =>
+  new TestBrowser({ "__Host-dlx_at": actor.accessToken, "__Host-dlx_rt": actor.refreshToken, ...extra });
+
+let phoneCounter = 0;
+async function contactWithGrant(owner: Actor, name: string, grantedAt: number) {
+  const phone = `+96657${String(Date.now() % 100_000).padStart(5, "0")}${String(phoneCounter++ % 100).padStart(2, "0")}`;
+  const created = await postJson(
+    "/api/v1/contacts",
+    { name, source: "walk_in", phones: [phone] },
+    owner.auth,
+  );
+  const { id } = (await created.json()) as { id: string };
+  const granted = await postJson(
+    `/api/v1/contacts/${id}/consents`,
+    {
+      purpose: "marketing",
+      status: "granted",
+      source: "web_form",
+      evidenceText: "I agree to offers",
+      occurredAt: new Date(grantedAt).toISOString(),
+    },
+    owner.auth,
+  );
+  expect(granted.status).toBe(201);
+  return id;
+}
+
+describe("expiring consents page", () => {
+  it("lists lapsing and lapsed marketing consents for managers, in Arabic and English", async () => {
+    const tenant = await createTenant();
+    const soon = await contactWithGrant(tenant.owner, "<b>Soon</b>", Date.now() - 350 * DAY);
+    const lapsed = await contactWithGrant(tenant.owner, "Lapsed", Date.now() - 400 * DAY);
+    const res = await signedIn(tenant.manager).get("/consents/expiring");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(escaped(ar.governance.consents.title));
+    expect(html).toContain("&lt;b&gt;Soon&lt;/b&gt;");
+    expect(html).toMatch(
+      new RegExp(
+        `data-testid="consents-expiring"[\\s\\S]*data-contact="${soon}"[\\s\\S]*data-testid="consents-expired"[\\s\\S]*data-contact="${lapsed}"`,
+      ),
+    );
+    const english = await (await signedIn(tenant.owner, { lang: "en" }).get("/consents/expiring")).text();
+    expect(english).toContain(escaped(en.governance.consents.expiredHeading));
+    expect((await signedIn(tenant.agent).get("/consents/expiring")).status).toBe(403);
+  });
+});
