@@ -23,6 +23,7 @@ import { plansApi } from "./billing/plans.routes";
 import { subscriptionsApi } from "./billing/subscriptions.routes";
 import { taxInvoicesApi } from "./billing/tax-invoices.routes";
 import { usageApi } from "./billing/usage.routes";
+import { breachesApi } from "./breaches/breaches.routes";
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
 import { crmSettingsApi } from "./crm/crm-settings.routes";
@@ -215,6 +216,7 @@ export function createApp() {
   app.route("/", adminApi);
   app.route("/", operationsApi);
   app.route("/", billingConsoleApi);
+  app.route("/", breachesApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
     type: "apiKey",
     in: "cookie",

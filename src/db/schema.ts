@@ -18,6 +18,7 @@ export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../bill
 export { subscriptions } from "../billing/subscriptions.schema";
 export { taxInvoices } from "../billing/tax-invoices.schema";
 export { usageCounters } from "../billing/usage.schema";
+export { breachIncidents, breachNotifications } from "../breaches/breaches.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";

@@ -40,6 +40,9 @@ export const idPrefixes = {
   checkout: "chk",
   payment: "pay",
   billingCredit: "crd",
+  breach: "brh",
+  breachNotification: "bnt",
+  retentionRun: "rtr",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
