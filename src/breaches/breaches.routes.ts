@@ -113,7 +113,7 @@ const BreachSchema = z
 
 const listRoute = createRoute({
   method: "get",
-  path: "/admin/breaches",
+  path: "/admin/breach-incidents",
   tags: ["operator"],
   operationId: "listBreaches",
   summary: "The personal-data breach register, newest first, each with its 72-hour regulator clock",
@@ -126,7 +126,7 @@ const listRoute = createRoute({
 
 const openRoute = createRoute({
   method: "post",
-  path: "/admin/breaches",
+  path: "/admin/breach-incidents",
   tags: ["operator"],
   operationId: "openBreach",
   summary: "Open an incident from the time Dealix became aware of it; audited",
@@ -140,7 +140,7 @@ const openRoute = createRoute({
 
 const detailRoute = createRoute({
   method: "get",
-  path: "/admin/breaches/{breachId}",
+  path: "/admin/breach-incidents/{breachId}",
   tags: ["operator"],
   operationId: "getBreach",
   summary: "An incident with its checklist, clock and notifications",
@@ -154,7 +154,7 @@ const detailRoute = createRoute({
 
 const updateRoute = createRoute({
   method: "patch",
-  path: "/admin/breaches/{breachId}",
+  path: "/admin/breach-incidents/{breachId}",
   tags: ["operator"],
   operationId: "updateBreach",
   summary: "Complete the assessment and tick the regulator notice's checklist; audited",
@@ -175,7 +175,7 @@ const updateRoute = createRoute({
 
 const notifyRoute = createRoute({
   method: "post",
-  path: "/admin/breaches/{breachId}/notifications",
+  path: "/admin/breach-incidents/{breachId}/notifications",
   tags: ["operator"],
   operationId: "recordBreachNotification",
   summary: "Record a notice given to SDAIA, an affected tenant or the data subjects; audited",

@@ -74,7 +74,12 @@ describe("the breach register", () => {
   it("opens an incident, ticks the checklist, records notices, and audits each step", async () => {
     const tenant = await createTenant("Affected Co");
     const awareAt = Date.now() - 10 * HOUR;
-    const opened = await send(operator, "POST", "/admin/breaches", incident(awareAt, [tenant.tenantId]));
+    const opened = await send(
+      operator,
+      "POST",
+      "/admin/breach-incidents",
+      incident(awareAt, [tenant.tenantId]),
+    );
     expect(opened.status).toBe(201);
     const breach = (await opened.json()) as Breach;
     expect(breach.regulatorClock.state).toBe("running");
@@ -83,7 +88,7 @@ describe("the breach register", () => {
     expect(breach.missingFromNotice).toHaveLength(6);
 
     // The regulator notice waits for a complete checklist.
-    const early = await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+    const early = await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
       recipient: "regulator",
       channel: "ndgp_portal",
     });
@@ -93,7 +98,7 @@ describe("the breach register", () => {
       await env.DB.prepare("SELECT id FROM breach_notifications WHERE incident_id = ?").bind(breach.id).all(),
     ).toMatchObject({ results: [] });
 
-    const partly = await send(operator, "PATCH", `/admin/breaches/${breach.id}`, {
+    const partly = await send(operator, "PATCH", `/admin/breach-incidents/${breach.id}`, {
       risks: "Unwanted contact; phishing.",
       remedialActions: "Recipient deleted the file; exports now need a second approval.",
       contactPoint: "privacy@dealix.sa",
@@ -101,22 +106,22 @@ describe("the breach register", () => {
     });
     expect(((await partly.json()) as Breach).missingFromNotice).toEqual(["contact"]);
     await expectProblem(
-      await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+      await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
         recipient: "regulator",
         channel: "ndgp_portal",
       }),
       422,
       "VALIDATION_FAILED",
     );
-    await send(operator, "PATCH", `/admin/breaches/${breach.id}`, { checklist: { contact: true } });
+    await send(operator, "PATCH", `/admin/breach-incidents/${breach.id}`, { checklist: { contact: true } });
 
-    const notified = await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+    const notified = await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
       recipient: "regulator",
       channel: "ndgp_portal",
       reference: "NDGP-2026-0042",
     });
     expect(notified.status).toBe(201);
-    const tenantNotice = await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+    const tenantNotice = await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
       recipient: "tenant",
       tenantId: tenant.tenantId,
       channel: "email",
@@ -124,7 +129,7 @@ describe("the breach register", () => {
     expect(tenantNotice.status).toBe(201);
 
     const detail = (await (
-      await call(`/admin/breaches/${breach.id}`, { headers: operator.cookie })
+      await call(`/admin/breach-incidents/${breach.id}`, { headers: operator.cookie })
     ).json()) as Breach;
     expect(detail.regulatorClock).toMatchObject({ state: "met", minutesLeft: null });
     expect(detail.regulatorNotifiedAt).not.toBeNull();
@@ -144,14 +149,19 @@ describe("the breach register", () => {
       "operator.breach_notified",
       "operator.breach_notified",
     ]);
-    const list = (await (await call("/admin/breaches", { headers: operator.cookie })).json()) as {
+    const list = (await (await call("/admin/breach-incidents", { headers: operator.cookie })).json()) as {
       data: Breach[];
     };
     expect(list.data.map((row) => row.id)).toContain(breach.id);
   });
 
   it("shows an unnotified incident past 72 hours as overdue", async () => {
-    const opened = await send(operator, "POST", "/admin/breaches", incident(Date.now() - 80 * HOUR, []));
+    const opened = await send(
+      operator,
+      "POST",
+      "/admin/breach-incidents",
+      incident(Date.now() - 80 * HOUR, []),
+    );
     const breach = (await opened.json()) as Breach;
     expect(breach.regulatorClock.state).toBe("overdue");
     expect(breach.regulatorClock.minutesLeft).toBeLessThanOrEqual(-8 * 60);
@@ -161,32 +171,40 @@ describe("the breach register", () => {
     const [tenant, other] = await Promise.all([createTenant(), createTenant()]);
     const before = await countRows("breach_incidents");
     await expectProblem(
-      await send(operator, "POST", "/admin/breaches", { ...incident(Date.now(), []), approxSubjects: -1 }),
+      await send(operator, "POST", "/admin/breach-incidents", {
+        ...incident(Date.now(), []),
+        approxSubjects: -1,
+      }),
       422,
       "VALIDATION_FAILED",
     );
     await expectProblem(
-      await send(operator, "POST", "/admin/breaches", { ...incident(Date.now(), []), extra: true }),
+      await send(operator, "POST", "/admin/breach-incidents", { ...incident(Date.now(), []), extra: true }),
       422,
       "VALIDATION_FAILED",
     );
     await expectProblem(
-      await send(operator, "POST", "/admin/breaches", incident(Date.now() + 10 * 60_000, [])),
+      await send(operator, "POST", "/admin/breach-incidents", incident(Date.now() + 10 * 60_000, [])),
       422,
       "VALIDATION_FAILED",
     );
     await expectProblem(
-      await send(operator, "POST", "/admin/breaches", incident(Date.now(), [newId(idPrefixes.tenant)])),
+      await send(
+        operator,
+        "POST",
+        "/admin/breach-incidents",
+        incident(Date.now(), [newId(idPrefixes.tenant)]),
+      ),
       422,
       "VALIDATION_FAILED",
     );
     expect(await countRows("breach_incidents")).toBe(before);
 
     const breach = (await (
-      await send(operator, "POST", "/admin/breaches", incident(Date.now(), [tenant.tenantId]))
+      await send(operator, "POST", "/admin/breach-incidents", incident(Date.now(), [tenant.tenantId]))
     ).json()) as Breach;
     await expectProblem(
-      await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+      await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
         recipient: "tenant",
         tenantId: other.tenantId,
         channel: "email",
@@ -195,7 +213,7 @@ describe("the breach register", () => {
       "VALIDATION_FAILED",
     );
     await expectProblem(
-      await send(operator, "POST", `/admin/breaches/${breach.id}/notifications`, {
+      await send(operator, "POST", `/admin/breach-incidents/${breach.id}/notifications`, {
         recipient: "data_subjects",
         channel: "carrier_pigeon",
       }),
@@ -209,7 +227,7 @@ describe("the breach register", () => {
       .first<{ n: number }>();
     expect(notices?.n).toBe(0);
     await expectProblem(
-      await call(`/admin/breaches/${newId(idPrefixes.breach)}`, { headers: operator.cookie }),
+      await call(`/admin/breach-incidents/${newId(idPrefixes.breach)}`, { headers: operator.cookie }),
       404,
       "NOT_FOUND",
     );
@@ -218,14 +236,14 @@ describe("the breach register", () => {
   it("is for platform operators only: a tenant owner's token gets a 401 and nothing is written", async () => {
     const tenant = await createTenant();
     const before = await countRows("breach_incidents");
-    const res = await call("/admin/breaches", {
+    const res = await call("/admin/breach-incidents", {
       method: "POST",
       headers: { ...tenant.owner.auth, Origin: ORIGIN, "Content-Type": "application/json" },
       body: JSON.stringify(incident(Date.now(), [])),
     });
     await expectProblem(res, 401, "UNAUTHENTICATED");
     await expectProblem(
-      await call("/admin/breaches", { headers: tenant.owner.auth }),
+      await call("/admin/breach-incidents", { headers: tenant.owner.auth }),
       401,
       "UNAUTHENTICATED",
     );
