@@ -52,6 +52,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { retentionApi } from "./retention/retention.routes";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
 import { templatesApi } from "./templates/templates.routes";
@@ -119,6 +120,11 @@ const OPENAPI_INFO = {
       name: "billing",
       description:
         "Plans and prices in SAR (public), the subscription (trial, checkout with Moyasar, plan changes), usage against the plan's limits, and the tenant's ZATCA tax invoices",
+    },
+    {
+      name: "privacy",
+      description:
+        "PDPL: retention periods per data type with a dry run, records of processing and sub-processors",
     },
     {
       name: "webhooks",
@@ -210,6 +216,7 @@ export function createApp() {
   app.route("/api/v1", usageApi);
   app.route("/api/v1", subscriptionsApi);
   app.route("/api/v1", whatsappTemplatesApi);
+  app.route("/api/v1", retentionApi);
   app.route("/", webhooksApi);
   app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.

@@ -38,4 +38,5 @@ export { whatsappTemplates } from "../messaging/whatsapp-templates.schema";
 export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";
+export { retentionPolicies, retentionRuns } from "../retention/retention.schema";
 export { invitations, memberships, tenants } from "../tenants/tenants.schema";

@@ -1,6 +1,7 @@
 import { dbFor } from "../../src/db/client";
 import type { Bindings } from "../../src/env";
 import { expireMarketingConsents } from "../../src/messaging/consent-expiry";
+import { runRetention } from "../../src/retention/retention.service";
 
 /**
  * PDPL housekeeping, once a day: marketing consents not renewed in 12 months are closed in the
@@ -8,5 +9,5 @@ import { expireMarketingConsents } from "../../src/messaging/consent-expiry";
  */
 export async function runPrivacyJobs(env: Bindings, now: number) {
   const db = dbFor(env.DB);
-  return { ...(await expireMarketingConsents(db, now)) };
+  return { ...(await expireMarketingConsents(db, now)), ...(await runRetention(db, now)) };
 }
