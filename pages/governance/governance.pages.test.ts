@@ -53,3 +53,41 @@ describe("expiring consents page", () => {
     expect((await signedIn(tenant.agent).get("/consents/expiring")).status).toBe(403);
   });
 });
+
+describe("retention settings page", () => {
+  it("shows periods and what is due to managers; owners save them and the next run turns dry", async () => {
+    const tenant = await createTenant();
+    const managerPage = await (await signedIn(tenant.manager).get("/settings/retention")).text();
+    expect(managerPage).toContain(escaped(ar.governance.retention.title));
+    expect(managerPage).toContain(escaped(ar.governance.retention.ownersOnly));
+    expect(managerPage).toMatch(/data-testid="next-run" data-mode="dry_run"/);
+
+    const owner = signedIn(tenant.owner, { lang: "en" });
+    expect(await (await owner.get("/settings/retention")).text()).toContain(
+      escaped(en.governance.retention.save),
+    );
+    const saved = await owner.post("/settings/retention", {
+      closed_lost_deals: "365",
+      message_bodies: "730",
+      audit_events: "1825",
+      import_rows: "30",
+      confirm: "yes",
+    });
+    expect(saved.status).toBe(303);
+    expect(await (await owner.get("/settings/retention")).text()).toMatch(
+      /data-testid="next-run" data-mode="apply"/,
+    );
+    expect(
+      (
+        await owner.post("/settings/retention", {
+          closed_lost_deals: "1",
+          message_bodies: "730",
+          audit_events: "1825",
+          import_rows: "30",
+        })
+      ).status,
+    ).toBe(422);
+    expect((await signedIn(tenant.manager).post("/settings/retention/confirm", {})).status).toBe(403);
+    expect((await signedIn(tenant.agent).get("/settings/retention")).status).toBe(403);
+  });
+});

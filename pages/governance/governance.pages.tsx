@@ -1,10 +1,20 @@
+import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { expiringConsents } from "../../src/messaging/consent-expiry";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
+import { RETENTION_TYPE_NAMES, RETENTION_TYPES } from "../../src/retention/retention.policy";
+import {
+  confirmRetention,
+  retentionPreview,
+  retentionSettings,
+  updateRetention,
+} from "../../src/retention/retention.service";
 import { renderPage } from "../render";
-import { requireManager, requireSignedIn, signedInUser } from "../session/page-session";
+import { parseWith } from "../session/forms";
+import { requireManager, requireOwner, requireSignedIn, signedInUser } from "../session/page-session";
 import { ExpiringConsentsPage } from "./consents.views";
+import { RetentionPage } from "./retention.views";
 
 /** The tenant's privacy pages: expiring consents, retention, records of processing. */
 export const governancePages = new Hono<AppEnv>();
@@ -24,4 +34,48 @@ governancePages.get("/consents/expiring", async (c) => {
       />
     ),
   });
+});
+
+const RetentionFormSchema = z.object({
+  ...Object.fromEntries(
+    RETENTION_TYPE_NAMES.map((type) => [
+      type,
+      z.coerce.number().int().min(RETENTION_TYPES[type].minDays).max(RETENTION_TYPES[type].maxDays),
+    ]),
+  ),
+  confirm: z.literal("yes").optional(),
+});
+
+governancePages.use("/settings/retention", requireSignedIn(), requireManager());
+
+governancePages.get("/settings/retention", async (c) => {
+  const ctx = tenantOf(c);
+  const settings = await retentionSettings(ctx);
+  const preview = await retentionPreview(ctx);
+  return renderPage(c, {
+    title: (t) => t.governance.retention.title,
+    body: (t, csrf) => (
+      <RetentionPage
+        t={t}
+        locale={c.get("locale")}
+        csrf={csrf}
+        settings={settings}
+        preview={preview}
+        canEdit={signedInUser(c).role === "owner"}
+      />
+    ),
+  });
+});
+
+governancePages.post("/settings/retention", requireOwner(), async (c) => {
+  const form = parseWith(RetentionFormSchema, await c.req.parseBody());
+  const values = form as Record<string, unknown>;
+  const periods = Object.fromEntries(RETENTION_TYPE_NAMES.map((type) => [type, Number(values[type])]));
+  await updateRetention(tenantOf(c), { periods, confirm: form.confirm === "yes" });
+  return c.redirect("/settings/retention", 303);
+});
+
+governancePages.post("/settings/retention/confirm", requireSignedIn(), requireOwner(), async (c) => {
+  await confirmRetention(tenantOf(c));
+  return c.redirect("/settings/retention", 303);
 });
