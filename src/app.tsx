@@ -52,6 +52,7 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { privacyApi } from "./privacy/privacy.routes";
 import { retentionApi } from "./retention/retention.routes";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
@@ -217,6 +218,7 @@ export function createApp() {
   app.route("/api/v1", subscriptionsApi);
   app.route("/api/v1", whatsappTemplatesApi);
   app.route("/api/v1", retentionApi);
+  app.route("/api/v1", privacyApi);
   app.route("/", webhooksApi);
   app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.

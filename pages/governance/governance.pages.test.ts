@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../../test/browser";
 import { type Actor, createTenant } from "../../test/fixtures";
-import { escaped, postJson } from "../../test/helpers";
+import { call, escaped, postJson } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
 
@@ -89,5 +89,69 @@ describe("retention settings page", () => {
     ).toBe(422);
     expect((await signedIn(tenant.manager).post("/settings/retention/confirm", {})).status).toBe(403);
     expect((await signedIn(tenant.agent).get("/settings/retention")).status).toBe(403);
+  });
+});
+
+describe("privacy pages", () => {
+  it("serves the platform notice and the sub-processor register publicly, in Arabic and English", async () => {
+    const notice = await call("/privacy");
+    expect(notice.status).toBe(200);
+    const html = await notice.text();
+    expect(html).toContain(escaped(ar.governance.privacy.title));
+    expect(html).toContain('href="/privacy/sub-processors"');
+    expect(html).not.toContain('data-testid="request-link"');
+    const english = await (await new TestBrowser({ lang: "en" }).get("/privacy/sub-processors")).text();
+    for (const id of ["cloudflare", "meta_whatsapp", "moyasar", "posthog", "sentry", "llm"]) {
+      expect(english).toContain(`data-id="${id}"`);
+    }
+    expect(english).toContain("Standard Contractual Clauses");
+  });
+
+  it("serves a tenant's notice with its name, its retention and its request page; an unknown tenant is a 404", async () => {
+    const tenant = await createTenant("Riyadh <Realty>");
+    await postJson("/api/v1/retention/confirm", {}, tenant.owner.auth);
+    const put = await call("/api/v1/retention", {
+      method: "PUT",
+      headers: { ...tenant.owner.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ periods: { closed_lost_deals: 400 } }),
+    });
+    expect(put.status).toBe(200);
+    const html = await (await call(`/privacy/${tenant.tenantId}/notice`)).text();
+    expect(html).toContain("Riyadh &lt;Realty&gt;");
+    expect(html).toContain(`href="/privacy/${tenant.tenantId}/request"`);
+    expect(html).toMatch(
+      /data-testid="notice-retention"[\s\S]*?٤٠٠|data-testid="notice-retention"[\s\S]*?400/,
+    );
+    const other = await createTenant();
+    expect((await call(`/privacy/${other.tenantId.replace(/.$/, "z")}/notice`)).status).toBe(404);
+  });
+
+  it("shows the record of processing to managers and as JSON, with the tenant's name and retention", async () => {
+    const tenant = await createTenant("Jeddah Homes");
+    const res = await call("/api/v1/privacy/records", { headers: tenant.manager.auth });
+    expect(res.status).toBe(200);
+    const records = (await res.json()) as {
+      controller: { name: { en: string } };
+      activities: { id: string; transfersOutsideKingdom: { recipient: string }[] }[];
+      retention: { type: string; days: number }[];
+      subProcessors: { id: string }[];
+    };
+    expect(records.controller.name.en).toBe("Jeddah Homes");
+    expect(records.retention).toContainEqual({ type: "audit_events", days: 1825, action: "delete" });
+    const billing = records.activities.find((activity) => activity.id === "billing");
+    expect(billing?.transfersOutsideKingdom.map((t) => t.recipient)).toEqual(["Cloudflare, Inc."]);
+    expect(records.subProcessors).toHaveLength(6);
+    const page = await (await signedIn(tenant.owner, { lang: "en" }).get("/privacy/records")).text();
+    expect(page).toContain(escaped(en.governance.privacy.recordsTitle));
+    expect(page).toContain("Jeddah Homes");
+    expect((await call("/api/v1/privacy/records", { headers: tenant.agent.auth })).status).toBe(403);
+    expect((await signedIn(tenant.agent).get("/privacy/records")).status).toBe(403);
+  });
+
+  it("links the privacy notice from sign-up and the early-access form", async () => {
+    for (const path of ["/signup", "/"]) {
+      const html = await (await call(path)).text();
+      expect(html).toMatch(/data-testid="privacy-notice-line"[\s\S]*?href="\/privacy"/);
+    }
   });
 });

@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { dbFor } from "../../src/db/client";
 import { expiringConsents } from "../../src/messaging/consent-expiry";
 import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
-import { RETENTION_TYPE_NAMES, RETENTION_TYPES } from "../../src/retention/retention.policy";
+import { idSchema } from "../../src/platform/schemas";
+import { publicNoticeOf, tenantProcessingRecords } from "../../src/privacy/privacy.service";
+import { DEFAULT_PERIODS, RETENTION_TYPE_NAMES, RETENTION_TYPES } from "../../src/retention/retention.policy";
 import {
   confirmRetention,
   retentionPreview,
@@ -14,6 +17,7 @@ import { renderPage } from "../render";
 import { parseWith } from "../session/forms";
 import { requireManager, requireOwner, requireSignedIn, signedInUser } from "../session/page-session";
 import { ExpiringConsentsPage } from "./consents.views";
+import { PrivacyNoticePage, ProcessingRecordsPage, SubProcessorsPage } from "./privacy.views";
 import { RetentionPage } from "./retention.views";
 
 /** The tenant's privacy pages: expiring consents, retention, records of processing. */
@@ -78,4 +82,49 @@ governancePages.post("/settings/retention", requireOwner(), async (c) => {
 governancePages.post("/settings/retention/confirm", requireSignedIn(), requireOwner(), async (c) => {
   await confirmRetention(tenantOf(c));
   return c.redirect("/settings/retention", 303);
+});
+
+governancePages.get("/privacy", (c) =>
+  renderPage(c, {
+    title: (t) => t.governance.privacy.title,
+    body: (t) => (
+      <PrivacyNoticePage t={t} locale={c.get("locale")} retention={DEFAULT_PERIODS} business={null} />
+    ),
+  }),
+);
+
+governancePages.get("/privacy/sub-processors", (c) =>
+  renderPage(c, {
+    title: (t) => t.governance.privacy.subProcessorsTitle,
+    body: (t) => <SubProcessorsPage t={t} locale={c.get("locale")} />,
+  }),
+);
+
+governancePages.use("/privacy/records", requireSignedIn(), requireManager());
+
+governancePages.get("/privacy/records", async (c) => {
+  const records = await tenantProcessingRecords(tenantOf(c));
+  return renderPage(c, {
+    title: (t) => t.governance.privacy.recordsTitle,
+    body: (t) => <ProcessingRecordsPage t={t} locale={c.get("locale")} records={records} />,
+  });
+});
+
+governancePages.get("/privacy/:tenantId/notice", async (c) => {
+  const { tenantId } = parseWith(z.object({ tenantId: idSchema("ten") }), {
+    tenantId: c.req.param("tenantId"),
+  });
+  const notice = await publicNoticeOf(dbFor(c.env.DB), tenantId);
+  const locale = c.get("locale");
+  return renderPage(c, {
+    title: (t) => t.governance.privacy.tenantTitle.replace("{name}", notice.name[locale]),
+    body: (t) => (
+      <PrivacyNoticePage
+        t={t}
+        locale={locale}
+        retention={notice.retention}
+        business={{ tenantId: notice.tenantId, name: notice.name[locale] }}
+      />
+    ),
+  });
 });

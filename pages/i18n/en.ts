@@ -1151,5 +1151,52 @@ export const en: Dictionary = {
       dryRun: "Dry run",
       applied: "Applied",
     },
+    privacy: {
+      title: "Privacy notice",
+      tenantTitle: "Privacy notice — {name}",
+      intro:
+        "This notice explains how Dealix processes personal data under the Saudi Personal Data Protection Law (PDPL).",
+      tenantIntro:
+        "{name} uses Dealix to manage its customer relationships; {name} is responsible for your data and Dealix processes it on its behalf.",
+      whatHeading: "What we process",
+      what: "Your name, mobile number, e-mail, the messages exchanged, notes and activities about your dealings with the business, and your consent record.",
+      whyHeading: "Why",
+      why: "To contact you about your requests, deals and service, and to send marketing offers only if you agreed.",
+      marketingHeading: "Marketing messages",
+      marketing:
+        'Marketing is sent only with your consent, which lapses after 12 months unless you renew it. Stop at any time by sending "STOP".',
+      whereHeading: "Where data is kept",
+      where:
+        "Data is hosted with providers some of whom are outside the Kingdom, under Standard Contractual Clauses and a transfer risk assessment.",
+      subProcessorsLink: "The list of sub-processors",
+      retentionHeading: "How long we keep it",
+      days: "{days} days",
+      rightsHeading: "Your rights",
+      rights:
+        "You may learn how your data is processed, get a copy, ask for it to be corrected or erased, and withdraw consent at any time. We answer within 30 days.",
+      requestLink: "Make a request about your data",
+      contactHeading: "Contact",
+      subProcessorsTitle: "Sub-processors",
+      subProcessorsIntro:
+        "Who processes personal data on Dealix's behalf, where, and on what basis data is transferred to them.",
+      processor: "Processor",
+      purpose: "Purpose",
+      data: "Data",
+      location: "Location",
+      transferBasis: "Transfer basis",
+      recordsTitle: "Record of processing activities",
+      recordsIntro:
+        "The PDPL Art. 31 record, generated from Dealix's configuration and your retention periods; kept for 5 years and given to SDAIA on request.",
+      controller: "Controller",
+      processorContact: "Processor contact",
+      subjects: "Categories of data subjects",
+      legalBasis: "Legal basis",
+      recipients: "Recipients",
+      transfers: "Transfers outside the Kingdom",
+      noTransfers: "None",
+      signupNotice: "By creating the account you agree to the processing described in the",
+      formNotice: "We process what you send as described in the",
+      noticeLink: "privacy notice",
+    },
   },
 };
