@@ -4,8 +4,11 @@ import { describe, expect, it, vi } from "vitest";
 import { addWhatsAppTemplate, createTenant as createBareTenant } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
 import { PRIVACY_CRON } from "../../workers/cron/index";
+import { dbFor } from "../db/client";
 import worker from "../index";
+import { tenantScope } from "../platform/tenant-scope";
 import { marketingConsentExpiry, marketingGrantCutoff } from "./consent-validity";
+import { lapsedMarketingGrants, marketingConsentsEnding } from "./consents.repo";
 
 const DAY = 86_400_000;
 
@@ -203,6 +206,29 @@ describe("consent expiry", () => {
       await call("/api/v1/consents/expiring", { headers: tenant.agent.auth }),
       403,
       "FORBIDDEN",
+    );
+  });
+});
+
+describe("consent expiry query plans", () => {
+  const planOf = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+    const { sql, params } = query.toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    return results.map((row) => row.detail).join("; ");
+  };
+
+  it("walks only marketing grants old enough to lapse, through the partial index", async () => {
+    expect(await planOf(lapsedMarketingGrants(dbFor(env.DB), Date.now(), 50))).toMatch(
+      /USING INDEX consents_marketing_grants \(occurred_at<\?\)/,
+    );
+  });
+
+  it("lists a tenant's ending consents through its marketing index", async () => {
+    const scope = tenantScope(dbFor(env.DB), "ten_plan");
+    expect(await planOf(marketingConsentsEnding(scope, "granted", Date.now(), 100))).toMatch(
+      /consents_tenant_marketing/,
     );
   });
 });
