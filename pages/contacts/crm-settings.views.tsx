@@ -19,6 +19,9 @@ export const CrmSettingsPage: FC<
       <nav class="actions" aria-label={t.crmSettings.title}>
         <a href="/settings/custom-fields">{t.customFields.title}</a>
         <a href="/settings/templates">{t.templates.title}</a>
+        <a href="/settings/retention">{t.governance.retention.title}</a>
+        <a href="/consents/expiring">{t.governance.consents.title}</a>
+        <a href="/privacy/records">{t.governance.privacy.recordsTitle}</a>
       </nav>
       <Notice message={notice} />
       <ErrorSummary message={error} />

@@ -144,6 +144,7 @@ describe("privacy pages", () => {
     const page = await (await signedIn(tenant.owner, { lang: "en" }).get("/privacy/records")).text();
     expect(page).toContain(escaped(en.governance.privacy.recordsTitle));
     expect(page).toContain("Jeddah Homes");
+    expect(page).toContain(`href="/privacy/${tenant.tenantId}/notice"`);
     expect((await call("/api/v1/privacy/records", { headers: tenant.agent.auth })).status).toBe(403);
     expect((await signedIn(tenant.agent).get("/privacy/records")).status).toBe(403);
   });

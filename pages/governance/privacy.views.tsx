@@ -136,6 +136,11 @@ export const ProcessingRecordsPage: FC<{ t: Dictionary; locale: Locale; records:
       <div class="container stack" data-testid="processing-records">
         <h1>{p.recordsTitle}</h1>
         <p class="muted">{p.recordsIntro}</p>
+        <p>
+          <a href={`/privacy/${records.controller.tenantId}/notice`} data-testid="customer-notice-link">
+            {p.customerNoticeLink}
+          </a>
+        </p>
         <dl>
           <dt>{p.controller}</dt>
           <dd>{records.controller.name[locale]}</dd>

@@ -1197,6 +1197,7 @@ export const en: Dictionary = {
       signupNotice: "By creating the account you agree to the processing described in the",
       formNotice: "We process what you send as described in the",
       noticeLink: "privacy notice",
+      customerNoticeLink: "Your customers' privacy notice (link it from your forms)",
     },
   },
 };

@@ -11,28 +11,24 @@ export const RETENTION_TYPES = {
     minDays: 180,
     maxDays: 3650,
     action: "delete",
-    counted: "from the day the deal was closed as lost",
   },
   message_bodies: {
     defaultDays: 730,
     minDays: 90,
     maxDays: 3650,
     action: "anonymise",
-    counted: "from the day the message was sent or received",
   },
   audit_events: {
     defaultDays: 1825,
     minDays: 1825,
     maxDays: 3650,
     action: "delete",
-    counted: "from the day of the event",
   },
   import_rows: {
     defaultDays: 30,
     minDays: 7,
     maxDays: 365,
     action: "delete",
-    counted: "from the day the import finished",
   },
 } as const;
 
