@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { PRIVACY_NOTICE_VERSION } from "../../src/privacy/processing-records";
 import { TestBrowser } from "../../test/browser";
-import { type Actor, createTenant } from "../../test/fixtures";
+import { type Actor, createTenant, signupViaApi } from "../../test/fixtures";
 import { call, escaped, postJson } from "../../test/helpers";
 import { ar } from "../i18n/ar";
 import { en } from "../i18n/en";
@@ -147,6 +149,19 @@ describe("privacy pages", () => {
     expect(page).toContain(`href="/privacy/${tenant.tenantId}/notice"`);
     expect((await call("/api/v1/privacy/records", { headers: tenant.agent.auth })).status).toBe(403);
     expect((await signedIn(tenant.agent).get("/privacy/records")).status).toBe(403);
+  });
+
+  it("records the notice version a sign-up accepted", async () => {
+    const { res } = await signupViaApi();
+    expect(res.status).toBe(201);
+    const { tenant } = (await res.json()) as { tenant: { id: string } };
+    const audit = await env.DB.prepare(
+      "SELECT details FROM audit_events WHERE tenant_id = ? AND action = 'tenant.created'",
+    )
+      .bind(tenant.id)
+      .first<{ details: string }>();
+    expect(JSON.parse(audit?.details ?? "{}")).toEqual({ privacyNotice: PRIVACY_NOTICE_VERSION });
+    expect(await (await call("/privacy")).text()).toContain(PRIVACY_NOTICE_VERSION);
   });
 
   it("links the privacy notice from sign-up and the early-access form", async () => {

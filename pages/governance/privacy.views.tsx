@@ -1,6 +1,7 @@
 import type { FC } from "hono/jsx";
 import {
   PRIVACY_CONTACT,
+  PRIVACY_NOTICE_VERSION,
   type recordsOfProcessing,
   SUB_PROCESSORS,
 } from "../../src/privacy/processing-records";
@@ -108,6 +109,9 @@ export const PrivacyNoticePage: FC<{
             {PRIVACY_CONTACT.email}
           </a>{" "}
           · {PRIVACY_CONTACT.address[locale]}
+        </p>
+        <p class="muted" data-testid="notice-version">
+          {p.version} <span dir="ltr">{PRIVACY_NOTICE_VERSION}</span>
         </p>
       </div>
     </section>

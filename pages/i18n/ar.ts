@@ -1169,6 +1169,7 @@ export const ar = {
       formNotice: "نعالج ما ترسله وفق",
       noticeLink: "إشعار الخصوصية",
       customerNoticeLink: "إشعار الخصوصية لعملائكم (اربطوه من نماذجكم)",
+      version: "إصدار الإشعار",
     },
   },
 };

@@ -1198,6 +1198,7 @@ export const en: Dictionary = {
       formNotice: "We process what you send as described in the",
       noticeLink: "privacy notice",
       customerNoticeLink: "Your customers' privacy notice (link it from your forms)",
+      version: "Notice version",
     },
   },
 };

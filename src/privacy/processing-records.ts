@@ -109,6 +109,12 @@ export const SUB_PROCESSORS = [
   transferBasis: Bilingual;
 }[];
 
+/**
+ * The privacy notice's version: the sign-up that showed it records it (tenant.created audit
+ * event), so which text an owner accepted stays provable. Bump it whenever the notice changes.
+ */
+export const PRIVACY_NOTICE_VERSION = "2026-12-07";
+
 /** The platform's contact for privacy matters (PDPL Art. 31: controller contact details). */
 export const PRIVACY_CONTACT = {
   email: "privacy@dealix.sa",
