@@ -55,7 +55,7 @@ test("the operator signs in with a password and a WhatsApp code, uses the consol
   assert.equal(new URL(page.url()).pathname, "/admin");
   assert.equal(await page.getByTestId("operator-name").textContent(), "Dealix Operator");
   await page.getByTestId("operator-session-ends").waitFor();
-  assert.equal(await page.getByTestId("operator-tools").locator("li").count(), 3);
+  assert.equal(await page.getByTestId("operator-tools").locator("li").count(), 4);
   await assertFitsPhone(page, "operator console (Arabic)");
   await screenshot(page, "admin-console-ar-phone");
 

@@ -11,6 +11,7 @@ import { accountPages } from "./account/account.pages";
 import { activityPages } from "./activities/activities.pages";
 import { adminPages } from "./admin/admin.pages";
 import { billingConsolePages } from "./admin/billing.pages";
+import { breachPages } from "./admin/breaches.pages";
 import { operationsPages } from "./admin/operations.pages";
 import { approvalsPages } from "./approvals/approvals.pages";
 import { authPages } from "./auth/auth.pages";
@@ -25,6 +26,7 @@ import { customFieldsPages } from "./custom-fields/custom-fields.pages";
 
 import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
+import { governancePages } from "./governance/governance.pages";
 import { isLocale, LOCALE_COOKIE } from "./i18n";
 import { importsPages } from "./imports/imports.pages";
 import { inboxPages } from "./inbox/inbox.pages";
@@ -70,6 +72,7 @@ pages.route("/", authPages);
 pages.route("/", adminPages);
 pages.route("/", operationsPages);
 pages.route("/", billingConsolePages);
+pages.route("/", breachPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
 pages.route("/", billingPages);
@@ -89,6 +92,7 @@ pages.route("/", templateSettingsPages);
 pages.route("/", searchPages);
 pages.route("/", pricingPages);
 pages.route("/", privacyRequestPages);
+pages.route("/", governancePages);
 
 const landing = (form: EarlyAccessFormState, status: 200 | 422 = 200): PageOptions => ({
   title: (t) => t.meta.title,

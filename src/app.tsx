@@ -23,6 +23,7 @@ import { plansApi } from "./billing/plans.routes";
 import { subscriptionsApi } from "./billing/subscriptions.routes";
 import { taxInvoicesApi } from "./billing/tax-invoices.routes";
 import { usageApi } from "./billing/usage.routes";
+import { breachesApi } from "./breaches/breaches.routes";
 import { companiesApi } from "./companies/companies.routes";
 import { contactsApi } from "./contacts/contacts.routes";
 import { crmSettingsApi } from "./crm/crm-settings.routes";
@@ -51,7 +52,9 @@ import { createReporter } from "./platform/reporter";
 import { requestId } from "./platform/request-id";
 import { createRouter } from "./platform/router";
 import { securityHeaders } from "./platform/security-headers";
+import { privacyApi } from "./privacy/privacy.routes";
 import { privacyRequestsApi } from "./privacy-requests/privacy-requests.routes";
+import { retentionApi } from "./retention/retention.routes";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
 import { templatesApi } from "./templates/templates.routes";
@@ -123,7 +126,7 @@ const OPENAPI_INFO = {
     {
       name: "privacy",
       description:
-        "Data-subject requests under the Saudi PDPL: access, correction, erasure, consent withdrawal; identity verified before anything is disclosed; 30-day deadline",
+        "Privacy under the Saudi PDPL: data-subject requests (access, correction, erasure, consent withdrawal; identity verified before anything is disclosed; 30-day deadline), retention periods with a dry run, records of processing and sub-processors",
     },
     {
       name: "webhooks",
@@ -216,12 +219,15 @@ export function createApp() {
   app.route("/api/v1", subscriptionsApi);
   app.route("/api/v1", whatsappTemplatesApi);
   app.route("/api/v1", privacyRequestsApi);
+  app.route("/api/v1", retentionApi);
+  app.route("/api/v1", privacyApi);
   app.route("/", webhooksApi);
   app.route("/", moyasarWebhookApi);
   // Operator endpoints: before the pages, whose form-post CSRF check is for forms, not these.
   app.route("/", adminApi);
   app.route("/", operationsApi);
   app.route("/", billingConsoleApi);
+  app.route("/", breachesApi);
   app.openAPIRegistry.registerComponent("securitySchemes", "OperatorSession", {
     type: "apiKey",
     in: "cookie",

@@ -43,6 +43,7 @@ const TOOLS: ConsoleTool[] = [
   { href: "/admin/dead-letters", label: (t) => t.admin.dlq },
   { href: "/admin/breakers", label: (t) => t.admin.circuitBreakers },
   { href: "/admin/billing", label: (t) => t.admin.billingTool },
+  { href: "/admin/breaches", label: (t) => t.governance.breaches.title },
 ];
 
 /** The operator of a console page request, from the operator cookie only; a dead one is cleared. */

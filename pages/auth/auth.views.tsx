@@ -75,6 +75,9 @@ export const SignupPage: FC<ViewProps> = ({ t, csrf, form }) => (
           required
           maxlength={128}
         />
+        <p class="muted" data-testid="privacy-notice-line">
+          {t.governance.privacy.signupNotice} <a href="/privacy">{t.governance.privacy.noticeLink}</a>
+        </p>
         <button type="submit" class="button button--primary">
           {t.auth.submitSignup}
         </button>

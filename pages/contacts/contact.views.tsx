@@ -61,9 +61,19 @@ const ConsentTable: FC<Pick<PageBase, "t" | "locale" | "timeZone"> & { consents:
                     <td data-testid={`consent-${channel}-${purpose}`} data-status={state?.status ?? "none"}>
                       {state ? (
                         <>
-                          <strong>{labels[state.status]}</strong>{" "}
+                          <strong>
+                            {state.status === "expired"
+                              ? t.governance.consents.expired
+                              : labels[state.status]}
+                          </strong>{" "}
                           <DateText ms={Date.parse(state.since)} locale={locale} timeZone={timeZone} />
-                          <span class="muted"> · {labels.sources[state.source]}</span>
+                          <span class="muted">
+                            {" "}
+                            ·{" "}
+                            {state.source === "expiry"
+                              ? t.governance.consents.sourceExpiry
+                              : labels.sources[state.source]}
+                          </span>
                         </>
                       ) : (
                         <span class="muted">{labels.none}</span>

@@ -20,6 +20,9 @@ export const CrmSettingsPage: FC<
         <a href="/settings/custom-fields">{t.customFields.title}</a>
         <a href="/settings/templates">{t.templates.title}</a>
         <a href="/privacy/requests">{t.privacyRequests.nav}</a>
+        <a href="/settings/retention">{t.governance.retention.title}</a>
+        <a href="/consents/expiring">{t.governance.consents.title}</a>
+        <a href="/privacy/records">{t.governance.privacy.recordsTitle}</a>
       </nav>
       <Notice message={notice} />
       <ErrorSummary message={error} />

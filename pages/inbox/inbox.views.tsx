@@ -221,7 +221,11 @@ const ConsentLine: FC<Base & { consent: MarketingConsent | null }> = ({ t, local
     {t.inbox.consent.label}:{" "}
     {consent ? (
       <>
-        {consent.status === "granted" ? t.inbox.consent.granted : t.inbox.consent.withdrawn}{" "}
+        {consent.status === "granted"
+          ? t.inbox.consent.granted
+          : consent.status === "expired"
+            ? t.governance.consents.expiredSince
+            : t.inbox.consent.withdrawn}{" "}
         <Moment t={t} locale={locale} timeZone={timeZone} iso={consent.since} />
       </>
     ) : (

@@ -133,6 +133,9 @@ export const EarlyAccessForm: FC<{ t: Dictionary; csrf: string; state: EarlyAcce
         <label for="consent">{copy.consent}</label>
         <FieldError id="consent-error" message={errorFor("consent")} />
       </div>
+      <p class="muted" data-testid="privacy-notice-line">
+        {t.governance.privacy.formNotice} <a href="/privacy">{t.governance.privacy.noticeLink}</a>
+      </p>
       <button type="submit" class="button button--primary">
         {copy.submit}
       </button>

@@ -8,6 +8,7 @@ import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
 import { clientIp, enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
 import type { Role } from "../platform/roles";
+import { PRIVACY_NOTICE_VERSION } from "../privacy/processing-records";
 import { insertMembershipOf, insertTenant } from "../tenants/tenants.repo";
 import { tenantView, userView } from "./account.service";
 import type { SignupInput } from "./auth.model";
@@ -84,6 +85,7 @@ export async function signup(ctx: RequestContext, input: SignupInput) {
           actor: { type: "user", id: user.id },
           action: "tenant.created",
           target: { type: "tenant", id: tenant.id },
+          details: { privacyNotice: PRIVACY_NOTICE_VERSION },
         },
         ctx.origin,
         now,

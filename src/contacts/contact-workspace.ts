@@ -39,7 +39,7 @@ export async function contactWorkspace(ctx: TenantContext, id: string, timelineL
     timeline: timelinePage(timelineRows, timelineLimit).data,
     members: team.map((member) => ({ userId: member.userId, name: member.name })),
     definitions,
-    consents: currentStates(consentRows),
+    consents: currentStates(consentRows, ctx.now),
     conversationId: conversation?.id ?? null,
   };
 }

@@ -19,6 +19,7 @@ export { billingCheckouts, billingPayments, moyasarWebhookEvents } from "../bill
 export { subscriptions } from "../billing/subscriptions.schema";
 export { taxInvoices } from "../billing/tax-invoices.schema";
 export { usageCounters } from "../billing/usage.schema";
+export { breachIncidents, breachNotifications } from "../breaches/breaches.schema";
 export { companies } from "../companies/companies.schema";
 export { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 export { assignmentAgents, crmSettings } from "../crm/crm.schema";
@@ -39,4 +40,5 @@ export { outboxMessages } from "../outbox/outbox.schema";
 export { pipelineStages, pipelines } from "../pipelines/pipelines.schema";
 export { idempotencyKeys } from "../platform/idempotency.schema";
 export { privacyRequestEvents, privacyRequests } from "../privacy-requests/privacy-requests.schema";
+export { retentionPolicies, retentionRuns } from "../retention/retention.schema";
 export { invitations, memberships, tenants } from "../tenants/tenants.schema";

@@ -34,7 +34,7 @@ export async function sendBroadcast(ctx: TenantContext, input: BroadcastInput) {
   const [targets, accountRows, [settings]] = await scope.read(
     () =>
       [
-        broadcastTargets(scope, input.contactIds, visibleRecords(ctx, contacts.ownerId)),
+        broadcastTargets(scope, input.contactIds, visibleRecords(ctx, contacts.ownerId), now),
         accountOfTenant(scope),
         messagingSettingsOf(scope),
       ] as const,

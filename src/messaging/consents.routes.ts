@@ -2,7 +2,13 @@ import { createRoute } from "@hono/zod-openapi";
 import { access, tenantOf } from "../platform/access";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent, pathId } from "../platform/router";
-import { ConsentSchema, ContactConsentsSchema, RecordConsentInputSchema } from "./consents.model";
+import { expiringConsents } from "./consent-expiry";
+import {
+  ConsentSchema,
+  ContactConsentsSchema,
+  ExpiringConsentsSchema,
+  RecordConsentInputSchema,
+} from "./consents.model";
 import { consentsOf, recordConsent } from "./consents.service";
 
 const listConsentsRoute = createRoute({
@@ -41,7 +47,23 @@ const recordConsentRoute = createRoute({
   },
 });
 
+const expiringConsentsRoute = createRoute({
+  method: "get",
+  path: "/consents/expiring",
+  tags: ["messages"],
+  operationId: "listExpiringConsents",
+  summary: "Marketing consents lapsing within 30 days, and those lapsed and not renewed",
+  description:
+    "A marketing grant lapses 12 months after it was given unless a newer grant renews it; after that the consent gate blocks marketing to the contact.",
+  ...access({ role: "manager", scope: "crm:read" }),
+  responses: {
+    200: { description: "Expiring and expired consents", ...jsonContent(ExpiringConsentsSchema) },
+    ...problemResponses("UNAUTHENTICATED", "FORBIDDEN"),
+  },
+});
+
 export const consentsApi = createRouter()
+  .openapi(expiringConsentsRoute, async (c) => c.json(await expiringConsents(tenantOf(c)), 200))
   .openapi(listConsentsRoute, async (c) =>
     c.json(await consentsOf(tenantOf(c), c.req.valid("param").contactId), 200),
   )

@@ -6,6 +6,7 @@ import { visibleRecords } from "../crm/visibility";
 import type { TenantContext } from "../platform/context";
 import { idPrefixes, newId } from "../platform/ids";
 import { ApiError } from "../platform/problem";
+import { marketingConsentExpiry, marketingGrantCutoff } from "./consent-validity";
 import type { RecordConsentInputSchema } from "./consents.model";
 import { type ConsentRow, consentHistory, insertConsent } from "./consents.repo";
 import type { CONSENT_SOURCES } from "./messaging.schema";
@@ -25,20 +26,25 @@ export const consentView = (row: ConsentRow) => ({
   recordedAt: new Date(row.createdAt).toISOString(),
 });
 
-/** The newest row per channel and purpose: the state the gate applies. */
-export function currentStates(history: ConsentRow[]) {
+/**
+ * The newest row per channel and purpose: the state the gate applies, a marketing grant over
+ * 12 months old shown as expired (since the day it lapsed) as the gate judges it.
+ */
+export function currentStates(history: ConsentRow[], now: number) {
   const seen = new Set<string>();
   const current = [];
   for (const row of history) {
     const key = `${row.channel}:${row.purpose}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const lapsed =
+      row.purpose === "marketing" && row.status === "granted" && row.occurredAt <= marketingGrantCutoff(now);
     current.push({
       channel: row.channel,
       purpose: row.purpose,
-      status: row.status,
-      since: new Date(row.occurredAt).toISOString(),
-      source: row.source,
+      status: lapsed ? ("expired" as const) : row.status,
+      since: new Date(lapsed ? marketingConsentExpiry(row.occurredAt) : row.occurredAt).toISOString(),
+      source: lapsed ? ("expiry" as const) : row.source,
     });
   }
   return current;
@@ -59,7 +65,7 @@ async function visibleContact(ctx: TenantContext, contactId: string) {
 
 export async function consentsOf(ctx: TenantContext, contactId: string) {
   const history = await visibleContact(ctx, contactId);
-  return { current: currentStates(history), history: history.map(consentView) };
+  return { current: currentStates(history, ctx.now), history: history.map(consentView) };
 }
 
 /** Appends a grant or withdrawal to the ledger, with its evidence, and audits it. */

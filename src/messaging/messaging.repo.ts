@@ -190,13 +190,14 @@ export const broadcastTargets = (
   scope: TenantScope,
   contactIds: readonly string[],
   visible: SQL | undefined,
+  now: number,
 ) =>
   scope.db
     .select({
       id: contacts.id,
       phone: contacts.phone,
       mergedIntoId: contacts.mergedIntoId,
-      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing"),
+      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing", now),
       messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.conversation_id = ${conversations.id} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
     })
     .from(contacts)
@@ -293,23 +294,28 @@ export const touchConversations = (
  * What the consent and approval gates need to know about a contact, in the send's read batch: the
  * current WhatsApp marketing consent and whether Dealix has ever sent to them.
  */
-export const gateFacts = (scope: TenantScope, contactId: string) =>
+export const gateFacts = (scope: TenantScope, contactId: string, now: number) =>
   scope.db
     .select({
-      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing"),
+      marketingConsent: currentConsentStatus(scope, qualified(contacts, contacts.id), "marketing", now),
       messagedBefore: sql<number>`EXISTS (SELECT 1 FROM ${messages} m WHERE m.tenant_id = ${scope.tenantId} AND m.contact_id = ${qualified(contacts, contacts.id)} AND m.direction = 'outbound' AND m.state IN ('sent', 'delivered', 'read'))`,
     })
     .from(contacts)
     .where(scope.where(contacts.tenantId, eq(contacts.id, contactId)));
 
 /** What the outbound consumer needs for one message, in one read. */
-export const messageToSend = (scope: TenantScope, id: string) =>
+export const messageToSend = (scope: TenantScope, id: string, now: number) =>
   scope.db
     .select({
       message: getTableColumns(messages),
       phone: contacts.phone,
       lastInboundAt: conversations.lastInboundAt,
-      marketingConsent: currentConsentStatus(scope, qualified(messages, messages.contactId), "marketing"),
+      marketingConsent: currentConsentStatus(
+        scope,
+        qualified(messages, messages.contactId),
+        "marketing",
+        now,
+      ),
     })
     .from(messages)
     .innerJoin(contacts, eq(contacts.id, messages.contactId))

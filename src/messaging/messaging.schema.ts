@@ -167,13 +167,19 @@ export const CONSENT_SOURCES = [
   "import",
   "api",
   "opt_out_keyword",
+  // Written by the daily consent-expiry job (src/messaging/consent-expiry.ts), never by a person.
+  "expiry",
 ] as const;
+export const CONSENT_STATUSES = ["granted", "withdrawn", "expired"] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 
 /**
  * The consent ledger (PDPL Art. 25, WhatsApp opt-in policy): one row per grant or withdrawal of
  * consent for a contact, channel and purpose, with its source and the exact text the person saw or
  * sent. Rows are never changed; the newest row for a contact, channel and purpose is the current
- * state, and the rows before it are the evidence.
+ * state, and the rows before it are the evidence. A marketing grant lapses 12 months after it was
+ * given unless renewed by a newer grant: the daily job appends an `expired` row, and the gate
+ * treats an older grant as lapsed even before the job has run.
  */
 export const consents = sqliteTable(
   "consents",
@@ -187,7 +193,7 @@ export const consents = sqliteTable(
       .references(() => contacts.id),
     channel: text("channel", { enum: CONSENT_CHANNELS }).notNull(),
     purpose: text("purpose", { enum: MESSAGE_PURPOSES }).notNull(),
-    status: text("status", { enum: ["granted", "withdrawn"] }).notNull(),
+    status: text("status", { enum: CONSENT_STATUSES }).notNull(),
     source: text("source", { enum: CONSENT_SOURCES }).notNull(),
     // The exact wording shown to the person when they agreed, or what they sent to withdraw.
     evidenceText: text("evidence_text").notNull(),
@@ -196,7 +202,17 @@ export const consents = sqliteTable(
     recordedBy: text("recorded_by"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("consents_contact").on(t.tenantId, t.contactId, t.channel, t.purpose, t.createdAt)],
+  (t) => [
+    index("consents_contact").on(t.tenantId, t.contactId, t.channel, t.purpose, t.createdAt),
+    // The expiry job's walk over marketing grants old enough to lapse, across tenants.
+    index("consents_marketing_grants")
+      .on(t.occurredAt)
+      .where(sql`${t.purpose} = 'marketing' AND ${t.status} = 'granted'`),
+    // A tenant's expiring and expired marketing consents (GET /api/v1/consents/expiring).
+    index("consents_tenant_marketing")
+      .on(t.tenantId, t.status, t.occurredAt)
+      .where(sql`${t.purpose} = 'marketing'`),
+  ],
 );
 
 /**

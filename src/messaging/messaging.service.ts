@@ -22,7 +22,7 @@ import {
   messagesOf,
   touchConversation,
 } from "./messaging.repo";
-import type { MessagePurpose } from "./messaging.schema";
+import type { ConsentStatus, MessagePurpose } from "./messaging.schema";
 import { accountOfTenant } from "./whatsapp-accounts.repo";
 import { templateNamed, type WhatsAppTemplateRow } from "./whatsapp-templates.repo";
 import { templateOffersOptOut } from "./whatsapp-templates.service";
@@ -116,14 +116,14 @@ export const approvalPolicy = (row: ApprovalPolicy | undefined): ApprovalPolicy 
 
 /**
  * The gates a new message passes, in order: consent (a marketing message needs the contact's
- * current WhatsApp marketing consent, else it is stored `blocked` and never sent), then approval
+ * current WhatsApp marketing consent, granted within the last 12 months, else it is stored `blocked` and never sent), then approval
  * (the tenant's policy holds large broadcasts, AI drafts and first messages as `pending_approval`
  * for a manager). The outbound consumer checks consent again, in case it was withdrawn while the
  * message waited. `broadcastSize` is the number of contacts of the broadcast the message is part of.
  */
 export function gateDecision(
   input: Pick<SendMessageInput, "purpose" | "aiDrafted">,
-  facts: { marketingConsent: "granted" | "withdrawn" | null; messagedBefore: number } | undefined,
+  facts: { marketingConsent: ConsentStatus | null; messagedBefore: number } | undefined,
   policy: ApprovalPolicy,
   broadcastSize?: number,
 ): { state: "queued" | "blocked" | "pending_approval"; reason: string | null } {
@@ -211,7 +211,7 @@ export async function sendMessage(ctx: TenantContext, request: SendMessageInput)
         contactById(scope, request.contactId, visibleRecords(ctx, contacts.ownerId)),
         conversationOfContact(scope, request.contactId),
         accountOfTenant(scope),
-        gateFacts(scope, request.contactId),
+        gateFacts(scope, request.contactId, now),
         messagingSettingsOf(scope),
         ...(template ? [templateNamed(scope, template.name, template.language)] : []),
       ] as const,

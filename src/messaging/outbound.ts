@@ -105,11 +105,11 @@ export async function sendQueuedMessage(
   const scope = tenantScope(dbFor(env.DB), job.tenantId);
   const [claimed] = await scope.db.batch([claimSend(scope, job.messageId, now, SEND_LEASE_MS)]);
   if (claimed.length === 0) {
-    const [[current]] = await scope.db.batch([messageToSend(scope, job.messageId)]);
+    const [[current]] = await scope.db.batch([messageToSend(scope, job.messageId, now)]);
     return current ? "skipped" : "missing";
   }
   const [[target], [account]] = await scope.db.batch([
-    messageToSend(scope, job.messageId),
+    messageToSend(scope, job.messageId, now),
     accountOfTenant(scope),
   ]);
   if (!target) return "missing";
@@ -120,7 +120,7 @@ export async function sendQueuedMessage(
   };
 
   if (!phone) return fail("failed", "no_phone", null);
-  // Consent may have been withdrawn (an opt-out word) while the message waited in the queue.
+  // Consent may have been withdrawn (an opt-out word) or lapsed while the message waited in the queue.
   if (message.purpose === "marketing" && marketingConsent !== "granted") {
     return fail("blocked", "no_marketing_consent", null);
   }

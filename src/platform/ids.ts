@@ -42,6 +42,9 @@ export const idPrefixes = {
   billingCredit: "crd",
   privacyRequest: "dsr",
   privacyRequestEvent: "dse",
+  breach: "brh",
+  breachNotification: "bnt",
+  retentionRun: "rtr",
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -6,12 +6,15 @@ import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
 import { createReporter } from "../../src/platform/reporter";
 import { loadToucan } from "../../src/vendor/load-toucan";
+import { runPrivacyJobs } from "./privacy-daily";
 import { purgeExpired } from "./purge-expired";
 
 /** Every 5 minutes: sends nobody is working on go back to the outbound queue (wrangler.toml crons). */
 export const SWEEP_CRON = "*/5 * * * *";
 /** 05:00 UTC (08:00 in Riyadh) daily: trials and periods that ended, reminders, suspensions. */
 export const BILLING_CRON = "0 5 * * *";
+/** 02:40 UTC (05:40 in Riyadh) daily: consent expiry, then retention (workers/cron/privacy-daily.ts). */
+export const PRIVACY_CRON = "40 2 * * *";
 
 /** Entry point for wrangler `[triggers] crons`: one job per schedule, one reporter per run. */
 export async function runScheduledJobs(
@@ -25,7 +28,9 @@ export async function runScheduledJobs(
       ? "requeue_stranded_sends"
       : controller.cron === BILLING_CRON
         ? "billing_cycle"
-        : "purge_expired";
+        : controller.cron === PRIVACY_CRON
+          ? "privacy_daily"
+          : "purge_expired";
   const reporter = createReporter({
     config,
     context: ctx,
@@ -39,7 +44,9 @@ export async function runScheduledJobs(
         ? await requeueStrandedSends(env, controller.scheduledTime)
         : job === "billing_cycle"
           ? await runBillingCycle(env, config, controller.scheduledTime)
-          : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
+          : job === "privacy_daily"
+            ? await runPrivacyJobs(env, controller.scheduledTime)
+            : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
     log("info", "job", { job, ...result, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);
