@@ -29,6 +29,7 @@ import { crmSettingsApi } from "./crm/crm-settings.routes";
 import { customFieldsApi } from "./custom-fields/custom-fields.routes";
 import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
+import { erasureApi } from "./erasure/erasure.routes";
 import { loadConfig } from "./env";
 import { healthApi } from "./health/health.routes";
 import { exportsApi } from "./imports/exports";
@@ -191,6 +192,7 @@ export function createApp() {
   app.route("/api/v1", auditApi);
   app.route("/api/v1", crmSettingsApi);
   app.route("/api/v1", contactsApi);
+  app.route("/api/v1", erasureApi);
   app.route("/api/v1", companiesApi);
   app.route("/api/v1", customFieldsApi);
   app.route("/api/v1", activitiesApi);
