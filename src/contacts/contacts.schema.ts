@@ -58,9 +58,7 @@ export const contacts = sqliteTable(
     index("contacts_tenant_email").on(t.tenantId, t.email),
     index("contacts_tenant_company").on(t.tenantId, t.companyId),
     // Erasure finds the duplicates merged into a contact (src/erasure): few rows, so a partial index.
-    index("contacts_merged_into")
-      .on(t.mergedIntoId)
-      .where(sql`${t.mergedIntoId} IS NOT NULL`),
+    index("contacts_merged_into").on(t.mergedIntoId).where(sql`${t.mergedIntoId} IS NOT NULL`),
   ],
 );
 
