@@ -55,6 +55,7 @@ import { securityHeaders } from "./platform/security-headers";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
 import { templatesApi } from "./templates/templates.routes";
+import { tenantExportApi } from "./tenant-export/tenant-export.routes";
 import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
@@ -201,6 +202,7 @@ export function createApp() {
   app.route("/api/v1", searchApi);
   app.route("/api/v1", importsApi);
   app.route("/api/v1", exportsApi);
+  app.route("/api/v1", tenantExportApi);
   app.route("/api/v1", templatesApi);
   app.route("/api/v1", sampleDataApi);
   app.route("/api/v1", messagingApi);

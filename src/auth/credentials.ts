@@ -11,11 +11,12 @@ const DEFAULT_TIME_ZONE = "Asia/Riyadh";
 import { type AccessClaims, verifyAccessToken } from "./tokens";
 
 /**
- * Whether the tenant's subscription leaves it read-only: suspended for non-payment, or canceled.
- * Its people still sign in and see everything; only changes wait for a payment.
+ * Whether the tenant's subscription leaves it read-only: suspended for non-payment, canceled, or
+ * closing (its owner closed the account and the grace period runs). Its people still sign in and
+ * see everything; only changes wait.
  */
 export const writesRefusedFor = (status: string | null | undefined) =>
-  status === "suspended" || status === "canceled";
+  status === "suspended" || status === "canceled" || status === "closing";
 
 /** The role a session still has (and its tenant's time zone), or null when it no longer stands. */
 function evaluate(state: SessionState | undefined, claims: AccessClaims) {
