@@ -1,6 +1,6 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { type SQLiteColumn, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { activities } from "../activities/activities.schema";
 import { contactPhones, contacts, contactTags } from "../contacts/contacts.schema";
 import type { Db } from "../db/client";
@@ -21,12 +21,14 @@ export interface PersonTraces {
 }
 
 // The contact and every contact merged into it, at any depth: a merge keeps the other row with its
-// own name and phones. Walks the partial index on merged_into_id.
+// own name and phones. Walks the partial index on merged_into_id (the unary + keeps the planner
+// from walking the tenant's contacts by a tenant index instead); the callers' outer queries look
+// the ids up by primary key, the tenant being checked here.
 const personIds = (tenantId: string, contactId: string) => sql`(
   WITH RECURSIVE person(id) AS (
-    SELECT id FROM contacts WHERE tenant_id = ${tenantId} AND id = ${contactId}
+    SELECT id FROM contacts WHERE id = ${contactId} AND tenant_id = ${tenantId}
     UNION
-    SELECT c.id FROM contacts c JOIN person p ON c.merged_into_id = p.id WHERE c.tenant_id = ${tenantId}
+    SELECT c.id FROM person p JOIN contacts c ON c.merged_into_id = p.id AND +c.tenant_id = ${tenantId}
   )
   SELECT id FROM person)`;
 
@@ -43,7 +45,7 @@ export const personRows = (db: Db, tenantId: string, contactId: string) =>
       >`(SELECT group_concat(cp.phone, ' ') FROM contact_phones cp WHERE cp.contact_id = ${contacts.id})`,
     })
     .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), sql`${contacts.id} IN ${personIds(tenantId, contactId)}`));
+    .where(sql`${contacts.id} IN ${personIds(tenantId, contactId)}`);
 
 /** Deals linked to the person: unlinked and scrubbed, never deleted (amounts are the tenant's revenue). */
 export const linkedDeals = (db: Db, tenantId: string, contactId: string) =>
@@ -69,6 +71,10 @@ const chunks = <T>(items: T[], size: number): T[][] => {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 };
+
+// A tenant condition SQLite checks on each row but never picks an index by (the unary +): the
+// primary key by contact id is the one to walk, not the tenant's every tag or phone.
+const checkedTenant = (column: SQLiteColumn, tenantId: string) => sql`+${column} = ${tenantId}`;
 
 const mentions = (column: SQL, needles: string[]) =>
   sql`(${sql.join(
@@ -212,13 +218,13 @@ export function erasureStatements(db: Db, tenantId: string, traces: PersonTraces
       "contact_tags",
       db
         .delete(contactTags)
-        .where(and(eq(contactTags.tenantId, tenantId), inArray(contactTags.contactId, ids))),
+        .where(and(inArray(contactTags.contactId, ids), checkedTenant(contactTags.tenantId, tenantId))),
     );
     add(
       "contact_phones",
       db
         .delete(contactPhones)
-        .where(and(eq(contactPhones.tenantId, tenantId), inArray(contactPhones.contactId, ids))),
+        .where(and(inArray(contactPhones.contactId, ids), checkedTenant(contactPhones.tenantId, tenantId))),
     );
     add(
       "contacts",

@@ -53,6 +53,8 @@ export const conversations = sqliteTable(
   },
   (t) => [
     uniqueIndex("conversations_tenant_contact").on(t.tenantId, t.contactId),
+    // Deleting a contact (erasure, closure) checks the foreign key from here by contact_id alone.
+    index("conversations_contact").on(t.contactId),
     index("conversations_tenant_recent").on(t.tenantId, t.lastMessageAt),
   ],
 );
@@ -144,6 +146,9 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_tenant_provider_id").on(t.tenantId, t.providerMessageId),
     index("messages_conversation_time").on(t.tenantId, t.conversationId, t.createdAt),
+    // Deleting a conversation (erasure, closure) checks the foreign key from here by conversation_id
+    // alone: without this index, each delete scans every tenant's messages.
+    index("messages_conversation").on(t.conversationId),
     index("messages_pending_approval")
       .on(t.tenantId, t.createdAt)
       .where(sql`${t.state} = 'pending_approval'`),
@@ -196,7 +201,11 @@ export const consents = sqliteTable(
     recordedBy: text("recorded_by"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("consents_contact").on(t.tenantId, t.contactId, t.channel, t.purpose, t.createdAt)],
+  (t) => [
+    index("consents_contact").on(t.tenantId, t.contactId, t.channel, t.purpose, t.createdAt),
+    // Deleting a contact (erasure, closure) checks the foreign key from here by contact_id alone.
+    index("consents_contact_id").on(t.contactId),
+  ],
 );
 
 /**

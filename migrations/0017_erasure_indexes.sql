@@ -1,1 +1,0 @@
-CREATE INDEX `contacts_merged_into` ON `contacts` (`merged_into_id`) WHERE "contacts"."merged_into_id" IS NOT NULL;
