@@ -1052,4 +1052,9 @@ export const en: Dictionary = {
     payNow: "Pay now",
     askOwner: "Ask the account owner to pay.",
   },
+  tenantExport: {
+    title: "Account data",
+    hint: "Download everything the account holds (contacts, companies, deals, activities, messages, consents, members, audit log, invoices) as a ZIP with a CSV and a JSON file per kind.",
+    download: "Download all data (ZIP)",
+  },
 };

@@ -2,7 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { unzipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTenant, uniquePhone } from "../../test/fixtures";
+import { TestBrowser } from "../../test/browser";
+import { type Actor, createTenant, uniquePhone } from "../../test/fixtures";
 import { call, expectProblem, postJson } from "../../test/helpers";
 import { issueTaxInvoice, sellerOf } from "../billing/tax-invoices.service";
 import { dbFor } from "../db/client";
@@ -150,6 +151,24 @@ describe("tenant export", () => {
     );
     await expectProblem(await call("/api/v1/tenant/export", { headers: home.agent.auth }), 403, "FORBIDDEN");
     await expectProblem(await call("/api/v1/tenant/export"), 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("the owner's download on the billing page", () => {
+  const browserOf = (member: Actor) =>
+    new TestBrowser({ "__Host-dlx_at": member.accessToken, "__Host-dlx_rt": member.refreshToken });
+
+  it("links the ZIP for owners and serves it to them only", async () => {
+    const tenant = await createTenant("Page Realty");
+    await seed(tenant, "Pageside");
+    const owner = browserOf(tenant.owner);
+    const page = await owner.get("/billing");
+    expect(await page.text()).toContain('href="/account/export.zip"');
+    const download = await owner.get("/account/export.zip");
+    expect(download.status).toBe(200);
+    const files = unzipSync(new Uint8Array(await download.arrayBuffer()));
+    expect(new TextDecoder().decode(files["contacts.csv"])).toContain("Pageside Person");
+    expect((await browserOf(tenant.manager).get("/account/export.zip")).status).toBe(403);
   });
 });
 
