@@ -853,17 +853,21 @@ async function main() {
             "/api/v1/exports/contacts.csv",
           ),
         ];
-    // The whole tenant as a ZIP (src/tenant-export): every object, a CSV and a JSON file each.
+    // The whole tenant as a ZIP (src/tenant-export): every object, a CSV and a JSON file each. Twice:
+    // the first download also brings the database's pages into workerd's memory (D1's SQLite runs
+    // in the same process), the second shows what the export itself holds.
     if (ONLY.test("tenant export")) {
-      exportsMeasured.push(
-        await measureExport(
-          app.url,
-          accessToken,
-          app.pid,
-          "tenant export: the whole tenant (ZIP)",
-          "/api/v1/tenant/export",
-        ),
-      );
+      for (const run of ["first", "second"]) {
+        exportsMeasured.push(
+          await measureExport(
+            app.url,
+            accessToken,
+            app.pid,
+            `tenant export: whole tenant ZIP (${run})`,
+            "/api/v1/tenant/export",
+          ),
+        );
+      }
     }
     const erasures = ONLY.test("erasure") ? await measureErasures(app.url, accessToken) : [];
     const logCounts = { bare: bareLogs.counts, app: appLogs.counts };

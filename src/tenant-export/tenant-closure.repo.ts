@@ -43,7 +43,8 @@ export const CLOSURE_ACTIONS = [
 ];
 
 /**
- * The tenant's tables, children before parents (D1 enforces foreign keys). Tax invoices and the
+ * The tenant's tables, children before parents (D1 enforces foreign keys); the search index goes
+ * with contacts, companies and deals, by their triggers. Tax invoices and the
  * tenant's billing records with Dealix (checkouts, payments, credits, subscription) stay: they are
  * the accounting records ZATCA requires to be kept, and hold no data of the tenant's customers.
  */
@@ -58,7 +59,6 @@ export const TENANT_TABLES = [
   "deals",
   "contacts",
   "companies",
-  "search_documents",
   "custom_field_definitions",
   "pipeline_stages",
   "pipelines",
@@ -85,15 +85,21 @@ export const deleteSomeImportRows = (db: Db, tenantId: string, limit: number) =>
     sql`DELETE FROM import_rows WHERE rowid IN (SELECT rowid FROM import_rows WHERE import_id IN (SELECT id FROM imports WHERE tenant_id = ${tenantId}) LIMIT ${limit})`,
   );
 
+// Sessions are found through the tenant's members (refresh_families has no tenant index); run
+// before memberships go. Families of former members expire on their own (purge_expired).
 export const deleteSomeSessions = (db: Db, tenantId: string, limit: number) =>
   db.run(
-    sql`DELETE FROM refresh_tokens WHERE rowid IN (SELECT t.rowid FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE f.tenant_id = ${tenantId} LIMIT ${limit})`,
+    sql`DELETE FROM refresh_tokens WHERE rowid IN (SELECT t.rowid FROM memberships m JOIN refresh_families f ON f.user_id = m.user_id AND f.tenant_id = ${tenantId} JOIN refresh_tokens t ON t.family_id = f.id WHERE m.tenant_id = ${tenantId} LIMIT ${limit})`,
   );
 
-/** The rest, small per tenant: imports, session families, idempotency records, dead letters naming it. */
+export const deleteSomeSessionFamilies = (db: Db, tenantId: string, limit: number) =>
+  db.run(
+    sql`DELETE FROM refresh_families WHERE rowid IN (SELECT f.rowid FROM memberships m JOIN refresh_families f ON f.user_id = m.user_id AND f.tenant_id = ${tenantId} WHERE m.tenant_id = ${tenantId} LIMIT ${limit})`,
+  );
+
+/** The rest, small per tenant: imports, idempotency records, dead letters naming it. */
 export const deleteRestOf = (db: Db, tenantId: string) => [
   db.run(sql`DELETE FROM imports WHERE tenant_id = ${tenantId}`),
-  db.run(sql`DELETE FROM refresh_families WHERE tenant_id = ${tenantId}`),
   db.run(sql`DELETE FROM idempotency_keys WHERE scope >= ${`${tenantId}:`} AND scope < ${`${tenantId};`}`),
   db.run(sql`DELETE FROM dead_letters WHERE instr(body, ${tenantId}) > 0`),
 ];

@@ -9,6 +9,7 @@ import {
   deleteSomeAuditEvents,
   deleteSomeImportRows,
   deleteSomeOf,
+  deleteSomeSessionFamilies,
   deleteSomeSessions,
   markClosed,
   startClosure,
@@ -125,6 +126,7 @@ export async function deleteClosedTenants(db: Db, now: number) {
     };
     let done = await drain(() => deleteSomeImportRows(db, id, DELETE_CHUNK));
     done &&= await drain(() => deleteSomeSessions(db, id, DELETE_CHUNK));
+    done &&= await drain(() => deleteSomeSessionFamilies(db, id, DELETE_CHUNK));
     for (const table of TENANT_TABLES) {
       done &&= await drain(() => deleteSomeOf(db, table, id, DELETE_CHUNK));
     }

@@ -251,7 +251,15 @@ describe("tenant closure", () => {
     expect(await countOf("contacts", tenant.tenantId)).toBe(1);
 
     await runDailyJobs(Date.now() + CLOSURE_GRACE_MS + DAY);
-    for (const table of ["contacts", "companies", "deals", "activities", "memberships", "search_documents"]) {
+    for (const table of [
+      "contacts",
+      "companies",
+      "deals",
+      "activities",
+      "memberships",
+      "refresh_families",
+      "search_documents",
+    ]) {
       expect(await countOf(table, tenant.tenantId), table).toBe(0);
     }
     expect(await countOf("tax_invoices", tenant.tenantId)).toBe(1);
