@@ -124,6 +124,9 @@ export default {
 const DURATION_S = positiveNumberFromEnv("BENCH_DURATION", 10);
 const WARMUP_S = positiveNumberFromEnv("BENCH_WARMUP", 2, { allowZero: true });
 const CONNECTIONS = positiveNumberFromEnv("BENCH_CONNECTIONS", 50);
+// BENCH_CRM_SCALE: the CRM volume as a multiple of CRM_VOLUME, e.g. 0.5 or 2 to see whether an
+// export's memory follows the data (it must not).
+const CRM_SCALE = positiveNumberFromEnv("BENCH_CRM_SCALE", 1);
 // BENCH_ONLY: a regular expression of scenario names to run (the baselines always run), e.g.
 // BENCH_ONLY='members|messages' for a quick comparison; "export" matches the CSV export runs.
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? "", "i");
@@ -818,9 +821,9 @@ async function main() {
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
     const accessToken = await signInDemoOwner(app.url);
-    const seeded = await seedCrmVolume(await app.mf.getD1Database("DB"));
+    const seeded = await seedCrmVolume(await app.mf.getD1Database("DB"), CRM_SCALE);
     console.log(
-      `Seeded ${CRM_VOLUME.contacts} contacts, ${CRM_VOLUME.deals} deals, ${CRM_VOLUME.activities} activities in ${seeded.seconds.toFixed(1)} s`,
+      `Seeded ${CRM_VOLUME.contacts * CRM_SCALE} contacts, ${CRM_VOLUME.deals * CRM_SCALE} deals, ${CRM_VOLUME.activities * CRM_SCALE} activities in ${seeded.seconds.toFixed(1)} s`,
     );
     const rows = [];
     for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
