@@ -11,7 +11,7 @@ import {
   TENANT_TABLES,
 } from "../tenant-export/tenant-closure.repo";
 import { EXPORTED_OBJECTS, exportPage } from "../tenant-export/tenant-export.repo";
-import { erasureStatements, linkedDeals, personRows } from "./erasure.repo";
+import { erasureStatements, linkedDeals, personCounts, personRows } from "./erasure.repo";
 
 type Built = { sql: string; params: unknown[] };
 
@@ -38,7 +38,11 @@ const SMALL_TABLES = ["dead_letters", "outbox_messages"];
 
 describe("query plans of erasure and tenant export", () => {
   it("reads the person and their deals by index", async () => {
-    for (const query of [personRows(db, TENANT, "con_x"), linkedDeals(db, TENANT, "con_x")]) {
+    for (const query of [
+      personRows(db, TENANT, "con_x"),
+      linkedDeals(db, TENANT, "con_x"),
+      personCounts(db, TENANT, "con_x"),
+    ]) {
       const plan = (await planOf(query)).join("\n");
       expect(plan).not.toMatch(/^SCAN (contacts|deals)\b/m);
       expect(plan).toContain("contacts_merged_into");

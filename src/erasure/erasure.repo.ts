@@ -10,6 +10,7 @@ import { importRows, imports } from "../imports/imports.schema";
 import { consents, conversations, messages } from "../messaging/messaging.schema";
 import { outboxMessages } from "../outbox/outbox.schema";
 import { idempotencyKeys } from "../platform/idempotency.schema";
+import { tenants } from "../tenants/tenants.schema";
 
 /** What identifies the person once their rows are read. */
 export interface PersonTraces {
@@ -53,6 +54,22 @@ export const linkedDeals = (db: Db, tenantId: string, contactId: string) =>
     .select({ id: deals.id })
     .from(deals)
     .where(and(eq(deals.tenantId, tenantId), sql`${deals.contactId} IN ${personIds(tenantId, contactId)}`));
+
+/**
+ * How many messages, activities and consents the person has, read with their rows: the audit
+ * event, written in the same batch as the erasure, records these counts.
+ */
+export const personCounts = (db: Db, tenantId: string, contactId: string) => {
+  const person = personIds(tenantId, contactId);
+  return db
+    .select({
+      messages: sql<number>`(SELECT count(*) FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE c.tenant_id = ${tenantId} AND c.contact_id IN ${person})`,
+      activities: sql<number>`(SELECT count(*) FROM activities a WHERE a.tenant_id = ${tenantId} AND a.contact_id IN ${person})`,
+      consents: sql<number>`(SELECT count(*) FROM consents k WHERE k.tenant_id = ${tenantId} AND k.contact_id IN ${person})`,
+    })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId));
+};
 
 // A dev-only table (src/dev/whatsapp-simulator.schema.ts), named here by its one column erasure
 // needs, so the production bundle does not take in the dev tools' schema.

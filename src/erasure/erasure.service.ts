@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/mobile";
 import { auditInsert } from "../audit/audit.service";
 import type { Db } from "../db/client";
 import { ApiError } from "../platform/problem";
-import { erasureStatements, linkedDeals, type PersonTraces, personRows } from "./erasure.repo";
+import { erasureStatements, linkedDeals, type PersonTraces, personCounts, personRows } from "./erasure.repo";
 
 /*
  * Every table in migrations/ and what erasing one person does to it.
@@ -97,9 +97,10 @@ export async function erasePerson(
   actor: ErasureActor,
 ): Promise<ErasureResult> {
   const now = Date.now();
-  const [people, deals] = await db.batch([
+  const [people, deals, [counts]] = await db.batch([
     personRows(db, tenantId, contactId),
     linkedDeals(db, tenantId, contactId),
+    personCounts(db, tenantId, contactId),
   ]);
   if (people.length === 0) throw new ApiError("NOT_FOUND", "No such contact.");
   const traces: PersonTraces = {
@@ -116,7 +117,14 @@ export async function erasePerson(
       actor: actor.userId ? { type: "user", id: actor.userId } : { type: "system" },
       action: "contact.erased",
       target: { type: "contact", id: contactId },
-      details: { via: actor.via, contacts: traces.contactIds.length, deals: traces.dealIds.length },
+      details: {
+        via: actor.via,
+        contacts: traces.contactIds.length,
+        deals: traces.dealIds.length,
+        messages: counts?.messages ?? 0,
+        activities: counts?.activities ?? 0,
+        consents: counts?.consents ?? 0,
+      },
     },
     { requestId: actor.requestId ?? null, ip: null },
     now,

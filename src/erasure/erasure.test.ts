@@ -290,7 +290,14 @@ describe("erasing a person", () => {
       .bind(home.tenantId)
       .first<{ actor_id: string; details: string }>();
     expect(audit?.actor_id).toBe(home.manager.userId);
-    expect(JSON.parse(audit?.details ?? "{}")).toMatchObject({ via: "staff", contacts: 1, deals: 1 });
+    expect(JSON.parse(audit?.details ?? "{}")).toEqual({
+      via: "staff",
+      contacts: 1,
+      deals: 1,
+      messages: 2,
+      activities: 2,
+      consents: 1,
+    });
     const invoices = await env.DB.prepare("SELECT count(*) AS n FROM tax_invoices WHERE tenant_id = ?")
       .bind(home.tenantId)
       .first<{ n: number }>();
