@@ -124,6 +124,9 @@ export default {
 const DURATION_S = positiveNumberFromEnv("BENCH_DURATION", 10);
 const WARMUP_S = positiveNumberFromEnv("BENCH_WARMUP", 2, { allowZero: true });
 const CONNECTIONS = positiveNumberFromEnv("BENCH_CONNECTIONS", 50);
+// BENCH_CRM_SCALE: the CRM volume as a multiple of CRM_VOLUME, e.g. 0.5 or 2 to see whether an
+// export's memory follows the data (it must not).
+const CRM_SCALE = positiveNumberFromEnv("BENCH_CRM_SCALE", 1);
 // BENCH_ONLY: a regular expression of scenario names to run (the baselines always run), e.g.
 // BENCH_ONLY='members|messages' for a quick comparison; "export" matches the CSV export runs.
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? "", "i");
@@ -691,11 +694,12 @@ function rssKiB(pid) {
 }
 
 /**
- * Downloads a CSV export while sampling workerd's resident memory every 20 ms. A streamed export
- * holds one page of rows at a time, so the memory it adds must not grow with the rows exported:
- * the whole 50,000-contact export is compared with a small filtered one.
+ * Downloads an export (a CSV list, or the whole tenant's ZIP) while sampling workerd's resident
+ * memory every 20 ms. A streamed export holds one page of rows at a time, so the memory it adds
+ * must not grow with the rows exported: the whole 50,000-contact export is compared with a small
+ * filtered one. `rows` counts line ends (for the ZIP: of all its files together).
  */
-async function measureExport(baseUrl, accessToken, pid, name, query) {
+async function measureExport(baseUrl, accessToken, pid, name, pathAndQuery) {
   const before = rssKiB(pid);
   let peak = before;
   const sampler = setInterval(() => {
@@ -703,7 +707,7 @@ async function measureExport(baseUrl, accessToken, pid, name, query) {
   }, 20);
   const started = performance.now();
   try {
-    const response = await fetch(new URL(`/api/v1/exports/contacts.csv${query}`, baseUrl), {
+    const response = await fetch(new URL(pathAndQuery, baseUrl), {
       headers: { Authorization: `Bearer ${accessToken}` },
     });
     if (!response.ok) throw new BenchFailure(`${name}: export answered ${response.status}`);
@@ -731,6 +735,33 @@ async function measureExport(baseUrl, accessToken, pid, name, query) {
   } finally {
     clearInterval(sampler);
   }
+}
+
+/**
+ * Erases three seeded people (each with phones, an email, a deal and activities) one after the
+ * other in the 50,000-contact tenant and times each request (src/erasure: one read, one batch).
+ * Once per person: an erasure cannot be repeated, so it is not a load scenario.
+ */
+async function measureErasures(baseUrl, accessToken) {
+  console.log("Erasure of one person (POST /api/v1/contacts/{id}/erase):");
+  const rows = [];
+  for (const n of [0, 14, 28]) {
+    const started = performance.now();
+    const response = await fetch(new URL(`/api/v1/contacts/${benchContactId(n)}/erase`, baseUrl), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ confirm: "ERASE" }),
+    });
+    const body = await response.json();
+    const ms = performance.now() - started;
+    if (!response.ok) throw new BenchFailure(`erasure: answered ${response.status} ${JSON.stringify(body)}`);
+    const rowsErased = Object.values(body.erased).reduce((sum, count) => sum + count, 0);
+    console.log(
+      `  ${benchContactId(n)}: ${ms.toFixed(0)} ms, ${rowsErased} rows (${JSON.stringify(body.erased)})`,
+    );
+    rows.push({ contactId: benchContactId(n), ms, erased: body.erased });
+  }
+  return rows;
 }
 
 const withCredentials = (scenarios, accessToken) =>
@@ -790,9 +821,9 @@ async function main() {
         `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
     );
     const accessToken = await signInDemoOwner(app.url);
-    const seeded = await seedCrmVolume(await app.mf.getD1Database("DB"));
+    const seeded = await seedCrmVolume(await app.mf.getD1Database("DB"), CRM_SCALE);
     console.log(
-      `Seeded ${CRM_VOLUME.contacts} contacts, ${CRM_VOLUME.deals} deals, ${CRM_VOLUME.activities} activities in ${seeded.seconds.toFixed(1)} s`,
+      `Seeded ${CRM_VOLUME.contacts * CRM_SCALE} contacts, ${CRM_VOLUME.deals * CRM_SCALE} deals, ${CRM_VOLUME.activities * CRM_SCALE} activities in ${seeded.seconds.toFixed(1)} s`,
     );
     const rows = [];
     for (const baseline of BASELINES) rows.push(await measure(bare.url, baseline, bare.pid));
@@ -815,16 +846,33 @@ async function main() {
             accessToken,
             app.pid,
             "export: one agent's qualified leads",
-            `?ownerId=${BENCH_AGENT}&status=qualified`,
+            `/api/v1/exports/contacts.csv?ownerId=${BENCH_AGENT}&status=qualified`,
           ),
           await measureExport(
             app.url,
             accessToken,
             app.pid,
             `export: all ${CRM_VOLUME.contacts} contacts`,
-            "",
+            "/api/v1/exports/contacts.csv",
           ),
         ];
+    // The whole tenant as a ZIP (src/tenant-export): every object, a CSV and a JSON file each. Twice:
+    // the first download also brings the database's pages into workerd's memory (D1's SQLite runs
+    // in the same process), the second shows what the export itself holds.
+    if (ONLY.test("tenant export")) {
+      for (const run of ["first", "second"]) {
+        exportsMeasured.push(
+          await measureExport(
+            app.url,
+            accessToken,
+            app.pid,
+            `tenant export: whole tenant ZIP (${run})`,
+            "/api/v1/tenant/export",
+          ),
+        );
+      }
+    }
+    const erasures = ONLY.test("erasure") ? await measureErasures(app.url, accessToken) : [];
     const logCounts = { bare: bareLogs.counts, app: appLogs.counts };
     console.log(`Worker console lines by level: app ${JSON.stringify(appLogs.counts)}`);
     for (const sample of appLogs.samples.values()) console.log(`  ${sample.slice(0, 400)}`);
@@ -850,6 +898,7 @@ async function main() {
         cpuRatioToBaseline: cpuRatioToBaseline(row, rows),
       })),
       exports: exportsMeasured,
+      erasures,
       workerLogLines: logCounts,
     };
     writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);

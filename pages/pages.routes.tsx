@@ -19,11 +19,8 @@ import { billingPages } from "./billing/billing.pages";
 import { pricingPages } from "./billing/pricing.pages";
 import { usagePages } from "./billing/usage.pages";
 import { companiesPages } from "./companies/companies.pages";
-
 import { contactsPages } from "./contacts/contacts.pages";
-
 import { customFieldsPages } from "./custom-fields/custom-fields.pages";
-
 import { dealsPages } from "./deals/deals.pages";
 import { ApiDocsPage } from "./docs/docs";
 import { governancePages } from "./governance/governance.pages";
@@ -41,6 +38,7 @@ import { pipelineSettingsPages } from "./settings/pipelines.pages";
 import { templateSettingsPages } from "./settings/templates.pages";
 import { taskPages } from "./tasks/tasks.pages";
 import { teamPages } from "./team/team.pages";
+import { tenantExportPages } from "./tenant-export/tenant-export.pages";
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 const FORM_FIELDS: EarlyAccessField[] = ["name", "company", "phone", "email", "businessType", "consent"];
@@ -76,6 +74,7 @@ pages.route("/", breachPages);
 pages.route("/", accountPages);
 pages.route("/", teamPages);
 pages.route("/", billingPages);
+pages.route("/", tenantExportPages);
 // Before the contacts pages, whose /contacts/:contactId would take /contacts/import.
 pages.route("/", importsPages);
 pages.route("/", contactsPages);

@@ -31,6 +31,7 @@ import { customFieldsApi } from "./custom-fields/custom-fields.routes";
 import { dealsApi } from "./deals/deals.routes";
 import { earlyAccessApi } from "./early-access/early-access.routes";
 import { loadConfig } from "./env";
+import { erasureApi } from "./erasure/erasure.routes";
 import { healthApi } from "./health/health.routes";
 import { exportsApi } from "./imports/exports";
 import { importsApi, importUploadApi } from "./imports/imports.routes";
@@ -58,6 +59,7 @@ import { retentionApi } from "./retention/retention.routes";
 import { sampleDataApi } from "./sample-data/sample-data.routes";
 import { searchApi } from "./search/search.routes";
 import { templatesApi } from "./templates/templates.routes";
+import { tenantExportApi } from "./tenant-export/tenant-export.routes";
 import { loadToucan } from "./vendor/load-toucan";
 
 const renderErrorPage = (c: Context<AppEnv>, error: ApiErrorType) =>
@@ -200,6 +202,7 @@ export function createApp() {
   app.route("/api/v1", auditApi);
   app.route("/api/v1", crmSettingsApi);
   app.route("/api/v1", contactsApi);
+  app.route("/api/v1", erasureApi);
   app.route("/api/v1", companiesApi);
   app.route("/api/v1", customFieldsApi);
   app.route("/api/v1", activitiesApi);
@@ -208,6 +211,7 @@ export function createApp() {
   app.route("/api/v1", searchApi);
   app.route("/api/v1", importsApi);
   app.route("/api/v1", exportsApi);
+  app.route("/api/v1", tenantExportApi);
   app.route("/api/v1", templatesApi);
   app.route("/api/v1", sampleDataApi);
   app.route("/api/v1", messagingApi);

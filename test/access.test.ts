@@ -76,6 +76,7 @@ const GUARDED = ALL.filter((op) => op.access);
 // A valid body per operation that takes one, so a 404 for another tenant's id is not hidden
 // behind a 422. Writes go to ids of another tenant, so nothing is changed.
 const VALID_BODIES: Record<string, unknown> = {
+  eraseContact: { confirm: "ERASE" },
   sendMessage: { contactId: "con_00000000000000000000", template: { name: "matrix" } },
   connectWhatsAppAccount: {
     phoneNumberId: "1000000000",

@@ -1294,4 +1294,9 @@ export const en: Dictionary = {
       version: "Notice version",
     },
   },
+  tenantExport: {
+    title: "Account data",
+    hint: "Download everything the account holds (contacts, companies, deals, activities, messages, consents, members, audit log, invoices) as a ZIP with a CSV and a JSON file per kind.",
+    download: "Download all data (ZIP)",
+  },
 };

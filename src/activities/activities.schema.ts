@@ -34,6 +34,8 @@ export const activities = sqliteTable(
   },
   (t) => [
     index("activities_tenant_contact").on(t.tenantId, t.contactId, t.occurredAt),
+    // The tenant export's keyset (src/tenant-export): the other indexes have nullable columns.
+    index("activities_tenant_created").on(t.tenantId, t.createdAt),
     index("activities_tenant_deal").on(t.tenantId, t.dealId, t.occurredAt),
     index("activities_tenant_assignee_open").on(t.tenantId, t.assigneeId, t.doneAt, t.dueAt),
   ],

@@ -84,7 +84,12 @@ export const findActiveApiKeyByHash = (db: Db, keyHash: string) =>
     .select({
       ...getTableColumns(apiKeys),
       // Aliased: D1 names result columns by their bare name.
-      subscriptionStatus: sql<string | null>`${subscriptions.status}`.as("subscription_status"),
+      // A closing account (src/tenant-export/tenant-closure.ts) is read-only as a suspended one is.
+      subscriptionStatus: sql<
+        string | null
+      >`CASE WHEN ${tenants.deleteAfter} IS NOT NULL THEN 'closing' ELSE ${subscriptions.status} END`.as(
+        "subscription_status",
+      ),
       plan: subscriptions.plan,
     })
     .from(apiKeys)

@@ -3,7 +3,9 @@ import { ApiError } from "../platform/problem";
 import type { Tenant } from "../tenants/tenants.repo";
 import { accountQueries, type User } from "./auth.repo";
 
-export const tenantView = (tenant: Tenant) => ({
+export const tenantView = (
+  tenant: Pick<Tenant, "id" | "nameAr" | "nameEn" | "locale" | "timezone" | "status">,
+) => ({
   id: tenant.id,
   name: { ar: tenant.nameAr, en: tenant.nameEn },
   locale: tenant.locale,

@@ -13,11 +13,12 @@ const DEFAULT_TIME_ZONE = "Asia/Riyadh";
 import { type AccessClaims, verifyAccessToken } from "./tokens";
 
 /**
- * Whether the tenant's subscription leaves it read-only: suspended for non-payment, or canceled.
- * Its people still sign in and see everything; only changes wait for a payment.
+ * Whether the tenant's subscription leaves it read-only: suspended for non-payment, canceled, or
+ * closing (its owner closed the account and the grace period runs). Its people still sign in and
+ * see everything; only changes wait.
  */
 export const writesRefusedFor = (status: string | null | undefined) =>
-  status === "suspended" || status === "canceled";
+  status === "suspended" || status === "canceled" || status === "closing";
 
 /** The plan's API quotas; none (the platform's default) when the plan is not known. */
 function apiLimitsOf(plan: PlanId | null | undefined): ApiPlanLimits | undefined {

@@ -18,7 +18,12 @@ export const sessionStateQuery = (db: Db, userId: string, tenantId: string, fami
       tenantTimeZone: tenants.timezone,
       familyRevokedAt: refreshFamilies.revokedAt,
       // Aliased: D1 names result columns by their bare name, and tenants has a `status` too.
-      subscriptionStatus: sql<string | null>`${subscriptions.status}`.as("subscription_status"),
+      // A closing account (src/tenant-export/tenant-closure.ts) is read-only as a suspended one is.
+      subscriptionStatus: sql<
+        string | null
+      >`CASE WHEN ${tenants.deleteAfter} IS NOT NULL THEN 'closing' ELSE ${subscriptions.status} END`.as(
+        "subscription_status",
+      ),
     })
     .from(users)
     .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.tenantId, tenantId)))

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { tenants } from "../tenants/tenants.schema";
 
@@ -56,6 +57,8 @@ export const contacts = sqliteTable(
     index("contacts_tenant_name_key").on(t.tenantId, t.nameKey),
     index("contacts_tenant_email").on(t.tenantId, t.email),
     index("contacts_tenant_company").on(t.tenantId, t.companyId),
+    // Erasure finds the duplicates merged into a contact (src/erasure): few rows, so a partial index.
+    index("contacts_merged_into").on(t.mergedIntoId).where(sql`${t.mergedIntoId} IS NOT NULL`),
   ],
 );
 

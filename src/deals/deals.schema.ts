@@ -58,6 +58,8 @@ export const dealStageHistory = sqliteTable(
   },
   (t) => [
     index("deal_stage_history_deal").on(t.tenantId, t.dealId, t.at),
+    // Deleting a deal (tenant closure) checks the foreign key from here by deal_id alone.
+    index("deal_stage_history_deal_id").on(t.dealId),
     index("deal_stage_history_pipeline").on(t.tenantId, t.pipelineId, t.at),
   ],
 );

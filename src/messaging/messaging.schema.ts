@@ -53,6 +53,8 @@ export const conversations = sqliteTable(
   },
   (t) => [
     uniqueIndex("conversations_tenant_contact").on(t.tenantId, t.contactId),
+    // Deleting a contact (erasure, closure) checks the foreign key from here by contact_id alone.
+    index("conversations_contact").on(t.contactId),
     index("conversations_tenant_recent").on(t.tenantId, t.lastMessageAt),
   ],
 );
@@ -144,6 +146,9 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_tenant_provider_id").on(t.tenantId, t.providerMessageId),
     index("messages_conversation_time").on(t.tenantId, t.conversationId, t.createdAt),
+    // Deleting a conversation (erasure, closure) checks the foreign key from here by conversation_id
+    // alone: without this index, each delete scans every tenant's messages.
+    index("messages_conversation").on(t.conversationId),
     index("messages_pending_approval")
       .on(t.tenantId, t.createdAt)
       .where(sql`${t.state} = 'pending_approval'`),
@@ -212,6 +217,8 @@ export const consents = sqliteTable(
     index("consents_tenant_marketing")
       .on(t.tenantId, t.status, t.occurredAt)
       .where(sql`${t.purpose} = 'marketing'`),
+    // Deleting a contact (erasure, closure) checks the foreign key from here by contact_id alone.
+    index("consents_contact_id").on(t.contactId),
   ],
 );
 

@@ -735,7 +735,11 @@ export async function completePrivacyRequest(
     } else if (row.type === "consent_withdrawal") {
       result = { contactFound: true, ...(await withdrawMarketing(ctx, row, contactId)) };
     } else if (row.type === "erasure") {
-      const erasure = await erasePerson(ctx.scope.db, ctx.scope.tenantId, contactId, ctx.actor);
+      const erasure = await erasePerson(ctx.scope.db, ctx.scope.tenantId, contactId, {
+        userId: ctx.actor.type === "user" ? ctx.actor.id : null,
+        requestId: row.id,
+        via: "data_subject_request",
+      });
       result = { contactFound: true, ...erasure };
       forget = true;
     }

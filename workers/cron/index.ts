@@ -5,6 +5,7 @@ import { requeueStrandedSends } from "../../src/messaging/outbound";
 import { log } from "../../src/platform/logger";
 import { redactError } from "../../src/platform/redact";
 import { createReporter } from "../../src/platform/reporter";
+import { deleteClosedTenants } from "../../src/tenant-export/tenant-closure";
 import { loadToucan } from "../../src/vendor/load-toucan";
 import { runPrivacyJobs } from "./privacy-daily";
 import { purgeExpired } from "./purge-expired";
@@ -46,7 +47,10 @@ export async function runScheduledJobs(
           ? await runBillingCycle(env, config, controller.scheduledTime)
           : job === "privacy_daily"
             ? await runPrivacyJobs(env, controller.scheduledTime)
-            : await purgeExpired(dbFor(env.DB), controller.scheduledTime);
+            : {
+                ...(await purgeExpired(dbFor(env.DB), controller.scheduledTime)),
+                ...(await deleteClosedTenants(dbFor(env.DB), controller.scheduledTime)),
+              };
     log("info", "job", { job, ...result, ms: Date.now() - started });
   } catch (error) {
     reporter.captureException(error);
