@@ -25,7 +25,9 @@ const db = dbFor(env.DB);
 
 async function planOf(query: unknown) {
   const built = query as { toSQL?(): Built; getQuery?(): Built };
-  const { sql, params } = built.toSQL ? built.toSQL() : (built.getQuery?.() as Built);
+  const toBuilt = built.toSQL ?? built.getQuery;
+  if (!toBuilt) throw new Error("not a drizzle query");
+  const { sql, params } = toBuilt.call(built);
   const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .bind(...params)
     .all<{ detail: string }>();

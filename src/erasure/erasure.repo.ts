@@ -10,6 +10,7 @@ import { importRows, imports } from "../imports/imports.schema";
 import { consents, conversations, messages } from "../messaging/messaging.schema";
 import { outboxMessages } from "../outbox/outbox.schema";
 import { idempotencyKeys } from "../platform/idempotency.schema";
+import { privacyRequestEvents, privacyRequests } from "../privacy-requests/privacy-requests.schema";
 import { tenants } from "../tenants/tenants.schema";
 
 /** What identifies the person once their rows are read. */
@@ -159,6 +160,14 @@ export function erasureStatements(db: Db, tenantId: string, traces: PersonTraces
           ),
         ),
     );
+    // The person's privacy requests stay as evidence of how each was answered, without who asked.
+    add(
+      "privacy_requests",
+      db
+        .update(privacyRequests)
+        .set(FORGOTTEN_REQUESTER)
+        .where(and(eq(privacyRequests.tenantId, tenantId), inArray(privacyRequests.contactId, ids))),
+    );
   }
 
   for (const needles of needleGroups) {
@@ -210,6 +219,39 @@ export function erasureStatements(db: Db, tenantId: string, traces: PersonTraces
         ),
     );
     add("outbox_messages", db.delete(outboxMessages).where(inArray(outboxMessages.recipient, needles)));
+    // Requests the person made before the CRM knew them (no contact matched) still name them.
+    add(
+      "privacy_requests",
+      db
+        .update(privacyRequests)
+        .set(FORGOTTEN_REQUESTER)
+        .where(
+          and(
+            eq(privacyRequests.tenantId, tenantId),
+            sql`(${inArray(privacyRequests.requesterPhone, needles)} OR ${inArray(privacyRequests.requesterEmail, needles)} OR ${inArray(privacyRequests.requesterName, needles)})`,
+          ),
+        ),
+    );
+    add(
+      "privacy_request_events",
+      db
+        .update(privacyRequestEvents)
+        .set({ note: null })
+        .where(
+          and(
+            // Through the tenant's requests, so the events are found by their index.
+            inArray(
+              privacyRequestEvents.requestId,
+              db
+                .select({ id: privacyRequests.id })
+                .from(privacyRequests)
+                .where(eq(privacyRequests.tenantId, tenantId)),
+            ),
+            eq(privacyRequestEvents.tenantId, tenantId),
+            mentions(sql`${privacyRequestEvents.note}`, needles),
+          ),
+        ),
+    );
   }
 
   for (const dealIds of chunks(traces.dealIds, IDS_PER_STATEMENT)) {
@@ -250,6 +292,14 @@ export function erasureStatements(db: Db, tenantId: string, traces: PersonTraces
   }
   return statements;
 }
+
+const FORGOTTEN_REQUESTER = {
+  requesterName: "—",
+  requesterPhone: null,
+  requesterEmail: null,
+  details: null,
+  verificationNote: null,
+};
 
 const unpurgedImports = (db: Db, tenantId: string) =>
   db

@@ -25,6 +25,8 @@ import { erasureStatements, linkedDeals, type PersonTraces, personCounts, person
  * | imports                                 | kept: counters and the file name, nothing from the rows |
  * | idempotency_keys                        | deleted where the stored response names the person (a replay would disclose them) |
  * | dead_letters                            | deleted where the body names the tenant and the person (bodies are minimised, but older or unsealed ones may carry a phone) |
+ * | privacy_requests, privacy_request_events | kept as evidence of how each request was answered; the requester's name, phone, email, details and verification note are cleared (by contact, and by the requester's details for requests never matched), and event notes naming the person |
+ * | retention_policies, retention_runs, breach_incidents, breach_notifications, billing_profiles | tenant and platform records: periods, counts, incidents; no customer's personal data |
  * | audit_events                            | kept: ids and non-personal details only (audit.schema.ts); the erasure itself is recorded with counts |
  * | tax_invoices, billing_*, subscriptions, usage_counters, moyasar_webhook_events, dev_moyasar_* | kept: the tenant's own billing with Dealix (ZATCA keeps invoices 6 years); no contact data |
  * | tenants, users, memberships, invitations, api_keys, sessions, otp_codes, password_resets, identity_verifications, refresh_* | staff and tenant records, not the tenant's customers |

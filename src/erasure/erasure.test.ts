@@ -87,6 +87,7 @@ async function seedPerson(tenant: Tenant, person: Person, actor: Actor = tenant.
   const inbound = newId(idPrefixes.message);
   const outbound = newId(idPrefixes.message);
   const importId = newId(idPrefixes.import);
+  const matchedRequest = newId(idPrefixes.privacyRequest);
   const local = `0${person.phone.slice(4)}`;
   await env.DB.batch([
     env.DB.prepare(
@@ -123,6 +124,30 @@ async function seedPerson(tenant: Tenant, person: Person, actor: Actor = tenant.
       newId(idPrefixes.deadLetter),
       newId("req"),
       JSON.stringify({ tenantId: tenant.tenantId, to: person.phone }),
+    ),
+    // Two earlier privacy requests: one matched to the contact, one from before the CRM knew them,
+    // with a staff note that names the person.
+    env.DB.prepare(
+      "INSERT INTO privacy_requests (id, tenant_id, type, channel, state, requester_name, requester_phone, requester_email, contact_id, details, received_at, due_at, updated_at) VALUES (?, ?, 'access', 'public_page', 'done', ?, ?, ?, ?, ?, 1, 2, 1)",
+    ).bind(
+      matchedRequest,
+      tenant.tenantId,
+      person.name,
+      person.phone,
+      person.email,
+      contact.id,
+      `Copy for ${person.name}`,
+    ),
+    env.DB.prepare(
+      "INSERT INTO privacy_requests (id, tenant_id, type, channel, state, requester_name, requester_phone, requester_email, contact_id, received_at, due_at, updated_at) VALUES (?, ?, 'access', 'public_page', 'refused', ?, NULL, ?, NULL, 1, 2, 1)",
+    ).bind(newId(idPrefixes.privacyRequest), tenant.tenantId, person.name, person.email),
+    env.DB.prepare(
+      "INSERT INTO privacy_request_events (id, tenant_id, request_id, action, to_state, actor_type, note, at) VALUES (?, ?, ?, 'extended', 'verified', 'user', ?, 1)",
+    ).bind(
+      newId(idPrefixes.privacyRequestEvent),
+      tenant.tenantId,
+      matchedRequest,
+      `Waiting for ${person.email}`,
     ),
   ]);
   return { contact, company, deal, conversationId, inbound, outbound };
@@ -266,7 +291,10 @@ describe("erasing a person", () => {
       dead_letters: 1,
       dev_whatsapp_sends: 1,
       outbox_messages: 1,
+      privacy_request_events: 1,
     });
+    // The matched request by its contact, and both by the requester's details.
+    expect(result.erased.privacy_requests).toBeGreaterThanOrEqual(2);
     expect(result.erased.activities).toBe(2);
     expect(result.erased.idempotency_keys).toBeGreaterThanOrEqual(1);
     expect(result.kept.map((k) => k.what)).toEqual(expect.arrayContaining(["tax_invoices", "audit_events"]));
