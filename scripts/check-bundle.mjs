@@ -23,11 +23,13 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 // operator console's pages and the identity delivery clients (issue 8), and 344 KiB with the plans
 // API, pricing page, ZATCA tax invoices and their pages (issue 9; qrcode-generator is 7.4 KiB of it), and 371 KiB once subscriptions, Moyasar checkout,
 // the billing pages, plan limits, dunning, broadcasts and the WhatsApp template registry joined it,
-// and 375 KiB with the operator billing console (the i18n dictionaries alone are 150 KiB raw in
-// the bundle now). This limit guards against growth until the levers in README
+// and 375 KiB with the operator billing console, and 420 KiB with renewal invoices, the billing
+// profile and privacy under the PDPL (issue 10: data-subject requests and their pages, erasure,
+// the tenant ZIP export with client-zip, closure, retention, consent expiry, the accountability
+// pages and the breach register; the i18n dictionaries alone are 125 KiB raw in the bundle now). This limit guards against growth until the levers in README
 // "Performance" are pulled (metadata trimmed or loaded on demand, import and settings code split
 // into modules loaded on first use); lower it then.
-const BUNDLE_LIMIT_GZIP = 385 * 1024;
+const BUNDLE_LIMIT_GZIP = 430 * 1024;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT_DIR = path.join(ROOT, "bench", "out", "check-bundle");
 const METAFILE = path.join(OUT_DIR, "..", "check-bundle-meta.json");
