@@ -38,6 +38,7 @@ export async function renderPage(c: Context<AppEnv>, options: PageOptions): Prom
           ? {
               role: session.role,
               readOnly: session.writesRefused === true,
+              closing: session.accountClosing === true,
               paymentDue: session.paymentDue === true,
             }
           : null

@@ -11,9 +11,11 @@ import { tenantOf } from "../../src/platform/access";
 import type { AppEnv } from "../../src/platform/context";
 import { ApiError } from "../../src/platform/problem";
 import { idSchema } from "../../src/platform/schemas";
+import { closureOf } from "../../src/tenant-export/tenant-closure";
 import { renderPage } from "../render";
 import { formValues } from "../session/forms";
 import { requireOwner, requireSignedIn, signedInUser } from "../session/page-session";
+import { TenantExportCard } from "../tenant-export/tenant-export.pages";
 import { BillingPage, BillingProfileForm, CheckoutConfirmPage, CheckoutReturnPage } from "./billing.views";
 import { type BillingStrings, billingStrings } from "./billing-strings";
 import { TaxInvoicesSection } from "./tax-invoices.views";
@@ -61,10 +63,11 @@ const INVOICES_PAGE = 10;
 billingPages.get("/billing", async (c) => {
   const ctx = tenantOf(c);
   const cursor = c.req.query("cursor");
-  const [subscription, usage, profile, invoices] = await Promise.all([
+  const [subscription, usage, profile, closure, invoices] = await Promise.all([
     getSubscription(ctx),
     usageOf(ctx),
     getBillingProfile(ctx),
+    closureOf(ctx),
     taxInvoicesPage(ctx, cursor && cursor.length <= 512 ? cursor : undefined, INVOICES_PAGE),
   ]);
   const locale = c.get("locale");
@@ -95,6 +98,11 @@ billingPages.get("/billing", async (c) => {
               nextCursor={invoices.nextCursor}
               path="/billing"
             />
+          </div>
+        </section>
+        <section class="section">
+          <div class="container stack">
+            <TenantExportCard locale={locale} csrf={csrf} closure={closure} notice={c.req.query("closure")} />
           </div>
         </section>
       </>

@@ -5,7 +5,6 @@ import { RENEWAL_WINDOW_DAYS } from "../../src/billing/lifecycle";
 import { BILLING_PERIODS, type BillingPeriod, PLANS, type PlanId, priceOf } from "../../src/billing/plans";
 import type { subscriptionView } from "../../src/billing/subscriptions.service";
 import { CsrfField, ErrorSummary, Field, Notice } from "../components/form";
-import { TenantExportCard } from "../tenant-export/tenant-export.pages";
 import type { BillingStrings } from "./billing-strings";
 
 type Subscription = ReturnType<typeof subscriptionView>;
@@ -123,7 +122,6 @@ export const BillingPage: FC<{
         )}
       </div>
       <p class="muted">{PLANS.enterprise.name[locale]}: sales@dealix.sa</p>
-      <TenantExportCard locale={locale} />
     </div>
   </section>
 );

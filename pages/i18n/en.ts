@@ -1298,5 +1298,20 @@ export const en: Dictionary = {
     title: "Account data",
     hint: "Download everything the account holds (contacts, companies, deals, activities, messages, consents, members, audit log, invoices) as a ZIP with a CSV and a JSON file per kind.",
     download: "Download all data (ZIP)",
+    closeTitle: "Close the account",
+    closeHint:
+      "The account becomes read-only for 30 days (you can still download its data or change your mind), then its data is deleted, except the tax invoices and the closure's audit trail, which the law keeps.",
+    confirmName: "Type the account's name to confirm",
+    close: "Close the account",
+    closingSince: "The account is closing. Its data is deleted after:",
+    cancelClosure: "Cancel the closure",
+    closingBanner:
+      "This account is closing and is read-only; its data is deleted at the end of the grace period.",
+    ownerCanCancel: "The owner can cancel it on the billing page.",
+    notices: {
+      mismatch: "The name does not match the account's: nothing changed.",
+      closing: "The account is closing.",
+      canceled: "The closure was canceled: the account works as before.",
+    },
   },
 };

@@ -9,6 +9,8 @@ export interface LayoutSession {
   readOnly?: boolean;
   /** A payment is overdue (dunning): a banner asks for it before the account is suspended. */
   paymentDue?: boolean;
+  /** The owner closed the account: read-only until deletion, and the banner says that instead. */
+  closing?: boolean;
 }
 
 interface LayoutProps {
@@ -118,7 +120,18 @@ export const Layout: FC<LayoutProps> = ({
             </nav>
           </div>
         </header>
-        {session?.readOnly ? (
+        {session?.closing ? (
+          <div class="alert alert--error site-banner" role="alert" data-testid="closing-banner">
+            <div class="container">
+              {t.tenantExport.closingBanner}{" "}
+              {session.role === "owner" ? (
+                <a href="/billing#account-data">{t.tenantExport.cancelClosure}</a>
+              ) : (
+                t.tenantExport.ownerCanCancel
+              )}
+            </div>
+          </div>
+        ) : session?.readOnly ? (
           <div class="alert alert--error site-banner" role="alert" data-testid="suspended-banner">
             <div class="container">
               {t.usage.suspendedBanner}{" "}

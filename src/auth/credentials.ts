@@ -43,6 +43,7 @@ function evaluate(state: SessionState | undefined, claims: AccessClaims) {
     tenantTimeZone: state.tenantTimeZone ?? DEFAULT_TIME_ZONE,
     writesRefused: writesRefusedFor(state.subscriptionStatus),
     paymentDue: state.subscriptionStatus === "past_due",
+    accountClosing: state.subscriptionStatus === "closing",
   };
 }
 
@@ -68,6 +69,7 @@ export const principalResolver: PrincipalResolver = {
       return {
         principal: { kind: "api_key", apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes },
         writesRefused: writesRefusedFor(key.subscriptionStatus),
+        accountClosing: key.subscriptionStatus === "closing",
         apiLimits: apiLimitsOf(key.plan),
       };
     }

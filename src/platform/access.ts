@@ -6,7 +6,7 @@ import type { AppEnv, TenantContext } from "./context";
 import { afterResponse, requestOrigin } from "./context";
 import { ApiError } from "./problem";
 import { hasRole, type Role, type Scope } from "./roles";
-import { type SessionGate, tenantScope } from "./tenant-scope";
+import { type ReadOnlyReason, type SessionGate, tenantScope } from "./tenant-scope";
 
 /** Who is calling, resolved from the credential alone; the tenant never comes from the URL or body. */
 export type Principal =
@@ -22,6 +22,8 @@ export type Principal =
       writesRefused?: boolean;
       /** The tenant's subscription is past due (suspension comes after the grace period). */
       paymentDue?: boolean;
+      /** The tenant's owner closed the account: read-only until its data is deleted. */
+      accountClosing?: boolean;
     }
   | { kind: "api_key"; apiKeyId: string; tenantId: string; scopes: Scope[] };
 
@@ -35,9 +37,13 @@ export interface SessionCheck {
    * The caller's current role (and tenant time zone) when the session still stands, else null;
    * `writesRefused` when the tenant's account is read-only (suspended for non-payment, canceled).
    */
-  evaluate(
-    rows: unknown,
-  ): { role: Role; tenantTimeZone: string; writesRefused: boolean; paymentDue: boolean } | null;
+  evaluate(rows: unknown): {
+    role: Role;
+    tenantTimeZone: string;
+    writesRefused: boolean;
+    paymentDue: boolean;
+    accountClosing: boolean;
+  } | null;
 }
 
 export interface ResolvedCredential {
@@ -46,6 +52,8 @@ export interface ResolvedCredential {
   sessionCheck?: SessionCheck;
   /** For API keys, known when the key is read: the tenant's account is read-only. */
   writesRefused?: boolean;
+  /** For API keys: read-only because the account is closing (else for non-payment). */
+  accountClosing?: boolean;
   /**
    * The API quotas of the tenant's plan, known without a D1 read of its own (the key's lookup, the
    * access token's claims); without them the default quotas apply.
@@ -115,6 +123,7 @@ function sessionGate(principal: Principal, check: SessionCheck | undefined, rule
       principal.tenantTimeZone = session.tenantTimeZone;
       principal.writesRefused = session.writesRefused;
       principal.paymentDue = session.paymentDue;
+      principal.accountClosing = session.accountClosing;
       const { role } = session;
       if (role === principal.role) return "ok";
       principal.role = role;
@@ -123,6 +132,17 @@ function sessionGate(principal: Principal, check: SessionCheck | undefined, rule
     },
   };
   return gate;
+}
+
+/** Why the credential's tenant refuses writes now, or null: known for a key, or once the session check ran. */
+function readOnlyReasonOf({
+  principal,
+  writesRefused,
+  accountClosing,
+}: ResolvedCredential): ReadOnlyReason | null {
+  const refused = principal.kind === "user" ? principal.writesRefused : writesRefused;
+  if (!refused) return null;
+  return (principal.kind === "user" ? principal.accountClosing : accountClosing) ? "closing" : "unpaid";
 }
 
 /** The context a tenant route works in, from a resolved credential. */
@@ -140,8 +160,7 @@ export function tenantContext(
       dbFor(c.env.DB),
       principal.tenantId,
       sessionGate(principal, credential.sessionCheck, rule),
-      () =>
-        credential.writesRefused === true || (principal.kind === "user" && principal.writesRefused === true),
+      () => readOnlyReasonOf(credential),
     ),
     origin: requestOrigin(c),
     config: c.get("config"),

@@ -45,11 +45,21 @@ export interface TenantScope {
   settle(): Promise<void>;
 }
 
+/** Why a tenant's account refuses writes: unpaid (suspended, canceled), or closing at its owner's request. */
+export type ReadOnlyReason = "unpaid" | "closing";
+
+const READ_ONLY_DETAIL: Record<ReadOnlyReason, string> = {
+  unpaid:
+    "The account is read-only until it is paid for: its owner can pay on the billing page, and everything is kept.",
+  closing:
+    "The account is closing at its owner's request and is read-only until its data is deleted; the owner can still export it or cancel the closure.",
+};
+
 export function tenantScope(
   db: Db,
   tenantId: string,
   gate: SessionGate | null = null,
-  writesRefused: () => boolean = () => false,
+  readOnly: () => ReadOnlyReason | null = () => null,
 ): TenantScope {
   const settle = async () => {
     const check = gate?.take();
@@ -70,12 +80,8 @@ export function tenantScope(
     },
     async write(queries, options) {
       await settle();
-      if (!options?.evenWhenReadOnly && writesRefused()) {
-        throw new ApiError(
-          "ACCOUNT_SUSPENDED",
-          "The account is read-only until it is paid for: its owner can pay on the billing page, and everything is kept.",
-        );
-      }
+      const reason = options?.evenWhenReadOnly ? null : readOnly();
+      if (reason) throw new ApiError("ACCOUNT_SUSPENDED", READ_ONLY_DETAIL[reason]);
       return db.batch(queries);
     },
     settle,
