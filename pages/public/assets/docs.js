@@ -8,5 +8,9 @@
     deepLinking: true,
     validatorUrl: null,
     tryItOutEnabled: true,
+    // Tags start collapsed: with 140 operations an expanded page is long, and Swagger UI stopped
+    // rendering the expanded list after the second tag once the spec grew this large.
+    docExpansion: "none",
+    filter: true,
   });
 })();
