@@ -345,7 +345,7 @@ export const RequestsListPage: FC<{
         <p class="muted">{p.intro}</p>
         <p>
           {p.publicLink}:{" "}
-          <a href={publicPath} dir="ltr" data-testid="public-link">
+          <a href={publicPath} dir="ltr" class="breakable" data-testid="public-link">
             {publicPath}
           </a>
         </p>
