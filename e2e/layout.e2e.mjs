@@ -50,7 +50,8 @@ for (const locale of ["ar", "en"]) {
     await gotoInLocale(page, "/", locale);
     await screenshot(page, `landing-${locale}-desktop`);
     await page.goto("/docs");
-    await page.locator(".opblock").first().waitFor({ timeout: 30_000 });
+    // Tags start collapsed (docs.js): wait for the tag list.
+    await page.locator(".opblock-tag").first().waitFor({ timeout: 30_000 });
     await screenshot(page, `docs-${locale}-desktop`);
     await session.assertClean();
     await session.close();
