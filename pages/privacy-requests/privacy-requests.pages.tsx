@@ -17,17 +17,19 @@ import {
   extendPrivacyRequest,
   listRequests,
   openPrivacyRequest,
-  openPublicPrivacyRequest,
-  type PublicContext,
-  publicCopy,
-  publicTenant,
   refusePrivacyRequest,
   requestDetail,
   staffCopy,
   startPrivacyRequest,
+} from "../../src/privacy-requests/privacy-requests.service";
+import {
+  openPublicPrivacyRequest,
+  type PublicContext,
+  publicCopy,
+  publicTenant,
   verifyPrivacyRequest,
   verifyPublicPrivacyRequest,
-} from "../../src/privacy-requests/privacy-requests.service";
+} from "../../src/privacy-requests/privacy-requests.verification";
 import { dictionaryFor } from "../i18n";
 import { renderPage } from "../render";
 import { formValues } from "../session/forms";

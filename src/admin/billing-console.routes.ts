@@ -1,17 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { CHECKOUT_KINDS, CHECKOUT_STATUSES, PAYMENT_STATUSES } from "../billing/checkouts.schema";
 import { BILLING_PERIODS, PLAN_IDS } from "../billing/plans";
 import { SUBSCRIPTION_STATUSES } from "../billing/subscriptions.schema";
 import { dbFor } from "../db/client";
 import { requireJsonBody } from "../platform/api-guards";
-import { type AppEnv, requestOrigin } from "../platform/context";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
 import { billingTenantDetail, billingTenants, extendTrial, grantCredit } from "./billing-console.service";
-import { operatorAccess, operatorOf } from "./operator-access";
+import { operatorAccess, operatorActOf } from "./operator-access";
 
 const TenantParamSchema = z.object({
   tenantId: idSchema("ten").openapi({ param: { name: "tenantId", in: "path" } }),
@@ -192,12 +190,6 @@ const creditRoute = createRoute({
   },
 });
 
-const actOf = (c: Context<AppEnv>) => ({
-  db: dbFor(c.env.DB),
-  operator: operatorOf(c),
-  origin: requestOrigin(c),
-});
-
 export const billingConsoleApi = createRouter()
   .openapi(tenantsRoute, async (c) => {
     const { cursor, limit } = c.req.valid("query");
@@ -209,9 +201,9 @@ export const billingConsoleApi = createRouter()
   })
   .openapi(extendTrialRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
-    return c.json(await extendTrial(actOf(c), tenantId, c.req.valid("json")), 200);
+    return c.json(await extendTrial(operatorActOf(c), tenantId, c.req.valid("json")), 200);
   })
   .openapi(creditRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
-    return c.json(await grantCredit(actOf(c), tenantId, c.req.valid("json")), 201);
+    return c.json(await grantCredit(operatorActOf(c), tenantId, c.req.valid("json")), 201);
   });

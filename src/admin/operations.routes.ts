@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { dbFor } from "../db/client";
 import { requireJsonBody } from "../platform/api-guards";
 import { BREAKER_NAMES, BREAKER_STATES } from "../platform/circuit-breaker";
-import { type AppEnv, requestOrigin } from "../platform/context";
 import { PageQuerySchema, pageSchema } from "../platform/pagination";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
@@ -18,7 +16,7 @@ import {
   resetNamedBreaker,
   retryQueueLetters,
 } from "./operations.service";
-import { operatorAccess, operatorOf } from "./operator-access";
+import { operatorAccess, operatorActOf } from "./operator-access";
 
 const QueueParamSchema = z.object({
   queue: z.enum(DLQ_QUEUES).openapi({ param: { name: "queue", in: "path" }, example: "outbound" }),
@@ -202,12 +200,6 @@ const resetRoute = createRoute({
   },
 });
 
-const actOf = (c: Context<AppEnv>) => ({
-  db: dbFor(c.env.DB),
-  operator: operatorOf(c),
-  origin: requestOrigin(c),
-});
-
 export const operationsApi = createRouter()
   .openapi(queuesRoute, async (c) => c.json({ data: await deadLetterCounts(dbFor(c.env.DB)) }, 200))
   .openapi(lettersRoute, async (c) => {
@@ -218,15 +210,15 @@ export const operationsApi = createRouter()
   .openapi(retryRoute, async (c) => {
     const { queue } = c.req.valid("param");
     const { ids } = c.req.valid("json");
-    return c.json(await retryQueueLetters(actOf(c), deadLetterProducers(c.env), queue, ids), 200);
+    return c.json(await retryQueueLetters(operatorActOf(c), deadLetterProducers(c.env), queue, ids), 200);
   })
   .openapi(purgeRoute, async (c) => {
     const { queue } = c.req.valid("param");
     const { ids } = c.req.valid("json");
-    return c.json(await purgeQueueLetters(actOf(c), queue, ids), 200);
+    return c.json(await purgeQueueLetters(operatorActOf(c), queue, ids), 200);
   })
   .openapi(breakersRoute, async (c) => c.json(await breakerList(c.env.CIRCUIT_BREAKER), 200))
   .openapi(resetRoute, async (c) => {
     const { name } = c.req.valid("param");
-    return c.json(await resetNamedBreaker(actOf(c), c.env.CIRCUIT_BREAKER, name), 200);
+    return c.json(await resetNamedBreaker(operatorActOf(c), c.env.CIRCUIT_BREAKER, name), 200);
   });

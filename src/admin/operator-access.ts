@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { dbFor } from "../db/client";
-import type { AppEnv, OperatorPrincipal } from "../platform/context";
+import { type AppEnv, type OperatorPrincipal, requestOrigin } from "../platform/context";
 import { ApiError } from "../platform/problem";
 import { cookieSecret, liveOperatorSession, OPERATOR_COOKIE } from "./operator-session";
 
@@ -50,3 +50,10 @@ export function operatorOf(c: Context<AppEnv>): OperatorPrincipal {
   if (!operator) throw new Error("operatorOf: route is missing operatorAccess()");
   return operator;
 }
+
+/** What an operator service acts with: the database, the signed-in operator and the request's origin. */
+export const operatorActOf = (c: Context<AppEnv>) => ({
+  db: dbFor(c.env.DB),
+  operator: operatorOf(c),
+  origin: requestOrigin(c),
+});

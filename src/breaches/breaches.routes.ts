@@ -1,9 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { operatorAccess, operatorOf } from "../admin/operator-access";
-import { dbFor } from "../db/client";
+import { operatorAccess, operatorActOf } from "../admin/operator-access";
 import { requireJsonBody } from "../platform/api-guards";
-import { type AppEnv, requestOrigin } from "../platform/context";
 import { problemResponses } from "../platform/problem";
 import { createRouter, jsonBody, jsonContent } from "../platform/router";
 import { DateTimeSchema, idSchema } from "../platform/schemas";
@@ -195,19 +192,21 @@ const notifyRoute = createRoute({
   },
 });
 
-const actOf = (c: Context<AppEnv>) => ({
-  db: dbFor(c.env.DB),
-  operator: operatorOf(c),
-  origin: requestOrigin(c),
-});
-
 export const breachesApi = createRouter()
-  .openapi(listRoute, async (c) => c.json(await listBreaches(actOf(c)), 200))
-  .openapi(openRoute, async (c) => c.json(await openBreach(actOf(c), c.req.valid("json")), 201))
-  .openapi(detailRoute, async (c) => c.json(await breachDetail(actOf(c), c.req.valid("param").breachId), 200))
+  .openapi(listRoute, async (c) => c.json(await listBreaches(operatorActOf(c)), 200))
+  .openapi(openRoute, async (c) => c.json(await openBreach(operatorActOf(c), c.req.valid("json")), 201))
+  .openapi(detailRoute, async (c) =>
+    c.json(await breachDetail(operatorActOf(c), c.req.valid("param").breachId), 200),
+  )
   .openapi(updateRoute, async (c) =>
-    c.json(await updateBreachRecord(actOf(c), c.req.valid("param").breachId, c.req.valid("json")), 200),
+    c.json(
+      await updateBreachRecord(operatorActOf(c), c.req.valid("param").breachId, c.req.valid("json")),
+      200,
+    ),
   )
   .openapi(notifyRoute, async (c) =>
-    c.json(await recordBreachNotification(actOf(c), c.req.valid("param").breachId, c.req.valid("json")), 201),
+    c.json(
+      await recordBreachNotification(operatorActOf(c), c.req.valid("param").breachId, c.req.valid("json")),
+      201,
+    ),
   );

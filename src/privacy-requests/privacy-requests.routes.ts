@@ -22,8 +22,8 @@ import {
   requestDetail,
   staffCopy,
   startPrivacyRequest,
-  verifyPrivacyRequest,
 } from "./privacy-requests.service";
+import { verifyPrivacyRequest } from "./privacy-requests.verification";
 
 // Requests carry people's personal data and their answers disclose or erase it: managers and
 // owners only, and no API key.

@@ -2,7 +2,6 @@ import { type AuditActor, auditInsert, auditInsertIfChanged } from "../audit/aud
 import { codeHash } from "../auth/codes";
 import { contactById } from "../contacts/contacts.repo";
 import { updateContactFor } from "../contacts/contacts.service";
-import type { Db } from "../db/client";
 import type { Bindings, Config } from "../env";
 import { erasePerson } from "../erasure/erasure.service";
 import { withdrawIfNotWithdrawn } from "../messaging/consents.repo";
@@ -10,26 +9,22 @@ import { contactIdByPhone } from "../messaging/messaging.repo";
 import { CONSENT_CHANNELS } from "../messaging/messaging.schema";
 import { type Bilingual, deliver, type OutboundMessage } from "../outbox/outbox.service";
 import type { RequestOrigin, TenantContext } from "../platform/context";
-import { randomDigits, sha256Hex, timingSafeEqualStrings } from "../platform/crypto";
-import { idPrefixes, newId, newSecret } from "../platform/ids";
+import { randomDigits } from "../platform/crypto";
+import { idPrefixes, newId } from "../platform/ids";
 import { decodeCursor, toPage } from "../platform/pagination";
 import { ApiError } from "../platform/problem";
-import { enforceRateLimit, RATE_LIMITS } from "../platform/rate-limit";
 import type { TenantScope } from "../platform/tenant-scope";
-import { findTenant, tenantById } from "../tenants/tenants.repo";
+import { tenantById } from "../tenants/tenants.repo";
 import { personCopy } from "./person-copy";
 import {
   ANSWER_DAYS,
   type CompletePrivacyRequestInput,
   DAY_MS,
   type OpenPrivacyRequestInput,
-  type VerifyPrivacyRequestInput,
 } from "./privacy-requests.model";
 import {
   contactIdByEmail,
   contactOnRecord,
-  countCodeAttempt,
-  endCode,
   eventsOfRequest,
   insertPrivacyRequest,
   insertRequestEvent,
@@ -41,7 +36,6 @@ import {
   type PrivacyRequestEventRow,
   type PrivacyRequestRow,
   privacyRequestById,
-  requestByCopyToken,
   updateRequestIn,
 } from "./privacy-requests.repo";
 import type {
@@ -56,7 +50,7 @@ export const CODE_MAX_ATTEMPTS = 5;
 export const COPY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Who acts on a request: staff (a tenant context), the person on the public page, or the system. */
-interface Doer {
+export interface Doer {
   scope: TenantScope;
   actor: AuditActor;
   origin: RequestOrigin;
@@ -64,7 +58,7 @@ interface Doer {
 }
 
 /** What sending a code or notice needs. */
-interface Sender {
+export interface Sender {
   config: Config;
   env: Pick<Bindings, "CIRCUIT_BREAKER">;
 }
@@ -110,15 +104,15 @@ const historyView = (event: PrivacyRequestEventRow) => ({
   at: iso(event.at),
 });
 
-const notFound = () => new ApiError("NOT_FOUND", "No such privacy request.");
+export const notFound = () => new ApiError("NOT_FOUND", "No such privacy request.");
 
-const conflict = (detail: string) => new ApiError("CONFLICT", detail);
+export const conflict = (detail: string) => new ApiError("CONFLICT", detail);
 
 const notVerified = () =>
   conflict("The person's identity is not verified yet: nothing is disclosed or erased before it is.");
 
 /** The history row and audit event of a change, both written only if the change happened. */
-function recordChange(
+export function recordChange(
   doer: Doer,
   row: PrivacyRequestRow,
   action: string,
@@ -158,7 +152,7 @@ function recordChange(
  * Applies a change to a request still in one of `from`, with its history and audit rows, in one
  * batch. A request that moved on meanwhile is a 409.
  */
-async function change(
+export async function change(
   doer: Doer,
   row: PrivacyRequestRow,
   from: PrivacyRequestState[],
@@ -183,7 +177,7 @@ async function change(
   return updated;
 }
 
-async function requestOf(doer: Doer, id: string) {
+export async function requestOf(doer: Doer, id: string) {
   const [[row]] = await doer.scope.read(() => [privacyRequestById(doer.scope, id)] as const);
   if (!row) throw notFound();
   return row;
@@ -203,7 +197,7 @@ const codeText = (code: string) => ({
 });
 
 /** A fresh code for a request, as the columns to store and the message to send. */
-async function newCode(
+export async function newCode(
   config: Config,
   requestId: string,
   recipient: { channel: "phone" | "email"; value: string },
@@ -236,7 +230,7 @@ async function newCode(
  * contact has on record; for staff, else the contact's own first phone, else their email. Never an
  * address only the requester typed.
  */
-function codeRecipient(
+export function codeRecipient(
   record: { phone: string | null; email: string | null; phones: string[] },
   stated: { phone?: string | undefined; email?: string | undefined },
   fallBackToRecord: boolean,
@@ -251,7 +245,7 @@ function codeRecipient(
 
 // Opening ---------------------------------------------------------------------------------------
 
-function newRequestRow(
+export function newRequestRow(
   input: {
     type: PrivacyRequestType;
     requesterName: string;
@@ -327,7 +321,7 @@ export function openStatements(doer: Doer, row: Omit<PrivacyRequestRow, "tenantI
 }
 
 /** The contact a request is about: the one staff named, else the one holding the phone, else the email. */
-async function matchContact(
+export async function matchContact(
   scope: TenantScope,
   input: { contactId?: string | undefined; phone?: string | undefined; email?: string | undefined },
 ) {
@@ -345,7 +339,7 @@ async function matchContact(
 }
 
 /** The contact's phones and email on record, for choosing where a code may go. */
-async function recordOf(scope: TenantScope, contactId: string) {
+export async function recordOf(scope: TenantScope, contactId: string) {
   const [[contact]] = await scope.db.batch([contactById(scope, contactId, undefined)]);
   if (!contact) return null;
   return { phone: contact.phone, email: contact.email, phones: JSON.parse(contact.phonesJson) as string[] };
@@ -372,169 +366,6 @@ export async function openPrivacyRequest(ctx: TenantContext, input: OpenPrivacyR
   if (code) ctx.waitUntil(deliver({ ...ctx, db: scope.db }, code.message));
   return privacyRequestView(stored, now);
 }
-
-/** What the public page needs to act for a tenant without a session. */
-export interface PublicContext extends Sender {
-  db: Db;
-  env: Pick<Bindings, "CIRCUIT_BREAKER" | "RATE_LIMITER">;
-  origin: RequestOrigin;
-  clientIp: string;
-  now: number;
-  waitUntil(task: Promise<unknown>): void;
-}
-
-const publicDoer = (ctx: PublicContext, scope: TenantScope): Doer => ({
-  scope,
-  actor: { type: "anonymous" },
-  origin: ctx.origin,
-  now: ctx.now,
-});
-
-/** The tenant of a public privacy page; an unknown tenant is a 404 like any unknown page. */
-export async function publicTenant(db: Db, tenantId: string) {
-  const tenant = await findTenant(db, tenantId);
-  if (!tenant) throw new ApiError("NOT_FOUND");
-  return tenant;
-}
-
-/**
- * A person's request from the tenant's public page. The answer is the same whether or not the
- * tenant holds a contact with that phone or email: the request is always recorded (the tenant
- * must answer it either way), the limits count every attempt alike, and a code is sent, after the
- * response, only to a matched contact's own phone or email.
- */
-export async function openPublicPrivacyRequest(
-  ctx: PublicContext,
-  scope: TenantScope,
-  input: {
-    type: PrivacyRequestType;
-    requesterName: string;
-    phone?: string | undefined;
-    email?: string | undefined;
-    details?: string | undefined;
-  },
-) {
-  await enforceRateLimit(ctx.env, RATE_LIMITS.privacyRequestPerIp, ctx.clientIp);
-  await enforceRateLimit(ctx.env, RATE_LIMITS.privacyRequestPerTarget, input.phone ?? input.email ?? "");
-  const { now } = ctx;
-  const match = await matchContact(scope, { phone: input.phone, email: input.email });
-  const row = newRequestRow(input, "public_page", match.id, now, null);
-  // The same reads and hashing for everyone, so the answer's timing does not tell who is on record.
-  const onRecord = await recordOf(scope, match.id ?? "");
-  // Only to what the person typed and the contact holds: a stranger who types a known name gets
-  // no code sent to that person's other number.
-  const recipient = onRecord ? codeRecipient(onRecord, input, false) : null;
-  const code = await newCode(
-    ctx.config,
-    row.id,
-    recipient ?? { channel: "phone", value: input.phone ?? input.email ?? "" },
-    now,
-  );
-  await scope.write(openStatements(publicDoer(ctx, scope), { ...row, ...(recipient ? code.columns : {}) }));
-  if (recipient) ctx.waitUntil(deliver({ ...ctx, db: scope.db }, code.message));
-  return { id: row.id };
-}
-
-// Verifying -------------------------------------------------------------------------------------
-
-const invalidCode = () =>
-  new ApiError("VALIDATION_FAILED", "The code is wrong or has expired.", {
-    errors: [{ path: "code", code: "invalid_code", message: "The code is wrong or has expired." }],
-  });
-
-/**
- * Checks a code against the request's: single use, expiring, five wrong tries and it is gone. A
- * request without a code (nobody matched, or it was used up) fails the same way as a wrong code.
- */
-async function checkCode(doer: Doer, config: Config, row: PrivacyRequestRow, code: string) {
-  if (row.state !== "received" || !row.codeHash || (row.codeExpiresAt ?? 0) <= doer.now) throw invalidCode();
-  if (row.codeAttempts >= CODE_MAX_ATTEMPTS) {
-    await doer.scope.write([endCode(doer.scope, row.id)], { evenWhenReadOnly: true });
-    throw invalidCode();
-  }
-  const matches = timingSafeEqualStrings(
-    await codeHash(config, "privacy_request", row.id, code),
-    row.codeHash,
-  );
-  if (!matches) {
-    const [[counted]] = await doer.scope.write([countCodeAttempt(doer.scope, row.id)], {
-      evenWhenReadOnly: true,
-    });
-    if ((counted?.attempts ?? CODE_MAX_ATTEMPTS) >= CODE_MAX_ATTEMPTS) {
-      await doer.scope.write([endCode(doer.scope, row.id)], { evenWhenReadOnly: true });
-    }
-    throw invalidCode();
-  }
-}
-
-const verifiedColumns = (
-  now: number,
-  method: "code" | "in_person" | "whatsapp_inbound",
-  note: string | null,
-) => ({
-  state: "verified" as const,
-  verifiedAt: now,
-  verificationMethod: method,
-  verificationNote: note,
-  codeHash: null,
-  codeExpiresAt: null,
-});
-
-/** Staff verify a request: with the code the person reads back, or after checking ID in person. */
-export async function verifyPrivacyRequest(ctx: TenantContext, id: string, input: VerifyPrivacyRequestInput) {
-  const row = await requestOf(ctx, id);
-  if (row.state !== "received") throw conflict(`The request is ${row.state}, not waiting for verification.`);
-  if (input.method === "code") {
-    await enforceRateLimit(ctx.env, RATE_LIMITS.verificationCheckPerIp, ctx.origin.ip ?? "unknown");
-    await checkCode(ctx, ctx.config, row, input.code);
-  }
-  const note = input.method === "in_person" ? input.reason : null;
-  const updated = await change(
-    ctx,
-    row,
-    ["received"],
-    verifiedColumns(ctx.now, input.method, note),
-    "verified",
-    note,
-    { method: input.method },
-  );
-  return privacyRequestView(updated, ctx.now);
-}
-
-/**
- * The person enters their code on the public page. For an access request a copy token is issued
- * (returned once, kept as a hash) so the page can offer the download.
- */
-export async function verifyPublicPrivacyRequest(
-  ctx: PublicContext,
-  scope: TenantScope,
-  id: string,
-  code: string,
-) {
-  await enforceRateLimit(ctx.env, RATE_LIMITS.verificationCheckPerIp, ctx.clientIp);
-  const doer = publicDoer(ctx, scope);
-  const [[row]] = await scope.db.batch([privacyRequestById(scope, id)]);
-  if (!row) throw notFound();
-  await checkCode(doer, ctx.config, row, code);
-  const copyToken = row.type === "access" && row.contactId ? newSecret() : null;
-  const updated = await change(
-    doer,
-    row,
-    ["received"],
-    {
-      ...verifiedColumns(ctx.now, "code", null),
-      ...(copyToken
-        ? { copyTokenHash: await sha256Hex(copyToken), copyTokenExpiresAt: ctx.now + COPY_TTL_MS }
-        : {}),
-    },
-    "verified",
-    null,
-    { method: "code" },
-  );
-  return { request: updated, copyToken };
-}
-
-// Staff actions ---------------------------------------------------------------------------------
 
 export async function listRequests(ctx: TenantContext, cursor: string | undefined, limit: number) {
   const after = cursor ? decodeCursor(cursor, "number") : null;
@@ -788,36 +619,3 @@ export async function staffCopy(ctx: TenantContext, id: string) {
   );
   return copy;
 }
-
-/**
- * The copy a verified person downloads from the public page, by the token issued at
- * verification. The first download answers the request (done).
- */
-export async function publicCopy(ctx: PublicContext, scope: TenantScope, token: string) {
-  const [[row]] = await scope.db.batch([requestByCopyToken(scope, await sha256Hex(token))]);
-  if (!row?.contactId || (row.copyTokenExpiresAt ?? 0) <= ctx.now) throw notFound();
-  const copy = await personCopy(scope, row.contactId, ctx.now);
-  if (!copy) throw notFound();
-  const doer = publicDoer(ctx, scope);
-  await scope.write([
-    updateRequestIn(scope, row.id, ["verified", "in_progress"], {
-      state: "done",
-      completedAt: ctx.now,
-      updatedAt: ctx.now,
-      result: { contactFound: true, disclosedVia: "public_page" },
-    }),
-    ...recordChange(doer, row, "completed", "done", "copy downloaded by the person"),
-  ]);
-  return copy;
-}
-
-/** A request that arrives verified (a keyword from the contact's own WhatsApp number). */
-export const verifiedRequestRow = (
-  input: { type: PrivacyRequestType; requesterName: string; phone: string },
-  channel: PrivacyRequestChannel,
-  contactId: string,
-  now: number,
-) => ({
-  ...newRequestRow(input, channel, contactId, now, null),
-  ...verifiedColumns(now, "whatsapp_inbound", null),
-});

@@ -4,7 +4,8 @@ import type { OutboundJob } from "../messaging/messaging.service";
 import { idPrefixes, newId } from "../platform/ids";
 import type { TenantScope } from "../platform/tenant-scope";
 import { contactOnRecord } from "./privacy-requests.repo";
-import { openStatements, verifiedRequestRow } from "./privacy-requests.service";
+import { openStatements } from "./privacy-requests.service";
+import { verifiedRequestRow } from "./privacy-requests.verification";
 
 /** Whole messages that open a request, compared trimmed, spaces collapsed and case-folded. */
 const KEYWORDS: Record<string, "access" | "erasure"> = {
